@@ -1,0 +1,152 @@
+//! Builds the router and serves it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Request, Uri};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::http::{AppState, health, middleware, openapi};
+
+/// The full application router for this state.
+pub fn router(state: AppState) -> Router {
+    let (v1, api_doc) = openapi::v1_routes().split_for_parts();
+    let v1 = v1
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate));
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(v1)
+        .merge(SwaggerUi::new("/docs").url("/v1/openapi.json", api_doc))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(|uri: Uri| async move { ApiError::RouteNotFound(uri.path().to_owned()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|r| r.header_value().to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri()), request_id = %id)
+        }).on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
+        .layer(SetRequestIdLayer::new(request_id, UlidRequestId))
+        .with_state(state)
+}
+
+/// The path with long segments (portal and quote tokens) masked, for logs.
+fn loggable_path(uri: &Uri) -> String {
+    uri.path()
+        .split('/')
+        .map(|seg| if seg.len() > 40 { "***" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[derive(Clone)]
+struct UlidRequestId;
+
+impl MakeRequestId for UlidRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let id = format!("req_{}", ulid::Ulid::generate().to_string().to_ascii_lowercase());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// Connects to the database and applies pending migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(config.database_url.expose(), config.db_max_connections)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    db.migrate().await.map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
+    Ok(db)
+}
+
+/// A running server, as tests and `renewly demo` use it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub db: Db,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, finishes running requests, and waits.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.task).await;
+    }
+}
+
+/// Opens the database, binds `config.listen` (port 0 picks a free one) and serves
+/// in the background.
+pub async fn spawn(config: Config) -> anyhow::Result<Running> {
+    let db = open_database(&config).await?;
+    let listener = TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let state = AppState { db: db.clone(), config: Arc::new(config) };
+    let app = router(state);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Running { addr, db, shutdown: Some(tx), task })
+}
+
+/// Serves until Ctrl-C or SIGTERM, then drains running requests.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let running = spawn(config).await?;
+    tracing::info!(url = %running.url(), database = running.db.backend(), "Renewly is listening");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

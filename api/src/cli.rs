@@ -1,0 +1,185 @@
+//! The `renewly` command line.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use clap::{Parser, Subcommand};
+
+use crate::app;
+use crate::config::Config;
+use crate::domain::country::Country;
+use crate::domain::currency::Currency;
+use crate::store::merchants::{self, KeyKind, NewMerchant};
+
+/// Renewly: self-hosted subscription commerce.
+#[derive(Debug, Parser)]
+#[command(name = "renewly", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API server (migrations are applied first).
+    Serve {
+        /// Address to listen on (overrides RENEWLY_LISTEN).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage merchants.
+    Merchant {
+        #[command(subcommand)]
+        command: MerchantCommand,
+    },
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MerchantCommand {
+    /// Create a merchant with test keys (and live keys with --live).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// ISO 3166-1 alpha-2 country of establishment, e.g. NL.
+        #[arg(long)]
+        country: String,
+        /// ISO 4217 default currency, e.g. EUR.
+        #[arg(long)]
+        currency: String,
+        /// Also create live keys.
+        #[arg(long)]
+        live: bool,
+        /// Print JSON only.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; the key is printed once and only its hash is stored.
+    Create {
+        #[arg(long)]
+        merchant: String,
+        /// A live key instead of a test key.
+        #[arg(long)]
+        live: bool,
+        /// A publishable key instead of a secret key.
+        #[arg(long)]
+        publishable: bool,
+    },
+    /// Revoke a key, by its id (key_…) or the key itself.
+    Revoke { key: String },
+    /// List a merchant's keys (hints only).
+    List {
+        #[arg(long)]
+        merchant: String,
+    },
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let vars: BTreeMap<String, String> = std::env::vars().collect();
+    let mut config = Config::from_vars(vars.clone())?;
+    init_tracing(&config.log);
+    for unknown in Config::unknown_variables(&vars) {
+        tracing::warn!(variable = %unknown, "unknown RENEWLY_ variable ignored (typo?)");
+    }
+    match cli.command {
+        Command::Serve { listen } => {
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            app::serve(config).await
+        }
+        Command::Migrate => {
+            let db = app::open_database(&config).await?;
+            println!("migrations applied ({})", db.backend());
+            db.close().await;
+            Ok(())
+        }
+        Command::Merchant { command: MerchantCommand::Create { name, country, currency, live, json } } => {
+            let country = Country::parse(&country)
+                .ok_or_else(|| anyhow::anyhow!("--country {country:?} is not an ISO 3166-1 alpha-2 code"))?;
+            let currency = Currency::parse(&currency)
+                .ok_or_else(|| anyhow::anyhow!("--currency {currency:?} is not an ISO 4217 code"))?;
+            if name.trim().is_empty() {
+                anyhow::bail!("--name must not be empty");
+            }
+            let db = app::open_database(&config).await?;
+            let new = NewMerchant {
+                name: name.trim().to_owned(),
+                country: country.as_str().to_owned(),
+                currency: currency.code().to_owned(),
+            };
+            let (id, keys) = merchants::create_merchant(&db, &new, live).await?;
+            let find = |kind: &str, livemode: bool| {
+                keys.iter().find(|k| k.kind == kind && k.livemode == livemode).map(|k| k.key.clone())
+            };
+            let mut out = serde_json::json!({
+                "id": id,
+                "secret_key": find("secret", false),
+                "publishable_key": find("publishable", false),
+            });
+            if live {
+                out["live_secret_key"] = find("secret", true).into();
+                out["live_publishable_key"] = find("publishable", true).into();
+            }
+            if json {
+                println!("{out}");
+            } else {
+                println!("Merchant {id} created. Keep the keys: they are shown only once.");
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            }
+            db.close().await;
+            Ok(())
+        }
+        Command::Keys { command } => keys(&config, command).await,
+        Command::Openapi => {
+            println!("{}", crate::http::openapi::document().to_pretty_json()?);
+            Ok(())
+        }
+    }
+}
+
+async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
+    let db = app::open_database(config).await?;
+    match command {
+        KeysCommand::Create { merchant, live, publishable } => {
+            if !merchants::merchant_exists(&db, &merchant).await? {
+                anyhow::bail!("no merchant {merchant}");
+            }
+            let kind = if publishable { KeyKind::Publishable } else { KeyKind::Secret };
+            let key = merchants::create_key(&db, &merchant, kind, live).await?;
+            println!("{}", serde_json::to_string(&key)?);
+        }
+        KeysCommand::Revoke { key } => {
+            if !merchants::revoke_key(&db, &key).await? {
+                anyhow::bail!("no active key matches");
+            }
+            println!("revoked");
+        }
+        KeysCommand::List { merchant } => {
+            for key in merchants::list_keys(&db, &merchant).await? {
+                println!("{}", serde_json::to_string(&key)?);
+            }
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

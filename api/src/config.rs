@@ -1,0 +1,237 @@
+//! Every setting of Renewly, read once from the environment.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A value that must never be printed: `Debug` shows `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The typed configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…` (`DATABASE_URL`; default `sqlite://renewly.db`).
+    pub database_url: Secret,
+    /// Where `renewly serve` listens (`RENEWLY_LISTEN`; default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// The public base URL of the API, for links in emails and portal URLs
+    /// (`RENEWLY_BASE_URL`; default `http://` + the listen address).
+    pub base_url: Option<String>,
+    /// Largest accepted request body in bytes (`RENEWLY_MAX_BODY_BYTES`; default 1 MiB).
+    pub max_body_bytes: usize,
+    /// Connections in the database pool (`RENEWLY_DB_MAX_CONNECTIONS`; default 10).
+    pub db_max_connections: u32,
+    /// Log filter in `tracing` syntax (`RENEWLY_LOG`; default `info`).
+    pub log: String,
+    /// Seconds between two passes of the billing worker inside `serve`
+    /// (`RENEWLY_BILLING_TICK_SECONDS`; default 60).
+    pub billing_tick: Duration,
+    /// Where the built widget (`renewly.js`, glue, wasm) is served from
+    /// (`RENEWLY_WIDGET_DIR`; default `widget/dist`).
+    pub widget_dir: PathBuf,
+    /// How long idempotency keys are remembered (`RENEWLY_IDEMPOTENCY_HOURS`; default 48).
+    pub idempotency_ttl: Duration,
+}
+
+/// A setting that could not be understood.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}={value:?} is not valid: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+/// The `RENEWLY_*` variables Renewly reads; any other one is reported as unknown.
+pub const KNOWN_VARIABLES: &[&str] = &[
+    "RENEWLY_LISTEN",
+    "RENEWLY_BASE_URL",
+    "RENEWLY_MAX_BODY_BYTES",
+    "RENEWLY_DB_MAX_CONNECTIONS",
+    "RENEWLY_LOG",
+    "RENEWLY_BILLING_TICK_SECONDS",
+    "RENEWLY_WIDGET_DIR",
+    "RENEWLY_IDEMPOTENCY_HOURS",
+    "RENEWLY_TEST_PG_URL",
+];
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars().collect())
+    }
+
+    /// Reads the configuration from the given variables (tests pass their own).
+    pub fn from_vars(vars: BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty()).cloned();
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://renewly.db".to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                variable: "DATABASE_URL",
+                value: redact_url(&database_url),
+                reason: "expected sqlite://FILE or postgres://USER@HOST/DB".to_owned(),
+            });
+        }
+        let listen = parse("RENEWLY_LISTEN", get("RENEWLY_LISTEN"), "127.0.0.1:8080")?;
+        let base_url = match get("RENEWLY_BASE_URL") {
+            Some(v) => {
+                let parsed = url::Url::parse(&v).map_err(|e| ConfigError {
+                    variable: "RENEWLY_BASE_URL",
+                    value: v.clone(),
+                    reason: e.to_string(),
+                })?;
+                Some(parsed.as_str().trim_end_matches('/').to_owned())
+            }
+            None => None,
+        };
+        let max_body_bytes = parse("RENEWLY_MAX_BODY_BYTES", get("RENEWLY_MAX_BODY_BYTES"), "1048576")?;
+        let db_max_connections: u32 =
+            parse("RENEWLY_DB_MAX_CONNECTIONS", get("RENEWLY_DB_MAX_CONNECTIONS"), "10")?;
+        if db_max_connections == 0 {
+            return Err(ConfigError {
+                variable: "RENEWLY_DB_MAX_CONNECTIONS",
+                value: "0".to_owned(),
+                reason: "must be at least 1".to_owned(),
+            });
+        }
+        let tick: u64 = parse("RENEWLY_BILLING_TICK_SECONDS", get("RENEWLY_BILLING_TICK_SECONDS"), "60")?;
+        let ttl_hours: u64 = parse("RENEWLY_IDEMPOTENCY_HOURS", get("RENEWLY_IDEMPOTENCY_HOURS"), "48")?;
+        if ttl_hours < 24 {
+            return Err(ConfigError {
+                variable: "RENEWLY_IDEMPOTENCY_HOURS",
+                value: ttl_hours.to_string(),
+                reason: "idempotency keys are kept at least 24 hours".to_owned(),
+            });
+        }
+        Ok(Self {
+            database_url: Secret::new(database_url),
+            listen,
+            base_url,
+            max_body_bytes,
+            db_max_connections,
+            log: get("RENEWLY_LOG").unwrap_or_else(|| "info".to_owned()),
+            billing_tick: Duration::from_secs(tick.max(1)),
+            widget_dir: get("RENEWLY_WIDGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("widget/dist")),
+            idempotency_ttl: Duration::from_secs(ttl_hours * 3600),
+        })
+    }
+
+    /// `RENEWLY_*` variables that Renewly does not know (probably typos).
+    pub fn unknown_variables(vars: &BTreeMap<String, String>) -> Vec<String> {
+        vars.keys()
+            .filter(|k| k.starts_with("RENEWLY_") && !KNOWN_VARIABLES.contains(&k.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// A configuration for tests and embedding: the given database, port 0.
+    pub fn for_database(database_url: &str) -> Self {
+        Self {
+            database_url: Secret::new(database_url),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            base_url: None,
+            max_body_bytes: 1024 * 1024,
+            db_max_connections: 5,
+            log: "warn".to_owned(),
+            billing_tick: Duration::from_secs(60),
+            widget_dir: PathBuf::from("widget/dist"),
+            idempotency_ttl: Duration::from_secs(48 * 3600),
+        }
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    variable: &'static str,
+    value: Option<String>,
+    default: &str,
+) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    let raw = value.unwrap_or_else(|| default.to_owned());
+    raw.trim().parse().map_err(|e: T::Err| ConfigError {
+        variable,
+        value: raw.clone(),
+        reason: e.to_string(),
+    })
+}
+
+/// The URL with any password replaced, safe to print.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_work_on_a_fresh_machine() {
+        let c = Config::from_vars(BTreeMap::new()).unwrap();
+        assert_eq!(c.database_url.expose(), "sqlite://renewly.db");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.max_body_bytes, 1024 * 1024);
+    }
+
+    #[test]
+    fn a_bad_listen_address_names_the_variable() {
+        let e = Config::from_vars(vars(&[("RENEWLY_LISTEN", "nowhere")])).unwrap_err();
+        assert_eq!(e.variable, "RENEWLY_LISTEN");
+        assert!(e.to_string().contains("RENEWLY_LISTEN=\"nowhere\""));
+    }
+
+    #[test]
+    fn an_unsupported_database_is_refused_without_printing_its_password() {
+        let e = Config::from_vars(vars(&[("DATABASE_URL", "mysql://u:hunter2@h/db")])).unwrap_err();
+        assert_eq!(e.variable, "DATABASE_URL");
+        assert!(!e.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn unknown_renewly_variables_are_reported() {
+        let v = vars(&[("RENEWLY_LISEN", "x"), ("RENEWLY_LOG", "debug"), ("HOME", "/root")]);
+        assert_eq!(Config::unknown_variables(&v), vec!["RENEWLY_LISEN".to_owned()]);
+    }
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let c = Config::from_vars(vars(&[("DATABASE_URL", "postgres://u:hunter2@h/db")])).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

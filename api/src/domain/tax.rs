@@ -1,0 +1,135 @@
+//! Tax rates: the shipped EU VAT table and the per-line tax rules of SPEC §3.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::currency::Currency;
+use super::money::round;
+
+/// One rate of the shipped VAT table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedRate {
+    pub country: String,
+    /// `standard`, `reduced`, `reduced1`, `super_reduced`, `parking`, …
+    pub category: String,
+    /// Percentage, e.g. 21.
+    pub percentage: Decimal,
+}
+
+#[derive(Deserialize)]
+struct Table {
+    items: std::collections::BTreeMap<String, Vec<Period>>,
+}
+
+#[derive(Deserialize)]
+struct Period {
+    effective_from: String,
+    rates: std::collections::BTreeMap<String, serde_json::Number>,
+}
+
+/// The rates in force on `as_of` (`YYYY-MM-DD`) for every country of the shipped
+/// table (`data/vat-rates.json`, from ibericode/vat-rates, MIT), sorted by country
+/// and category.
+pub fn seed_rates(as_of: &str) -> Vec<SeedRate> {
+    let Ok(table) = serde_json::from_str::<Table>(include_str!("../../data/vat-rates.json")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (country, periods) in table.items {
+        let current = periods
+            .iter()
+            .filter(|p| p.effective_from.as_str() <= as_of)
+            .max_by(|a, b| a.effective_from.cmp(&b.effective_from));
+        let Some(period) = current else { continue };
+        for (category, number) in &period.rates {
+            if let Ok(percentage) = number.to_string().parse::<Decimal>() {
+                out.push(SeedRate {
+                    country: country.clone(),
+                    category: category.clone(),
+                    percentage,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The net and tax of one invoice line (SPEC §3, rounded per line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineTax {
+    pub net: Decimal,
+    pub tax: Decimal,
+    pub gross: Decimal,
+}
+
+/// Tax of a line whose price excludes tax: `tax = round(net × rate)`.
+pub fn exclusive(net: Decimal, percentage: Decimal, currency: &Currency) -> LineTax {
+    let net = round(net, currency);
+    let tax = round(net * percentage / Decimal::ONE_HUNDRED, currency);
+    LineTax {
+        net,
+        tax,
+        gross: net + tax,
+    }
+}
+
+/// Tax of a line whose price includes tax: `net = round(gross ÷ (1 + rate))`,
+/// `tax = gross − net`.
+pub fn inclusive(gross: Decimal, percentage: Decimal, currency: &Currency) -> LineTax {
+    let gross = round(gross, currency);
+    let net = round(gross / (Decimal::ONE + percentage / Decimal::ONE_HUNDRED), currency);
+    LineTax {
+        net,
+        tax: gross - net,
+        gross,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    fn eur() -> Currency {
+        Currency::parse("EUR").unwrap()
+    }
+
+    #[test]
+    fn the_table_gives_the_rates_in_force_on_the_date() {
+        let rate = |rates: &[SeedRate], c: &str, k: &str| {
+            rates.iter().find(|r| r.country == c && r.category == k).map(|r| r.percentage)
+        };
+        let now = seed_rates("2026-11-27");
+        assert_eq!(rate(&now, "NL", "standard"), Some(dec!(21)));
+        assert_eq!(rate(&now, "NL", "reduced"), Some(dec!(9)));
+        assert_eq!(rate(&now, "FI", "standard"), Some(dec!(25.5)));
+        assert_eq!(rate(&now, "DE", "standard"), Some(dec!(19)));
+        let covid = seed_rates("2020-08-01");
+        assert_eq!(rate(&covid, "DE", "standard"), Some(dec!(16)));
+        assert_eq!(now.iter().filter(|r| r.category == "standard").count(), 28);
+    }
+
+    #[test]
+    fn exclusive_tax_is_rounded_per_line() {
+        let t = exclusive(dec!(19.99), dec!(21), &eur());
+        assert_eq!((t.net, t.tax, t.gross), (dec!(19.99), dec!(4.20), dec!(24.19)));
+    }
+
+    #[test]
+    fn inclusive_tax_is_gross_minus_rounded_net() {
+        let t = inclusive(dec!(24.19), dec!(21), &eur());
+        assert_eq!((t.net, t.tax), (dec!(19.99), dec!(4.20)));
+        let t = inclusive(dec!(10.00), dec!(21), &eur());
+        assert_eq!((t.net, t.tax), (dec!(8.26), dec!(1.74)));
+    }
+
+    proptest! {
+        #[test]
+        fn inclusive_lines_always_add_up(cents in 0_i64..10_000_000, rate in 0_u32..30) {
+            let t = inclusive(Decimal::new(cents, 2), Decimal::from(rate), &eur());
+            prop_assert_eq!(t.net + t.tax, t.gross);
+            prop_assert!(t.tax >= Decimal::ZERO);
+        }
+    }
+}

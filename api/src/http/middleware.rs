@@ -1,0 +1,190 @@
+//! Authentication, idempotency and CORS for `/v1`.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use crate::error::ApiError;
+use crate::store::idempotency::{self, Claim};
+use crate::store::merchants::{self, KeyGrant};
+
+/// Resolves `Authorization: Bearer <key>` to a [`KeyGrant`] in the request's
+/// extensions; no key or an unknown one → 401. CORS preflights pass untouched.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if req.method() == Method::OPTIONS {
+        return Ok(next.run(req).await);
+    }
+    let key = bearer(req.headers())?;
+    let grant = merchants::authenticate(&state.db, &key)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("Invalid API key".to_owned()))?;
+    req.extensions_mut().insert(grant);
+    Ok(next.run(req).await)
+}
+
+fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
+    let raw = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "Missing API key: send 'Authorization: Bearer sk_test_…'".to_owned(),
+            )
+        })?
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("Malformed Authorization header".to_owned()))?;
+    let key = raw
+        .strip_prefix("Bearer ")
+        .or_else(|| raw.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            ApiError::Unauthorized("The Authorization header must be 'Bearer <key>'".to_owned())
+        })?;
+    Ok(key.to_owned())
+}
+
+/// Longest accepted `Idempotency-Key`.
+const MAX_KEY_LEN: usize = 255;
+
+/// Makes POST requests with an `Idempotency-Key` run at most once: a retry gets
+/// the first response byte for byte, the same key with another request 422, a
+/// concurrent one 409. Validation, auth and server errors are not remembered, so
+/// the corrected request may reuse the key.
+pub async fn idempotency(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if req.method() != Method::POST {
+        return Ok(next.run(req).await);
+    }
+    let Some(raw_key) = req.headers().get("idempotency-key") else {
+        return Ok(next.run(req).await);
+    };
+    let key = raw_key
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "Idempotency-Key",
+                format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"),
+            )
+        })?
+        .to_owned();
+    let Some(grant) = req.extensions().get::<KeyGrant>().cloned() else {
+        return Ok(next.run(req).await);
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, state.config.max_body_bytes)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)?;
+    let mut hasher = Sha256::new();
+    hasher.update(parts.method.as_str());
+    hasher.update(b" ");
+    hasher.update(parts.uri.path());
+    hasher.update(b"?");
+    hasher.update(parts.uri.query().unwrap_or_default());
+    hasher.update(b"\n");
+    hasher.update(&bytes);
+    let hash = hex::encode(hasher.finalize());
+
+    let ttl = chrono::Duration::from_std(state.config.idempotency_ttl)
+        .unwrap_or_else(|_| chrono::Duration::hours(48));
+    let claim = idempotency::claim(
+        &state.db,
+        &grant.scope,
+        &key,
+        &hash,
+        chrono::Duration::minutes(5),
+        ttl,
+    )
+    .await?;
+    match claim {
+        Claim::Mismatch => return Err(ApiError::IdempotencyMismatch),
+        Claim::InProgress => return Err(ApiError::IdempotencyInProgress),
+        Claim::Replay { status, body } => return Ok(stored_response(status, body)),
+        Claim::Fresh => {}
+    }
+
+    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let status = response.status();
+    let remember = status.is_success() || status == StatusCode::PAYMENT_REQUIRED;
+    if !remember {
+        idempotency::release(&state.db, &grant.scope, &key).await?;
+        return Ok(response);
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading the response: {e}")))?;
+    idempotency::complete(&state.db, &grant.scope, &key, status.as_u16(), &bytes).await?;
+    parts.headers.insert("idempotent-replayed", HeaderValue::from_static("false"));
+    Ok(Response::from_parts(parts, Body::from(bytes)))
+}
+
+fn stored_response(status: u16, body: Vec<u8>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}
+
+/// CORS for the public endpoints the widget calls from merchants' sites: a
+/// preflight is answered for any origin; the real response carries
+/// `Access-Control-Allow-Origin` only when the merchant allows the origin (an
+/// empty `allowed_origins` allows every origin).
+pub async fn public_cors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    if req.method() == Method::OPTIONS {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        if let Some(origin) = origin {
+            let h = response.headers_mut();
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST, OPTIONS"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("authorization, content-type, idempotency-key"),
+            );
+            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        }
+        return response;
+    }
+    let scope = req.extensions().get::<KeyGrant>().map(|g| g.scope.clone());
+    let mut response = next.run(req).await;
+    let (Some(origin), Some(scope)) = (origin, scope) else {
+        return response;
+    };
+    let allowed = match merchants::get_merchant(&state.db, &scope).await {
+        Ok(Some(m)) => {
+            m.allowed_origins.is_empty()
+                || origin.to_str().is_ok_and(|o| m.allowed_origins.iter().any(|a| a == o))
+        }
+        _ => false,
+    };
+    if allowed {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("x-request-id, idempotent-replayed"),
+        );
+    }
+    response
+}

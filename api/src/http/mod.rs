@@ -1,0 +1,51 @@
+//! The HTTP API: one module per resource, thin handlers over the store.
+
+pub mod extract;
+pub mod health;
+pub mod merchant;
+pub mod middleware;
+pub mod openapi;
+pub mod products;
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::db::Db;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+}
+
+/// A validated, trimmed, non-empty string field of at most `max` characters.
+pub fn required_text(
+    param: &str,
+    value: &str,
+    max: usize,
+) -> Result<String, crate::error::ApiError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(crate::error::ApiError::invalid(param, format!("'{param}' must not be empty")));
+    }
+    if trimmed.chars().count() > max {
+        return Err(crate::error::ApiError::invalid(
+            param,
+            format!("'{param}' must be at most {max} characters"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Like [`required_text`] for an optional field; blank becomes `None`.
+pub fn optional_text(
+    param: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, crate::error::ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => required_text(param, v, max).map(Some),
+    }
+}

@@ -1,0 +1,14 @@
+//! Renewly: subscription commerce you can drop into any website.
+//!
+//! The library behind the `renewly` binary: configuration, database, HTTP API,
+//! domain rules and the command line.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod store;

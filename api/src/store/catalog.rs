@@ -1,0 +1,121 @@
+//! Products, prices, plans, pricelists and tax rates.
+
+use renewly_types::{Product, ProductKind};
+
+use super::{Page, Scope};
+use crate::db::Db;
+use crate::with_db;
+
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    id: String,
+    livemode: bool,
+    name: String,
+    description: Option<String>,
+    kind: String,
+    unit: String,
+    tax_category: String,
+    active: bool,
+    created: String,
+}
+
+impl From<ProductRow> for Product {
+    fn from(r: ProductRow) -> Self {
+        Self {
+            id: r.id,
+            object: "product".to_owned(),
+            livemode: r.livemode,
+            name: r.name,
+            description: r.description,
+            kind: if r.kind == "one_off" { ProductKind::OneOff } else { ProductKind::Recurring },
+            unit: r.unit,
+            tax_category: r.tax_category,
+            active: r.active,
+            created: r.created,
+        }
+    }
+}
+
+fn kind_str(kind: ProductKind) -> &'static str {
+    match kind {
+        ProductKind::Recurring => "recurring",
+        ProductKind::OneOff => "one_off",
+    }
+}
+
+/// Inserts a new product.
+pub async fn insert_product(db: &Db, scope: &Scope, p: &Product) -> Result<(), sqlx::Error> {
+    with_db!(db, pool => sqlx::query(
+        "INSERT INTO products (id, merchant_id, livemode, name, description, kind, unit, \
+         tax_category, active, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&p.id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(&p.name)
+    .bind(&p.description)
+    .bind(kind_str(p.kind))
+    .bind(&p.unit)
+    .bind(&p.tax_category)
+    .bind(p.active)
+    .bind(&p.created)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(())
+}
+
+/// Writes the changeable fields of a product back.
+pub async fn update_product(db: &Db, scope: &Scope, p: &Product) -> Result<(), sqlx::Error> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE products SET name = $4, description = $5, unit = $6, tax_category = $7, \
+         active = $8 WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+    )
+    .bind(&p.id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(&p.name)
+    .bind(&p.description)
+    .bind(&p.unit)
+    .bind(&p.tax_category)
+    .bind(p.active)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(())
+}
+
+/// One product of this merchant and mode.
+pub async fn get_product(db: &Db, scope: &Scope, id: &str) -> Result<Option<Product>, sqlx::Error> {
+    let row: Option<ProductRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT * FROM products WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+    )
+    .bind(id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .fetch_optional(pool)
+    .await?);
+    Ok(row.map(Product::from))
+}
+
+/// A page of products, newest first, optionally only active or archived ones.
+pub async fn list_products(
+    db: &Db,
+    scope: &Scope,
+    active: Option<bool>,
+    page: &Page,
+) -> Result<(Vec<Product>, bool), sqlx::Error> {
+    let rows: Vec<ProductRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT * FROM products WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
+         AND ($4 = 0 OR active = $5) ORDER BY id DESC LIMIT $6",
+    )
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(page.cursor())
+    .bind(i64::from(active.is_some()))
+    .bind(active.unwrap_or(true))
+    .bind(page.fetch())
+    .fetch_all(pool)
+    .await?);
+    Ok(page.finish(rows.into_iter().map(Product::from).collect()))
+}

@@ -1,0 +1,1 @@
+//! Customers, merchant users and payment methods.

@@ -1,0 +1,54 @@
+//! Database access: all SQL lives here. Each function runs on both backends.
+
+pub mod catalog;
+pub mod customers;
+pub mod idempotency;
+pub mod merchants;
+
+/// Whose data a request may see: one merchant, in test or live mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub merchant_id: String,
+    pub livemode: bool,
+}
+
+/// The current time as stored: RFC 3339, UTC, millisecond precision.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A page request: at most `limit` objects older than the `starting_after` id.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub limit: i64,
+    pub starting_after: Option<String>,
+}
+
+impl Page {
+    /// The exclusive upper bound for ids on this page; `~` sorts after every id.
+    pub fn cursor(&self) -> &str {
+        self.starting_after.as_deref().unwrap_or("~")
+    }
+
+    /// One more than asked, to learn whether more follow.
+    pub fn fetch(&self) -> i64 {
+        self.limit + 1
+    }
+
+    /// Cuts the extra row and tells whether there was one.
+    pub fn finish<T>(&self, mut rows: Vec<T>) -> (Vec<T>, bool) {
+        let has_more = rows.len() as i64 > self.limit;
+        rows.truncate(self.limit.max(0) as usize);
+        (rows, has_more)
+    }
+}
+
+/// Serialises a value to the JSON text stored in a column.
+pub fn json_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// Reads JSON text from a column, falling back to the default when it is damaged.
+pub fn from_json_text<T: serde::de::DeserializeOwned + Default>(raw: &str) -> T {
+    serde_json::from_str(raw).unwrap_or_default()
+}
