@@ -1,1 +1,304 @@
+//! Test support: the real Renewly server on a fresh SQLite or PostgreSQL database,
+//! and a small HTTP client for it.
+//!
+//! Every scenario written with [`scenarios!`] runs twice, as `…::sqlite` and
+//! `…::postgres`. PostgreSQL is reached at `RENEWLY_TEST_PG_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets its own database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use renewly::app::{Running, spawn};
+use renewly::config::Config;
+use renewly::store::merchants::{NewMerchant, create_merchant};
+use serde_json::Value;
+
+/// Which database a scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A merchant's id and test keys.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub merchant: String,
+    pub sk: String,
+    pub pk: String,
+    pub live_sk: Option<String>,
+    pub live_pk: Option<String>,
+}
+
+/// A running server with one merchant ("Acme", NL, EUR) already created.
+pub struct TestApp {
+    pub backend: Backend,
+    pub url: String,
+    pub client: reqwest::Client,
+    /// The first merchant, with test and live keys.
+    pub keys: Keys,
+    running: Option<Running>,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+/// A response, read whole.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    /// The body as JSON (`Null` when it is not JSON).
+    pub body: Value,
+}
+
+impl Resp {
+    /// The header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json answer with this status, code and (when given) param.
+    pub fn assert_problem(&self, status: u16, code: &str, param: Option<&str>) {
+        assert_eq!(self.status, status, "status of {}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "content type of {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "code of {}", self.text);
+        assert_eq!(self.body["status"], status, "status field of {}", self.text);
+        assert!(self.body["title"].is_string() && self.body["detail"].is_string());
+        match param {
+            Some(p) => assert_eq!(self.body["param"], p, "param of {}", self.text),
+            None => assert!(self.body.get("param").is_none(), "unexpected param in {}", self.text),
+        }
+    }
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("RENEWLY_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn unique() -> String {
+    ulid::Ulid::generate().to_string().to_ascii_lowercase()
+}
+
+impl TestApp {
+    /// Starts the server on a fresh database of `backend` and creates the first
+    /// merchant.
+    pub async fn start(backend: Backend) -> Self {
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("renewly-test-{}.db", unique()));
+                (format!("sqlite://{}", path.display()), Cleanup::File(path))
+            }
+            Backend::Postgres => {
+                let admin_url = pg_admin_url();
+                let name = format!("renewly_t_{}", unique());
+                let mut admin = admin_connection(&admin_url).await;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create the test database");
+                let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+                (format!("{base}/{name}"), Cleanup::Database { admin_url, name })
+            }
+        };
+        let running = spawn(Config::for_database(&url)).await.expect("start the server");
+        let new = NewMerchant {
+            name: "Acme".to_owned(),
+            country: "NL".to_owned(),
+            currency: "EUR".to_owned(),
+        };
+        let keys = merchant_keys(&running, &new, true).await;
+        Self {
+            backend,
+            url: running.url(),
+            client: reqwest::Client::new(),
+            keys,
+            running: Some(running),
+            cleanup,
+        }
+    }
+
+    /// Creates another merchant (test keys only).
+    pub async fn new_merchant(&self, name: &str, country: &str, currency: &str) -> Keys {
+        let new = NewMerchant {
+            name: name.to_owned(),
+            country: country.to_owned(),
+            currency: currency.to_owned(),
+        };
+        merchant_keys(self.running(), &new, false).await
+    }
+
+    fn running(&self) -> &Running {
+        self.running.as_ref().expect("server running")
+    }
+
+    /// The server's database pool, for assertions on stored rows.
+    pub fn db(&self) -> &renewly::db::Db {
+        &self.running().db
+    }
+
+    /// Sends a request with the given key (or none) and optional JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = self.client.request(method, format!("{}{}", self.url, path));
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        read(req.send().await.expect("request sent")).await
+    }
+
+    /// `GET` with the first merchant's secret test key.
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(reqwest::Method::GET, path, Some(&self.keys.sk), None, &[]).await
+    }
+
+    /// `POST` JSON with the first merchant's secret test key.
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.send(reqwest::Method::POST, path, Some(&self.keys.sk), Some(&body), &[]).await
+    }
+
+    /// `PATCH` JSON with the first merchant's secret test key.
+    pub async fn patch(&self, path: &str, body: Value) -> Resp {
+        self.send(reqwest::Method::PATCH, path, Some(&self.keys.sk), Some(&body), &[]).await
+    }
+
+    /// `GET` with another key.
+    pub async fn get_as(&self, key: &str, path: &str) -> Resp {
+        self.send(reqwest::Method::GET, path, Some(key), None, &[]).await
+    }
+
+    /// `POST` JSON with another key.
+    pub async fn post_as(&self, key: &str, path: &str, body: Value) -> Resp {
+        self.send(reqwest::Method::POST, path, Some(key), Some(&body), &[]).await
+    }
+
+    /// `PATCH` JSON with another key.
+    pub async fn patch_as(&self, key: &str, path: &str, body: Value) -> Resp {
+        self.send(reqwest::Method::PATCH, path, Some(key), Some(&body), &[]).await
+    }
+
+    /// `POST` a raw body (not necessarily JSON) with the secret key.
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> Resp {
+        let req = self
+            .client
+            .post(format!("{}{}", self.url, path))
+            .bearer_auth(&self.keys.sk)
+            .header("content-type", "application/json")
+            .body(body);
+        read(req.send().await.expect("request sent")).await
+    }
+
+    /// Stops the server and drops the database.
+    pub async fn finish(mut self) {
+        if let Some(running) = self.running.take() {
+            let db = running.db.clone();
+            running.stop().await;
+            db.close().await;
+        }
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                let mut admin = admin_connection(admin_url).await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await;
+            }
+        }
+    }
+}
+
+async fn admin_connection(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(url).await.unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is needed for the postgres scenarios ({e}). Start it \
+             (pg_ctlcluster $(ls /etc/postgresql) main start) or set RENEWLY_TEST_PG_URL."
+        )
+    })
+}
+
+async fn merchant_keys(running: &Running, new: &NewMerchant, live: bool) -> Keys {
+    let (merchant, keys) = create_merchant(&running.db, new, live).await.expect("create merchant");
+    let find = |kind: &str, livemode: bool| {
+        keys.iter().find(|k| k.kind == kind && k.livemode == livemode).map(|k| k.key.clone())
+    };
+    Keys {
+        merchant,
+        sk: find("secret", false).expect("secret key"),
+        pk: find("publishable", false).expect("publishable key"),
+        live_sk: find("secret", true),
+        live_pk: find("publishable", true),
+    }
+}
+
+async fn read(resp: reqwest::Response) -> Resp {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.expect("body read");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Resp { status, headers, text, body }
+}
+
+/// Declares scenarios that each run on SQLite and on PostgreSQL:
+///
+/// ```ignore
+/// scenarios! {
+///     async fn a_product_can_be_created(app) {
+///         let r = app.post("/v1/products", json!({"name": "Pro"})).await;
+///         assert_eq!(r.status, 201);
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! scenarios {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: &$crate::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = $crate::TestApp::start($crate::Backend::Sqlite).await;
+                    run(&app).await;
+                    app.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let app = $crate::TestApp::start($crate::Backend::Postgres).await;
+                    run(&app).await;
+                    app.finish().await;
+                }
+            }
+        )*
+    };
+}
