@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(v1)
         .merge(SwaggerUi::new("/docs").url("/v1/openapi.json", api_doc))
+        .nest_service("/widget", widget_assets(&state.config.widget_dir))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(|uri: Uri| async move { ApiError::RouteNotFound(uri.path().to_owned()) })
@@ -45,6 +46,15 @@ pub fn router(state: AppState) -> Router {
         }).on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::new(request_id, UlidRequestId))
         .with_state(state)
+}
+
+/// The built widget (`renewly.js`, glue and wasm), loadable from any origin: the
+/// API calls it makes are what the merchant's `allowed_origins` guard.
+fn widget_assets(dir: &std::path::Path) -> Router {
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::GET]);
+    Router::new().fallback_service(tower_http::services::ServeDir::new(dir)).layer(cors)
 }
 
 /// The path with long segments (portal and quote tokens) masked, for logs.

@@ -29,6 +29,18 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Seed a demo merchant (once) and serve the API and the demo merchant site.
+    Demo {
+        /// Address of the API (overrides RENEWLY_LISTEN).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Address of the demo merchant site, a second origin.
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        site_listen: SocketAddr,
+        /// Folder of the demo site's files.
+        #[arg(long, default_value = "demo-site")]
+        site_dir: std::path::PathBuf,
+    },
     /// Manage merchants.
     Merchant {
         #[command(subcommand)]
@@ -100,6 +112,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.listen = listen;
             }
             app::serve(config).await
+        }
+        Command::Demo { listen, site_listen, site_dir } => {
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            crate::demo::run(config, site_listen, site_dir).await
         }
         Command::Migrate => {
             let db = app::open_database(&config).await?;

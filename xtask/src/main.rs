@@ -1,1 +1,189 @@
-fn main() {}
+//! `cargo xtask`: every build step of Renewly in one place, idempotent, so that a
+//! fresh machine needs nothing but Rust.
+//!
+//! - `cargo xtask demo`  — build everything, then `renewly demo` (seed + serve)
+//! - `cargo xtask build` — wasm target, wasm-bindgen-cli of the locked version,
+//!   widget (wasm32 + wasm-bindgen), server (release)
+//! - `cargo xtask test`  — fmt check, clippy, wasm32 build of types and widget,
+//!   every test on SQLite and PostgreSQL (PostgreSQL is started when it is down)
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build") => build(),
+        Some("demo") => build().and_then(|()| demo(&args[1..])),
+        Some("test") => test(),
+        Some("widget") => widget(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <demo|build|test|widget>\n\
+                 \n  demo    build everything and run `renewly demo` (seeded merchant, API + demo site)\
+                 \n  build   wasm target, wasm-bindgen-cli, widget and release server\
+                 \n  test    fmt, clippy, wasm32 builds and all tests on SQLite and PostgreSQL\
+                 \n  widget  only the widget (wasm32 + wasm-bindgen into widget/dist)"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn run(program: &str, args: &[&str]) -> Result {
+    eprintln!("+ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{program} {} failed ({status})", args.join(" "))) }
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).current_dir(root()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// Adds the wasm32 target when rustup lacks it.
+fn ensure_wasm_target() -> Result {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    run("rustup", &["target", "add", WASM_TARGET])
+}
+
+/// The version of the `wasm-bindgen` crate in Cargo.lock.
+fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".to_owned())
+}
+
+/// Installs wasm-bindgen-cli of exactly the locked version when it differs.
+fn ensure_wasm_bindgen() -> Result {
+    let want = locked_wasm_bindgen()?;
+    let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(want.as_str()) {
+        return Ok(());
+    }
+    eprintln!("installing wasm-bindgen-cli {want} (once; takes several minutes)");
+    // `--locked` fails against the registry here; the unlocked install works.
+    run(&cargo(), &["install", "wasm-bindgen-cli", "--version", &format!("={want}")])
+}
+
+/// Builds the widget for wasm32 and runs wasm-bindgen into `widget/dist`.
+fn widget() -> Result {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    run(
+        &cargo(),
+        &["build", "-p", "renewly-widget", "--target", WASM_TARGET, "--profile", "wasm-release"],
+    )?;
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target"));
+    let wasm = target_dir.join(WASM_TARGET).join("wasm-release").join("renewly_widget.wasm");
+    let dist = root().join("widget").join("dist");
+    std::fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
+    let wasm = wasm.to_string_lossy().into_owned();
+    let dist_s = dist.to_string_lossy().into_owned();
+    run(
+        "wasm-bindgen",
+        &[
+            "--target",
+            "web",
+            "--no-typescript",
+            "--remove-name-section",
+            "--remove-producers-section",
+            "--out-dir",
+            &dist_s,
+            &wasm,
+        ],
+    )?;
+    std::fs::copy(root().join("widget").join("loader.js"), dist.join("renewly.js"))
+        .map_err(|e| format!("cannot copy the loader: {e}"))?;
+    eprintln!("widget built into {}", dist.display());
+    Ok(())
+}
+
+fn build() -> Result {
+    widget()?;
+    run(&cargo(), &["build", "--release", "-p", "renewly"])
+}
+
+fn demo(args: &[String]) -> Result {
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target"));
+    let bin = target_dir.join("release").join("renewly");
+    let mut all = vec!["demo".to_owned()];
+    all.extend(args.iter().cloned());
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    run(&bin.to_string_lossy(), &all)
+}
+
+/// Starts the local PostgreSQL cluster when nothing answers on 5432.
+fn ensure_postgres() -> Result {
+    if std::env::var("RENEWLY_TEST_PG_URL").is_ok() {
+        return Ok(());
+    }
+    if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() {
+        return Ok(());
+    }
+    let versions = std::fs::read_dir("/etc/postgresql")
+        .map_err(|_| "PostgreSQL is not running on 127.0.0.1:5432 and is not installed; install it (apt-get install postgresql) or set RENEWLY_TEST_PG_URL".to_owned())?;
+    for entry in versions.flatten() {
+        let version = entry.file_name().to_string_lossy().into_owned();
+        let _ = run("pg_ctlcluster", &["--skip-systemctl-redirect", &version, "main", "start"]);
+    }
+    for _ in 0..30 {
+        if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    Err("PostgreSQL did not come up on 127.0.0.1:5432".to_owned())
+}
+
+fn test() -> Result {
+    let cargo = cargo();
+    run(&cargo, &["fmt", "--all", "--", "--check"])?;
+    ensure_wasm_target()?;
+    run(&cargo, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    run(
+        &cargo,
+        &["clippy", "-p", "renewly-widget", "--target", WASM_TARGET, "--", "-D", "warnings"],
+    )?;
+    run(&cargo, &["build", "-p", "renewly-types", "-p", "renewly-widget", "--target", WASM_TARGET])?;
+    ensure_postgres()?;
+    run(&cargo, &["test", "--workspace"])
+}

@@ -1,0 +1,261 @@
+//! `renewly demo`: a demo merchant with a believable catalog, the API, and the demo
+//! merchant site on a second origin that embeds the widget.
+//!
+//! The catalog is created through the public HTTP API (in process), so the demo
+//! exercises exactly what a developer would call.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{Request, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::app;
+use crate::config::Config;
+use crate::db::Db;
+use crate::store::Scope;
+use crate::store::merchants::{self, NewMerchant};
+
+/// Where the demo keeps the keys it made (they are stored hashed in the database).
+const KEYS_FILE: &str = "renewly-demo.json";
+
+/// The demo merchant's id and test keys.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DemoKeys {
+    pub merchant: String,
+    pub secret_key: String,
+    pub publishable_key: String,
+    #[serde(default)]
+    pub plans: Vec<String>,
+}
+
+/// Seeds (once) and serves the demo: API on `config.listen`, site on `site`.
+pub async fn run(config: Config, site: SocketAddr, site_dir: PathBuf) -> anyhow::Result<()> {
+    let db = app::open_database(&config).await?;
+    let site_origin = format!("http://{site}");
+    let keys = ensure_seeded(&db, &config, &site_origin).await?;
+    db.close().await;
+
+    let running = app::spawn(config).await?;
+    let api = running.url();
+    let site_listener = tokio::net::TcpListener::bind(site).await?;
+    let site_state = SiteState { dir: site_dir, api: api.clone(), keys: keys.clone() };
+    let site_app = Router::new()
+        .fallback(serve_site_file)
+        .with_state(site_state);
+    let site_task = tokio::spawn(async move { axum::serve(site_listener, site_app).await });
+
+    println!();
+    println!("  Renewly demo is running");
+    println!("  ───────────────────────");
+    println!("  Merchant site (embeds the widget):  {site_origin}/");
+    println!("  API:                                {api}/v1");
+    println!("  API docs:                           {api}/docs");
+    println!("  Merchant id:                        {}", keys.merchant);
+    println!("  Secret key (test):                  {}", keys.secret_key);
+    println!("  Publishable key (test):             {}", keys.publishable_key);
+    println!();
+    println!("  Try: curl -s {api}/v1/plans -H 'Authorization: Bearer {}'", keys.secret_key);
+    println!("  Stop with Ctrl-C.");
+    println!();
+
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        r = site_task => { r??; }
+    }
+    running.stop().await;
+    Ok(())
+}
+
+/// Creates the demo merchant and catalog unless the keys file names one that exists.
+async fn ensure_seeded(db: &Db, config: &Config, site_origin: &str) -> anyhow::Result<DemoKeys> {
+    if let Ok(raw) = std::fs::read_to_string(KEYS_FILE) {
+        if let Ok(keys) = serde_json::from_str::<DemoKeys>(&raw) {
+            if merchants::merchant_exists(db, &keys.merchant).await? {
+                return Ok(keys);
+            }
+        }
+    }
+    let new = NewMerchant {
+        name: "Northwind Cloud".to_owned(),
+        country: "NL".to_owned(),
+        currency: "EUR".to_owned(),
+    };
+    let (merchant, made) = merchants::create_merchant(db, &new, false).await?;
+    let key = |kind: &str| {
+        made.iter()
+            .find(|k| k.kind == kind)
+            .map(|k| k.key.clone())
+            .ok_or_else(|| anyhow::anyhow!("no {kind} key was made"))
+    };
+    let mut keys = DemoKeys {
+        merchant: merchant.clone(),
+        secret_key: key("secret")?,
+        publishable_key: key("publishable")?,
+        plans: Vec::new(),
+    };
+    let state = crate::http::AppState {
+        db: db.clone(),
+        config: std::sync::Arc::new(config.clone()),
+    };
+    let api = Api { router: app::router(state), key: keys.secret_key.clone() };
+    keys.plans = seed_catalog(&api, site_origin).await?;
+    let scope = Scope { merchant_id: merchant, livemode: false };
+    if merchants::get_merchant(db, &scope).await?.is_none() {
+        anyhow::bail!("the demo merchant vanished while seeding");
+    }
+    std::fs::write(KEYS_FILE, serde_json::to_string_pretty(&keys)?)?;
+    Ok(keys)
+}
+
+/// Calls the API in process with the demo merchant's secret key.
+struct Api {
+    router: Router,
+    key: String,
+}
+
+impl Api {
+    async fn call(&self, method: &str, path: &str, body: Value) -> anyhow::Result<Value> {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.key))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))?;
+        let resp = self.router.clone().oneshot(req).await?;
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
+        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if !status.is_success() {
+            anyhow::bail!("seeding {method} {path} failed: {status} {value}");
+        }
+        Ok(value)
+    }
+
+    async fn id(&self, path: &str, body: Value) -> anyhow::Result<String> {
+        let v = self.call("POST", path, body).await?;
+        v["id"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no id from {path}"))
+    }
+}
+
+/// The demo catalog: three plans with monthly and yearly prices, add-ons, a setup
+/// fee and a plan that requires a signature. Returns the plan ids in display order.
+async fn seed_catalog(api: &Api, site_origin: &str) -> anyhow::Result<Vec<String>> {
+    api.call(
+        "PATCH",
+        "/v1/merchant",
+        json!({
+            "allowed_origins": [site_origin],
+            "vat_number": "NL123456789B01",
+            "timezone": "Europe/Amsterdam",
+            "address": {"line1": "Keizersgracht 1", "city": "Amsterdam", "postal_code": "1015 CC", "country": "NL"}
+        }),
+    )
+    .await?;
+    for (name, email) in [("Alice de Vries", "alice@northwind.example"), ("Bram Jansen", "bram@northwind.example")] {
+        api.id("/v1/users", json!({"name": name, "email": email})).await?;
+    }
+    let recurring = |interval: &str| json!({"interval": interval, "interval_count": 1});
+    let storage = api
+        .id("/v1/products", json!({"name": "Extra storage", "description": "100 GB more", "unit": "GB"}))
+        .await?;
+    let storage_m = api
+        .id("/v1/prices", json!({"product": storage, "unit_amount": "5.00", "recurring": recurring("month"), "nickname": "Monthly"}))
+        .await?;
+    let storage_y = api
+        .id("/v1/prices", json!({"product": storage, "unit_amount": "50.00", "recurring": recurring("year"), "nickname": "Yearly"}))
+        .await?;
+    let onboarding = api
+        .id("/v1/products", json!({"name": "Onboarding session", "kind": "one_off", "unit": "session"}))
+        .await?;
+    let setup_fee = api
+        .id("/v1/prices", json!({"product": onboarding, "unit_amount": "49.00"}))
+        .await?;
+    let mut plans = Vec::new();
+    let tiers = [
+        ("Starter", "For freelancers getting started", "9.00", "90.00", false, vec!["1 user", "10 GB storage", "Email support"]),
+        ("Pro", "For growing teams", "29.00", "290.00", false, vec!["Up to 10 users", "100 GB storage", "Priority support", "Add-ons available"]),
+        ("Business", "For companies that need a contract", "99.00", "990.00", true, vec!["Unlimited users", "1 TB storage", "Dedicated manager", "Signed agreement"]),
+    ];
+    for (name, description, monthly, yearly, signature, features) in tiers {
+        let product = api
+            .id("/v1/products", json!({"name": name, "description": description, "unit": "seat"}))
+            .await?;
+        let m = api
+            .id("/v1/prices", json!({"product": product, "unit_amount": monthly, "recurring": recurring("month"), "nickname": "Monthly"}))
+            .await?;
+        let y = api
+            .id("/v1/prices", json!({"product": product, "unit_amount": yearly, "recurring": recurring("year"), "nickname": "Yearly"}))
+            .await?;
+        let mut plan = json!({
+            "name": name,
+            "description": description,
+            "prices": [m, y],
+            "features": features,
+            "published": true,
+            "trial_days": 0,
+            "require_signature": signature,
+            "terms": format!("Northwind Cloud {name} terms of service: the subscription renews automatically until cancelled; cancellation takes effect at the end of the paid period."),
+            "close_reasons": [
+                {"name": "Too expensive", "retention_offer": "Stay and get 20% off your next three months."},
+                {"name": "Missing features"},
+                {"name": "Switching to another product"},
+                {"name": "No longer needed"}
+            ],
+            "customer_rights": {"change": "upgrade_downgrade", "can_close": true, "can_pause": name != "Business", "can_change_quantity": true}
+        });
+        if name != "Starter" {
+            plan["addons"] = json!([storage_m, storage_y]);
+        }
+        if name == "Pro" {
+            plan["setup_fee"] = json!(setup_fee);
+        }
+        plans.push(api.id("/v1/plans", plan).await?);
+    }
+    Ok(plans)
+}
+
+#[derive(Clone)]
+struct SiteState {
+    dir: PathBuf,
+    api: String,
+    keys: DemoKeys,
+}
+
+/// Serves the demo site's files, filling in the API origin, key and plan ids.
+async fn serve_site_file(State(state): State<SiteState>, req: Request<Body>) -> Response {
+    let path = req.uri().path().trim_start_matches('/');
+    let path = if path.is_empty() { "index.html" } else { path };
+    if path.split('/').any(|seg| seg == ".." || seg.starts_with('.')) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let file = state.dir.join(path);
+    let Ok(bytes) = tokio::fs::read(&file).await else {
+        return (StatusCode::NOT_FOUND, Html("<h1>Not found</h1>")).into_response();
+    };
+    let content_type = content_type(&file);
+    if content_type.starts_with("text/html") {
+        let html = String::from_utf8_lossy(&bytes)
+            .replace("{{API}}", &state.api)
+            .replace("{{PUBLISHABLE_KEY}}", &state.keys.publishable_key)
+            .replace("{{PLANS}}", &state.keys.plans.join(" "));
+        return ([(header::CONTENT_TYPE, content_type)], html).into_response();
+    }
+    ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
