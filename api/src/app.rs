@@ -9,7 +9,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Request, Uri};
 use axum::routing::get;
 use tokio::net::TcpListener;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -20,10 +22,16 @@ use crate::http::{AppState, health, middleware, openapi};
 
 /// The full application router for this state.
 pub fn router(state: AppState) -> Router {
-    let (v1, api_doc) = openapi::v1_routes().split_for_parts();
+    let (v1, api_doc) = openapi::v1_routes(Some(&state)).split_for_parts();
     let v1 = v1
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::idempotency,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::authenticate,
+        ));
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .merge(v1)
@@ -54,7 +62,9 @@ fn widget_assets(dir: &std::path::Path) -> Router {
     let cors = tower_http::cors::CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([axum::http::Method::GET]);
-    Router::new().fallback_service(tower_http::services::ServeDir::new(dir)).layer(cors)
+    Router::new()
+        .fallback_service(tower_http::services::ServeDir::new(dir))
+        .layer(cors)
 }
 
 /// The path with long segments (portal and quote tokens) masked, for logs.
@@ -71,7 +81,10 @@ struct UlidRequestId;
 
 impl MakeRequestId for UlidRequestId {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        let id = format!("req_{}", ulid::Ulid::generate().to_string().to_ascii_lowercase());
+        let id = format!(
+            "req_{}",
+            ulid::Ulid::generate().to_string().to_ascii_lowercase()
+        );
         HeaderValue::from_str(&id).ok().map(RequestId::new)
     }
 }
@@ -81,7 +94,9 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let db = Db::connect(config.database_url.expose(), config.db_max_connections)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
-    db.migrate().await.map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
     Ok(db)
 }
 
@@ -114,20 +129,33 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
     let db = open_database(&config).await?;
     let listener = TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let state = AppState { db: db.clone(), config: Arc::new(config) };
+    let provider = crate::payments::Provider::for_config(&config);
+    let state = AppState {
+        db: db.clone(),
+        config: Arc::new(config),
+        provider,
+    };
     let app = router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await;
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped");
         }
     });
-    Ok(Running { addr, db, shutdown: Some(tx), task })
+    Ok(Running {
+        addr,
+        db,
+        shutdown: Some(tx),
+        task,
+    })
 }
 
 /// Serves until Ctrl-C or SIGTERM, then drains running requests.

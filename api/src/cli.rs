@@ -113,7 +113,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             app::serve(config).await
         }
-        Command::Demo { listen, site_listen, site_dir } => {
+        Command::Demo {
+            listen,
+            site_listen,
+            site_dir,
+        } => {
             if let Some(listen) = listen {
                 config.listen = listen;
             }
@@ -125,11 +129,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
-        Command::Merchant { command: MerchantCommand::Create { name, country, currency, live, json } } => {
-            let country = Country::parse(&country)
-                .ok_or_else(|| anyhow::anyhow!("--country {country:?} is not an ISO 3166-1 alpha-2 code"))?;
-            let currency = Currency::parse(&currency)
-                .ok_or_else(|| anyhow::anyhow!("--currency {currency:?} is not an ISO 4217 code"))?;
+        Command::Merchant {
+            command:
+                MerchantCommand::Create {
+                    name,
+                    country,
+                    currency,
+                    live,
+                    json,
+                },
+        } => {
+            let country = Country::parse(&country).ok_or_else(|| {
+                anyhow::anyhow!("--country {country:?} is not an ISO 3166-1 alpha-2 code")
+            })?;
+            let currency = Currency::parse(&currency).ok_or_else(|| {
+                anyhow::anyhow!("--currency {currency:?} is not an ISO 4217 code")
+            })?;
             if name.trim().is_empty() {
                 anyhow::bail!("--name must not be empty");
             }
@@ -141,7 +156,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let (id, keys) = merchants::create_merchant(&db, &new, live).await?;
             let find = |kind: &str, livemode: bool| {
-                keys.iter().find(|k| k.kind == kind && k.livemode == livemode).map(|k| k.key.clone())
+                keys.iter()
+                    .find(|k| k.kind == kind && k.livemode == livemode)
+                    .map(|k| k.key.clone())
             };
             let mut out = serde_json::json!({
                 "id": id,
@@ -172,11 +189,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     let db = app::open_database(config).await?;
     match command {
-        KeysCommand::Create { merchant, live, publishable } => {
+        KeysCommand::Create {
+            merchant,
+            live,
+            publishable,
+        } => {
             if !merchants::merchant_exists(&db, &merchant).await? {
                 anyhow::bail!("no merchant {merchant}");
             }
-            let kind = if publishable { KeyKind::Publishable } else { KeyKind::Secret };
+            let kind = if publishable {
+                KeyKind::Publishable
+            } else {
+                KeyKind::Secret
+            };
             let key = merchants::create_key(&db, &merchant, kind, live).await?;
             println!("{}", serde_json::to_string(&key)?);
         }
@@ -199,5 +224,8 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
 fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -108,9 +108,16 @@ impl Config {
             }
             None => None,
         };
-        let max_body_bytes = parse("RENEWLY_MAX_BODY_BYTES", get("RENEWLY_MAX_BODY_BYTES"), "1048576")?;
-        let db_max_connections: u32 =
-            parse("RENEWLY_DB_MAX_CONNECTIONS", get("RENEWLY_DB_MAX_CONNECTIONS"), "10")?;
+        let max_body_bytes = parse(
+            "RENEWLY_MAX_BODY_BYTES",
+            get("RENEWLY_MAX_BODY_BYTES"),
+            "1048576",
+        )?;
+        let db_max_connections: u32 = parse(
+            "RENEWLY_DB_MAX_CONNECTIONS",
+            get("RENEWLY_DB_MAX_CONNECTIONS"),
+            "10",
+        )?;
         if db_max_connections == 0 {
             return Err(ConfigError {
                 variable: "RENEWLY_DB_MAX_CONNECTIONS",
@@ -118,8 +125,16 @@ impl Config {
                 reason: "must be at least 1".to_owned(),
             });
         }
-        let tick: u64 = parse("RENEWLY_BILLING_TICK_SECONDS", get("RENEWLY_BILLING_TICK_SECONDS"), "60")?;
-        let ttl_hours: u64 = parse("RENEWLY_IDEMPOTENCY_HOURS", get("RENEWLY_IDEMPOTENCY_HOURS"), "48")?;
+        let tick: u64 = parse(
+            "RENEWLY_BILLING_TICK_SECONDS",
+            get("RENEWLY_BILLING_TICK_SECONDS"),
+            "60",
+        )?;
+        let ttl_hours: u64 = parse(
+            "RENEWLY_IDEMPOTENCY_HOURS",
+            get("RENEWLY_IDEMPOTENCY_HOURS"),
+            "48",
+        )?;
         if ttl_hours < 24 {
             return Err(ConfigError {
                 variable: "RENEWLY_IDEMPOTENCY_HOURS",
@@ -198,7 +213,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -225,8 +243,15 @@ mod tests {
 
     #[test]
     fn unknown_renewly_variables_are_reported() {
-        let v = vars(&[("RENEWLY_LISEN", "x"), ("RENEWLY_LOG", "debug"), ("HOME", "/root")]);
-        assert_eq!(Config::unknown_variables(&v), vec!["RENEWLY_LISEN".to_owned()]);
+        let v = vars(&[
+            ("RENEWLY_LISEN", "x"),
+            ("RENEWLY_LOG", "debug"),
+            ("HOME", "/root"),
+        ]);
+        assert_eq!(
+            Config::unknown_variables(&v),
+            vec!["RENEWLY_LISEN".to_owned()]
+        );
     }
 
     #[test]

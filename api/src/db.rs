@@ -105,3 +105,240 @@ impl Db {
         with_db!(self, pool => pool.close().await)
     }
 }
+
+/// A value bound to a `$n` placeholder, the same way on both backends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(Option<bool>),
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Self::Text(Some(v.to_owned()))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Self::Text(Some(v.clone()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Self::Text(Some(v))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Self::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Self::Text(v.map(str::to_owned))
+    }
+}
+impl From<&Option<String>> for Arg {
+    fn from(v: &Option<String>) -> Self {
+        Self::Text(v.clone())
+    }
+}
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Self::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Self::Int(v)
+    }
+}
+impl From<u32> for Arg {
+    fn from(v: u32) -> Self {
+        Self::Int(Some(i64::from(v)))
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Self::Bool(Some(v))
+    }
+}
+
+/// `args![a, b, c]` → `[Arg::from(a), …]`.
+#[macro_export]
+macro_rules! args {
+    ($($value:expr),* $(,)?) => {
+        [$($crate::db::Arg::from($value)),*]
+    };
+}
+
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Int(v) => q.bind(*v),
+                Arg::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+/// A row type readable from both backends.
+pub trait AnyRow:
+    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+    + Send
+    + Unpin
+{
+}
+impl<T> AnyRow for T where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin
+{
+}
+
+/// A write transaction on either backend. On SQLite it starts with
+/// `BEGIN IMMEDIATE`, so concurrent writers queue instead of failing.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    /// Begins a write transaction.
+    pub async fn begin(db: &Db) -> Result<Self, sqlx::Error> {
+        Ok(match db {
+            Db::Sqlite(pool) => Self::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Self::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Whether this is PostgreSQL (for `FOR UPDATE SKIP LOCKED`).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
+    /// Commits.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await,
+            Self::Postgres(tx) => tx.commit().await,
+        }
+    }
+
+    /// Runs a statement; returns the rows affected.
+    pub async fn execute(&mut self, sql: &'static str, args: &[Arg]) -> Result<u64, sqlx::Error> {
+        Ok(match self {
+            Self::Sqlite(tx) => bind_all!(sqlx::query(sql), args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            Self::Postgres(tx) => bind_all!(sqlx::query(sql), args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    /// Reads every row.
+    pub async fn fetch_all<T: AnyRow>(
+        &mut self,
+        sql: &'static str,
+        args: &[Arg],
+    ) -> Result<Vec<T>, sqlx::Error> {
+        match self {
+            Self::Sqlite(tx) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_all(&mut **tx)
+                    .await
+            }
+            Self::Postgres(tx) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_all(&mut **tx)
+                    .await
+            }
+        }
+    }
+
+    /// Reads at most one row.
+    pub async fn fetch_optional<T: AnyRow>(
+        &mut self,
+        sql: &'static str,
+        args: &[Arg],
+    ) -> Result<Option<T>, sqlx::Error> {
+        match self {
+            Self::Sqlite(tx) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
+            Self::Postgres(tx) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
+        }
+    }
+}
+
+impl Db {
+    /// Runs a statement outside a transaction; returns the rows affected.
+    pub async fn execute(&self, sql: &'static str, args: &[Arg]) -> Result<u64, sqlx::Error> {
+        Ok(match self {
+            Self::Sqlite(p) => bind_all!(sqlx::query(sql), args)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Self::Postgres(p) => bind_all!(sqlx::query(sql), args)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    /// Reads every row.
+    pub async fn fetch_all<T: AnyRow>(
+        &self,
+        sql: &'static str,
+        args: &[Arg],
+    ) -> Result<Vec<T>, sqlx::Error> {
+        match self {
+            Self::Sqlite(p) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_all(p)
+                    .await
+            }
+            Self::Postgres(p) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_all(p)
+                    .await
+            }
+        }
+    }
+
+    /// Reads at most one row.
+    pub async fn fetch_optional<T: AnyRow>(
+        &self,
+        sql: &'static str,
+        args: &[Arg],
+    ) -> Result<Option<T>, sqlx::Error> {
+        match self {
+            Self::Sqlite(p) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_optional(p)
+                    .await
+            }
+            Self::Postgres(p) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_optional(p)
+                    .await
+            }
+        }
+    }
+}

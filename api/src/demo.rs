@@ -44,7 +44,11 @@ pub async fn run(config: Config, site: SocketAddr, site_dir: PathBuf) -> anyhow:
     let running = app::spawn(config).await?;
     let api = running.url();
     let site_listener = tokio::net::TcpListener::bind(site).await?;
-    let site_state = SiteState { dir: site_dir, api: api.clone(), keys: keys.clone() };
+    let site_state = SiteState {
+        dir: site_dir,
+        api: api.clone(),
+        keys: keys.clone(),
+    };
     let site_app = Router::new()
         .fallback(serve_site_file)
         .with_state(site_state);
@@ -58,9 +62,15 @@ pub async fn run(config: Config, site: SocketAddr, site_dir: PathBuf) -> anyhow:
     println!("  API docs:                           {api}/docs");
     println!("  Merchant id:                        {}", keys.merchant);
     println!("  Secret key (test):                  {}", keys.secret_key);
-    println!("  Publishable key (test):             {}", keys.publishable_key);
+    println!(
+        "  Publishable key (test):             {}",
+        keys.publishable_key
+    );
     println!();
-    println!("  Try: curl -s {api}/v1/plans -H 'Authorization: Bearer {}'", keys.secret_key);
+    println!(
+        "  Try: curl -s {api}/v1/plans -H 'Authorization: Bearer {}'",
+        keys.secret_key
+    );
     println!("  Stop with Ctrl-C.");
     println!();
 
@@ -102,10 +112,17 @@ async fn ensure_seeded(db: &Db, config: &Config, site_origin: &str) -> anyhow::R
     let state = crate::http::AppState {
         db: db.clone(),
         config: std::sync::Arc::new(config.clone()),
+        provider: crate::payments::Provider::for_config(config),
     };
-    let api = Api { router: app::router(state), key: keys.secret_key.clone() };
+    let api = Api {
+        router: app::router(state),
+        key: keys.secret_key.clone(),
+    };
     keys.plans = seed_catalog(&api, site_origin).await?;
-    let scope = Scope { merchant_id: merchant, livemode: false };
+    let scope = Scope {
+        merchant_id: merchant,
+        livemode: false,
+    };
     if merchants::get_merchant(db, &scope).await?.is_none() {
         anyhow::bail!("the demo merchant vanished while seeding");
     }
@@ -139,7 +156,10 @@ impl Api {
 
     async fn id(&self, path: &str, body: Value) -> anyhow::Result<String> {
         let v = self.call("POST", path, body).await?;
-        v["id"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no id from {path}"))
+        v["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("no id from {path}"))
     }
 }
 
@@ -157,12 +177,19 @@ async fn seed_catalog(api: &Api, site_origin: &str) -> anyhow::Result<Vec<String
         }),
     )
     .await?;
-    for (name, email) in [("Alice de Vries", "alice@northwind.example"), ("Bram Jansen", "bram@northwind.example")] {
-        api.id("/v1/users", json!({"name": name, "email": email})).await?;
+    for (name, email) in [
+        ("Alice de Vries", "alice@northwind.example"),
+        ("Bram Jansen", "bram@northwind.example"),
+    ] {
+        api.id("/v1/users", json!({"name": name, "email": email}))
+            .await?;
     }
     let recurring = |interval: &str| json!({"interval": interval, "interval_count": 1});
     let storage = api
-        .id("/v1/products", json!({"name": "Extra storage", "description": "100 GB more", "unit": "GB"}))
+        .id(
+            "/v1/products",
+            json!({"name": "Extra storage", "description": "100 GB more", "unit": "GB"}),
+        )
         .await?;
     let storage_m = api
         .id("/v1/prices", json!({"product": storage, "unit_amount": "5.00", "recurring": recurring("month"), "nickname": "Monthly"}))
@@ -171,20 +198,60 @@ async fn seed_catalog(api: &Api, site_origin: &str) -> anyhow::Result<Vec<String
         .id("/v1/prices", json!({"product": storage, "unit_amount": "50.00", "recurring": recurring("year"), "nickname": "Yearly"}))
         .await?;
     let onboarding = api
-        .id("/v1/products", json!({"name": "Onboarding session", "kind": "one_off", "unit": "session"}))
+        .id(
+            "/v1/products",
+            json!({"name": "Onboarding session", "kind": "one_off", "unit": "session"}),
+        )
         .await?;
     let setup_fee = api
-        .id("/v1/prices", json!({"product": onboarding, "unit_amount": "49.00"}))
+        .id(
+            "/v1/prices",
+            json!({"product": onboarding, "unit_amount": "49.00"}),
+        )
         .await?;
     let mut plans = Vec::new();
     let tiers = [
-        ("Starter", "For freelancers getting started", "9.00", "90.00", false, vec!["1 user", "10 GB storage", "Email support"]),
-        ("Pro", "For growing teams", "29.00", "290.00", false, vec!["Up to 10 users", "100 GB storage", "Priority support", "Add-ons available"]),
-        ("Business", "For companies that need a contract", "99.00", "990.00", true, vec!["Unlimited users", "1 TB storage", "Dedicated manager", "Signed agreement"]),
+        (
+            "Starter",
+            "For freelancers getting started",
+            "9.00",
+            "90.00",
+            false,
+            vec!["1 user", "10 GB storage", "Email support"],
+        ),
+        (
+            "Pro",
+            "For growing teams",
+            "29.00",
+            "290.00",
+            false,
+            vec![
+                "Up to 10 users",
+                "100 GB storage",
+                "Priority support",
+                "Add-ons available",
+            ],
+        ),
+        (
+            "Business",
+            "For companies that need a contract",
+            "99.00",
+            "990.00",
+            true,
+            vec![
+                "Unlimited users",
+                "1 TB storage",
+                "Dedicated manager",
+                "Signed agreement",
+            ],
+        ),
     ];
     for (name, description, monthly, yearly, signature, features) in tiers {
         let product = api
-            .id("/v1/products", json!({"name": name, "description": description, "unit": "seat"}))
+            .id(
+                "/v1/products",
+                json!({"name": name, "description": description, "unit": "seat"}),
+            )
             .await?;
         let m = api
             .id("/v1/prices", json!({"product": product, "unit_amount": monthly, "recurring": recurring("month"), "nickname": "Monthly"}))
@@ -231,7 +298,10 @@ struct SiteState {
 async fn serve_site_file(State(state): State<SiteState>, req: Request<Body>) -> Response {
     let path = req.uri().path().trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };
-    if path.split('/').any(|seg| seg == ".." || seg.starts_with('.')) {
+    if path
+        .split('/')
+        .any(|seg| seg == ".." || seg.starts_with('.'))
+    {
         return StatusCode::NOT_FOUND.into_response();
     }
     let file = state.dir.join(path);

@@ -49,6 +49,14 @@ pub enum ApiError {
         detail: String,
         param: Option<String>,
     },
+    /// The payment provider refused a card (Stripe's codes: `card_declined`,
+    /// `insufficient_funds`, `incorrect_number`, `expired_card`, `invalid_cvc`).
+    #[error("{detail}")]
+    Card {
+        code: &'static str,
+        detail: String,
+        param: Option<String>,
+    },
     /// Something failed on our side; the cause is logged, never answered.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -87,7 +95,12 @@ impl ApiError {
 
     fn parts(&self) -> (StatusCode, &'static str, &'static str, Option<String>) {
         match self {
-            Self::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json", "Malformed JSON", None),
+            Self::InvalidJson(_) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                "Malformed JSON",
+                None,
+            ),
             Self::Invalid { param, code, .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 code,
@@ -135,6 +148,12 @@ impl ApiError {
             Self::Conflict { code, param, .. } => {
                 (StatusCode::CONFLICT, code, "Conflict", param.clone())
             }
+            Self::Card { code, param, .. } => (
+                StatusCode::PAYMENT_REQUIRED,
+                code,
+                "Card error",
+                param.clone(),
+            ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",

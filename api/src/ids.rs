@@ -21,6 +21,15 @@ pub enum Kind {
     Customer,
     User,
     PaymentMethod,
+    Charge,
+    Subscription,
+    SubscriptionItem,
+    Order,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    MrrEvent,
+    Event,
 }
 
 impl Kind {
@@ -38,6 +47,15 @@ impl Kind {
             Self::Customer => "cus",
             Self::User => "usr",
             Self::PaymentMethod => "pm",
+            Self::Charge => "ch",
+            Self::Subscription => "sub",
+            Self::SubscriptionItem => "si",
+            Self::Order => "ord",
+            Self::Invoice => "inv",
+            Self::InvoiceLine => "il",
+            Self::LedgerEntry => "le",
+            Self::MrrEvent => "mrr",
+            Self::Event => "evt",
         }
     }
 }
@@ -49,7 +67,11 @@ pub fn new_id(kind: Kind) -> String {
         Ok(mut g) => g.generate().unwrap_or_else(|_| ulid::Ulid::generate()),
         Err(_) => ulid::Ulid::generate(),
     };
-    format!("{}_{}", kind.prefix(), ulid.to_string().to_ascii_lowercase())
+    format!(
+        "{}_{}",
+        kind.prefix(),
+        ulid.to_string().to_ascii_lowercase()
+    )
 }
 
 /// Whether `id` looks like an id of `kind` (prefix and 26 base-32 characters).

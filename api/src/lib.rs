@@ -4,6 +4,7 @@
 //! domain rules and the command line.
 
 pub mod app;
+pub mod billing;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -12,4 +13,5 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod payments;
 pub mod store;

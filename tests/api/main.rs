@@ -4,4 +4,6 @@
 use renewly_tests::{TestApp, scenarios};
 use serde_json::json;
 
+mod catalog;
 mod conventions;
+mod customers;

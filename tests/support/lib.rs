@@ -74,7 +74,11 @@ impl Resp {
         assert!(self.body["title"].is_string() && self.body["detail"].is_string());
         match param {
             Some(p) => assert_eq!(self.body["param"], p, "param of {}", self.text),
-            None => assert!(self.body.get("param").is_none(), "unexpected param in {}", self.text),
+            None => assert!(
+                self.body.get("param").is_none(),
+                "unexpected param in {}",
+                self.text
+            ),
         }
     }
 }
@@ -105,11 +109,19 @@ impl TestApp {
                     .execute(&mut admin)
                     .await
                     .expect("create the test database");
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-                (format!("{base}/{name}"), Cleanup::Database { admin_url, name })
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(&admin_url);
+                (
+                    format!("{base}/{name}"),
+                    Cleanup::Database { admin_url, name },
+                )
             }
         };
-        let running = spawn(Config::for_database(&url)).await.expect("start the server");
+        let running = spawn(Config::for_database(&url))
+            .await
+            .expect("start the server");
         let new = NewMerchant {
             name: "Acme".to_owned(),
             country: "NL".to_owned(),
@@ -169,32 +181,50 @@ impl TestApp {
 
     /// `GET` with the first merchant's secret test key.
     pub async fn get(&self, path: &str) -> Resp {
-        self.send(reqwest::Method::GET, path, Some(&self.keys.sk), None, &[]).await
+        self.send(reqwest::Method::GET, path, Some(&self.keys.sk), None, &[])
+            .await
     }
 
     /// `POST` JSON with the first merchant's secret test key.
     pub async fn post(&self, path: &str, body: Value) -> Resp {
-        self.send(reqwest::Method::POST, path, Some(&self.keys.sk), Some(&body), &[]).await
+        self.send(
+            reqwest::Method::POST,
+            path,
+            Some(&self.keys.sk),
+            Some(&body),
+            &[],
+        )
+        .await
     }
 
     /// `PATCH` JSON with the first merchant's secret test key.
     pub async fn patch(&self, path: &str, body: Value) -> Resp {
-        self.send(reqwest::Method::PATCH, path, Some(&self.keys.sk), Some(&body), &[]).await
+        self.send(
+            reqwest::Method::PATCH,
+            path,
+            Some(&self.keys.sk),
+            Some(&body),
+            &[],
+        )
+        .await
     }
 
     /// `GET` with another key.
     pub async fn get_as(&self, key: &str, path: &str) -> Resp {
-        self.send(reqwest::Method::GET, path, Some(key), None, &[]).await
+        self.send(reqwest::Method::GET, path, Some(key), None, &[])
+            .await
     }
 
     /// `POST` JSON with another key.
     pub async fn post_as(&self, key: &str, path: &str, body: Value) -> Resp {
-        self.send(reqwest::Method::POST, path, Some(key), Some(&body), &[]).await
+        self.send(reqwest::Method::POST, path, Some(key), Some(&body), &[])
+            .await
     }
 
     /// `PATCH` JSON with another key.
     pub async fn patch_as(&self, key: &str, path: &str, body: Value) -> Resp {
-        self.send(reqwest::Method::PATCH, path, Some(key), Some(&body), &[]).await
+        self.send(reqwest::Method::PATCH, path, Some(key), Some(&body), &[])
+            .await
     }
 
     /// `POST` a raw body (not necessarily JSON) with the secret key.
@@ -244,9 +274,13 @@ async fn admin_connection(url: &str) -> sqlx::PgConnection {
 }
 
 async fn merchant_keys(running: &Running, new: &NewMerchant, live: bool) -> Keys {
-    let (merchant, keys) = create_merchant(&running.db, new, live).await.expect("create merchant");
+    let (merchant, keys) = create_merchant(&running.db, new, live)
+        .await
+        .expect("create merchant");
     let find = |kind: &str, livemode: bool| {
-        keys.iter().find(|k| k.kind == kind && k.livemode == livemode).map(|k| k.key.clone())
+        keys.iter()
+            .find(|k| k.kind == kind && k.livemode == livemode)
+            .map(|k| k.key.clone())
     };
     Keys {
         merchant,
@@ -262,7 +296,12 @@ async fn read(resp: reqwest::Response) -> Resp {
     let headers = resp.headers().clone();
     let text = resp.text().await.expect("body read");
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp { status, headers, text, body }
+    Resp {
+        status,
+        headers,
+        text,
+        body,
+    }
 }
 
 /// Declares scenarios that each run on SQLite and on PostgreSQL:

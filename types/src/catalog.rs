@@ -53,7 +53,11 @@ pub struct CreateProduct {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProduct {
     pub name: Option<String>,
-    #[serde(default, with = "crate::nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub description: Option<Option<String>>,
     pub unit: Option<String>,
@@ -144,7 +148,11 @@ pub struct CreatePrice {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePrice {
-    #[serde(default, with = "crate::nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub nickname: Option<Option<String>>,
     /// `false` archives the price.
@@ -307,12 +315,20 @@ pub struct CreatePlan {
 #[serde(deny_unknown_fields)]
 pub struct UpdatePlan {
     pub name: Option<String>,
-    #[serde(default, with = "crate::nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub description: Option<Option<String>>,
     pub prices: Option<Vec<String>>,
     pub addons: Option<Vec<String>>,
-    #[serde(default, with = "crate::nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub setup_fee: Option<Option<String>>,
     pub trial_days: Option<u32>,
@@ -321,7 +337,11 @@ pub struct UpdatePlan {
     pub customer_rights: Option<CustomerRights>,
     pub close_reasons: Option<Vec<CloseReasonInput>>,
     pub dunning: Option<Dunning>,
-    #[serde(default, with = "crate::nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub terms: Option<Option<String>>,
     pub require_signature: Option<bool>,
@@ -344,11 +364,11 @@ pub struct PricelistItem {
     #[serde(default)]
     pub price: Option<String>,
     /// Replaces the unit amount.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "decimal_string::optional")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "15.00"))]
     pub fixed_amount: Option<Decimal>,
     /// Percentage off the unit amount, e.g. `"10"` for 10 %.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "decimal_string::optional")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "10"))]
     pub discount_percent: Option<Decimal>,
     /// The rule applies from this quantity on. Default 1.
@@ -438,4 +458,97 @@ pub struct UpdateTaxRate {
     pub percentage: Option<String>,
     pub name: Option<String>,
     pub active: Option<bool>,
+}
+
+/// A published plan as the widget sees it (`GET /v1/public/plans`): its prices,
+/// add-ons and setup fee expanded, and the products they belong to, so that a
+/// pricing table can be drawn without further calls.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicPlan {
+    pub id: String,
+    /// Always `"plan"`.
+    pub object: String,
+    pub livemode: bool,
+    pub name: String,
+    pub description: Option<String>,
+    pub currency: String,
+    /// The recurring prices offered, in the plan's order.
+    pub prices: Vec<Price>,
+    /// Optional extras, in the plan's order.
+    pub addons: Vec<Price>,
+    pub setup_fee: Option<Price>,
+    /// The products of the prices above (names and units to show), each once.
+    pub products: Vec<Product>,
+    pub trial_days: u32,
+    pub payment_mode: PaymentMode,
+    pub customer_rights: CustomerRights,
+    pub terms: Option<String>,
+    pub require_signature: bool,
+    pub features: Vec<String>,
+}
+
+/// Amounts in request bodies are decimal strings (`"15.00"`): a JSON number is
+/// refused, since a float may already have been rounded by the sender.
+mod decimal_string {
+    use rust_decimal::Decimal;
+    use serde::de::{Deserialize, Deserializer, Error};
+
+    /// An optional plain decimal string: an optional `-`, digits, and optionally a
+    /// point and digits (no exponent, `+`, spaces or separators).
+    pub fn optional<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        let Some(raw) = Option::<String>::deserialize(deserializer)? else {
+            return Ok(None);
+        };
+        let unsigned = raw.strip_prefix('-').unwrap_or(&raw);
+        let (int, frac) = unsigned
+            .split_once('.')
+            .map_or((unsigned, None), |(i, f)| (i, Some(f)));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(int) || frac.is_some_and(|f| !digits(f)) {
+            return Err(D::Error::custom(format!(
+                "'{raw}' is not a decimal string such as \"19.99\""
+            )));
+        }
+        raw.parse::<Decimal>().map(Some).map_err(D::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn pricelist_amounts_are_decimal_strings_only() {
+        let item: PricelistItem =
+            serde_json::from_str(r#"{"product": "prod_x", "fixed_amount": "15.00"}"#).unwrap();
+        assert_eq!(item.fixed_amount.unwrap().to_string(), "15.00");
+        assert_eq!(item.min_quantity, 1);
+        let negative: PricelistItem =
+            serde_json::from_str(r#"{"product": "prod_x", "fixed_amount": "-1"}"#).unwrap();
+        assert!(negative.fixed_amount.unwrap().is_sign_negative());
+        for bad in [
+            r#"10"#,
+            r#""1e3""#,
+            r#""+1""#,
+            r#""1_000""#,
+            r#"" 1""#,
+            r#""""#,
+        ] {
+            let raw = format!(r#"{{"product": "prod_x", "discount_percent": {bad}}}"#);
+            assert!(
+                serde_json::from_str::<PricelistItem>(&raw).is_err(),
+                "{bad}"
+            );
+        }
+        let round_trip = serde_json::to_string(&item).unwrap();
+        assert_eq!(
+            serde_json::from_str::<PricelistItem>(&round_trip).unwrap(),
+            item
+        );
+    }
 }

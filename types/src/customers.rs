@@ -48,21 +48,41 @@ pub struct CreateCustomer {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomer {
     pub email: Option<String>,
-    #[serde(default, with = "crate::nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub name: Option<Option<String>>,
-    #[serde(default, with = "crate::nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub company: Option<Option<String>>,
-    #[serde(default, with = "crate::nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub vat_number: Option<Option<String>>,
     pub address: Option<Address>,
     pub locale: Option<String>,
-    #[serde(default, with = "crate::nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub pricelist: Option<Option<String>>,
-    #[serde(default, with = "crate::nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub salesperson: Option<Option<String>>,
 }
@@ -120,4 +140,82 @@ pub struct PaymentMethod {
     pub exp_year: u32,
     pub is_default: bool,
     pub created: String,
+}
+
+/// A card typed into the test provider's form. Test mode only: live cards are
+/// collected by Stripe.js Elements and never reach Renewly. `Debug` masks the
+/// number and the CVC, and a mistyped value is never echoed in an error.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CardDetails {
+    /// 12 to 19 digits; spaces and dashes are ignored.
+    #[serde(deserialize_with = "secret_digits::deserialize")]
+    pub number: String,
+    /// 1 to 12.
+    pub exp_month: u32,
+    /// Four digits, e.g. `2030`.
+    pub exp_year: u32,
+    /// 3 digits, 4 for American Express.
+    #[serde(deserialize_with = "secret_digits::deserialize")]
+    pub cvc: String,
+}
+
+impl std::fmt::Debug for CardDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardDetails")
+            .field("number", &"[redacted]")
+            .field("exp_month", &self.exp_month)
+            .field("exp_year", &self.exp_year)
+            .field("cvc", &"[redacted]")
+            .finish()
+    }
+}
+
+/// `POST /v1/customers/{id}/payment_methods`: attach a test card.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AttachPaymentMethod {
+    pub card: CardDetails,
+    /// Make it the customer's default. A customer's first payment method always is.
+    #[serde(default)]
+    pub default: bool,
+}
+
+/// Reads a secret digit string (card number, CVC) from a JSON string or number,
+/// with errors that never repeat the value.
+mod secret_digits {
+    use serde::Deserializer;
+    use serde::de::{Error, Visitor};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_any(Digits)
+    }
+
+    struct Digits;
+
+    impl Visitor<'_> for Digits {
+        type Value = String;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string of digits")
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+
+        fn visit_i64<E: Error>(self, _: i64) -> Result<String, E> {
+            Err(E::custom("expected a string of digits"))
+        }
+
+        fn visit_f64<E: Error>(self, _: f64) -> Result<String, E> {
+            Err(E::custom("expected a string of digits"))
+        }
+    }
 }

@@ -28,7 +28,10 @@ pub fn widget(props: &Props) -> Html {
 pub fn mount(root: web_sys::Element, element: String, api: String) {
     yew::Renderer::<Widget>::with_root_and_props(
         root,
-        Props { element: element.into(), api: api.into() },
+        Props {
+            element: element.into(),
+            api: api.into(),
+        },
     )
     .render();
 }

@@ -42,7 +42,10 @@ fn main() -> ExitCode {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn run(program: &str, args: &[&str]) -> Result {
@@ -52,12 +55,22 @@ fn run(program: &str, args: &[&str]) -> Result {
         .current_dir(root())
         .status()
         .map_err(|e| format!("cannot start {program}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{program} {} failed ({status})", args.join(" "))) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} {} failed ({status})", args.join(" ")))
+    }
 }
 
 fn output(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program).args(args).current_dir(root()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn cargo() -> String {
@@ -79,10 +92,12 @@ fn locked_wasm_bindgen() -> Result<String> {
         .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_owned());
-            }
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(v) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+        {
+            return Ok(v.trim_end_matches('"').to_owned());
         }
     }
     Err("wasm-bindgen is not in Cargo.lock".to_owned())
@@ -97,7 +112,15 @@ fn ensure_wasm_bindgen() -> Result {
     }
     eprintln!("installing wasm-bindgen-cli {want} (once; takes several minutes)");
     // `--locked` fails against the registry here; the unlocked install works.
-    run(&cargo(), &["install", "wasm-bindgen-cli", "--version", &format!("={want}")])
+    run(
+        &cargo(),
+        &[
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &format!("={want}"),
+        ],
+    )
 }
 
 /// Builds the widget for wasm32 and runs wasm-bindgen into `widget/dist`.
@@ -106,12 +129,23 @@ fn widget() -> Result {
     ensure_wasm_bindgen()?;
     run(
         &cargo(),
-        &["build", "-p", "renewly-widget", "--target", WASM_TARGET, "--profile", "wasm-release"],
+        &[
+            "build",
+            "-p",
+            "renewly-widget",
+            "--target",
+            WASM_TARGET,
+            "--profile",
+            "wasm-release",
+        ],
     )?;
     let target_dir = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root().join("target"));
-    let wasm = target_dir.join(WASM_TARGET).join("wasm-release").join("renewly_widget.wasm");
+    let wasm = target_dir
+        .join(WASM_TARGET)
+        .join("wasm-release")
+        .join("renewly_widget.wasm");
     let dist = root().join("widget").join("dist");
     std::fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
     let wasm = wasm.to_string_lossy().into_owned();
@@ -129,8 +163,11 @@ fn widget() -> Result {
             &wasm,
         ],
     )?;
-    std::fs::copy(root().join("widget").join("loader.js"), dist.join("renewly.js"))
-        .map_err(|e| format!("cannot copy the loader: {e}"))?;
+    std::fs::copy(
+        root().join("widget").join("loader.js"),
+        dist.join("renewly.js"),
+    )
+    .map_err(|e| format!("cannot copy the loader: {e}"))?;
     eprintln!("widget built into {}", dist.display());
     Ok(())
 }
@@ -163,7 +200,10 @@ fn ensure_postgres() -> Result {
         .map_err(|_| "PostgreSQL is not running on 127.0.0.1:5432 and is not installed; install it (apt-get install postgresql) or set RENEWLY_TEST_PG_URL".to_owned())?;
     for entry in versions.flatten() {
         let version = entry.file_name().to_string_lossy().into_owned();
-        let _ = run("pg_ctlcluster", &["--skip-systemctl-redirect", &version, "main", "start"]);
+        let _ = run(
+            "pg_ctlcluster",
+            &["--skip-systemctl-redirect", &version, "main", "start"],
+        );
     }
     for _ in 0..30 {
         if std::net::TcpStream::connect("127.0.0.1:5432").is_ok() {
@@ -178,12 +218,42 @@ fn test() -> Result {
     let cargo = cargo();
     run(&cargo, &["fmt", "--all", "--", "--check"])?;
     ensure_wasm_target()?;
-    run(&cargo, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     run(
         &cargo,
-        &["clippy", "-p", "renewly-widget", "--target", WASM_TARGET, "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )?;
-    run(&cargo, &["build", "-p", "renewly-types", "-p", "renewly-widget", "--target", WASM_TARGET])?;
+    run(
+        &cargo,
+        &[
+            "clippy",
+            "-p",
+            "renewly-widget",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run(
+        &cargo,
+        &[
+            "build",
+            "-p",
+            "renewly-types",
+            "-p",
+            "renewly-widget",
+            "--target",
+            WASM_TARGET,
+        ],
+    )?;
     ensure_postgres()?;
     run(&cargo, &["test", "--workspace"])
 }

@@ -34,7 +34,18 @@ impl Currency {
     /// fund code without minor units.
     pub fn parse(raw: &str) -> Option<Self> {
         let code = raw.trim().to_ascii_uppercase();
-        MINOR_UNITS.get(&code).map(|&minor_units| Self { code, minor_units })
+        MINOR_UNITS
+            .get(&code)
+            .map(|&minor_units| Self { code, minor_units })
+    }
+
+    /// A currency outside the shipped table (for data stored before a code was
+    /// withdrawn).
+    pub fn with_minor_units(code: &str, minor_units: u32) -> Self {
+        Self {
+            code: code.to_ascii_uppercase(),
+            minor_units,
+        }
     }
 
     /// The code, e.g. `EUR`.
@@ -63,7 +74,10 @@ mod tests {
     #[test]
     fn unknown_and_withdrawn_codes_are_refused() {
         assert!(Currency::parse("XYZ").is_none());
-        assert!(Currency::parse("NLG").is_none(), "the guilder was withdrawn");
+        assert!(
+            Currency::parse("NLG").is_none(),
+            "the guilder was withdrawn"
+        );
         assert!(Currency::parse("").is_none());
     }
 }

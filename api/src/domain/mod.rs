@@ -2,5 +2,11 @@
 
 pub mod country;
 pub mod currency;
+pub mod invoice;
 pub mod money;
+pub mod mrr;
+pub mod pricing;
+pub mod proration;
+pub mod recurrence;
+pub mod revenue;
 pub mod tax;

@@ -41,7 +41,10 @@ pub fn parse_amount(raw: &str) -> Result<Decimal, AmountError> {
 
 /// Rounds to the currency's minor unit, half away from zero.
 pub fn round(amount: Decimal, currency: &Currency) -> Decimal {
-    amount.round_dp_with_strategy(currency.minor_units(), RoundingStrategy::MidpointAwayFromZero)
+    amount.round_dp_with_strategy(
+        currency.minor_units(),
+        RoundingStrategy::MidpointAwayFromZero,
+    )
 }
 
 /// The amount in integer minor units (cents), for sums in SQL.
@@ -74,7 +77,10 @@ mod tests {
             assert_eq!(parse_amount(bad), Err(AmountError::NotDecimal), "{bad:?}");
         }
         assert_eq!(parse_amount("-1.00"), Err(AmountError::Negative));
-        assert_eq!(parse_amount("0.0000000000001"), Err(AmountError::TooPrecise));
+        assert_eq!(
+            parse_amount("0.0000000000001"),
+            Err(AmountError::TooPrecise)
+        );
     }
 
     #[test]

@@ -77,7 +77,10 @@ pub fn exclusive(net: Decimal, percentage: Decimal, currency: &Currency) -> Line
 /// `tax = gross − net`.
 pub fn inclusive(gross: Decimal, percentage: Decimal, currency: &Currency) -> LineTax {
     let gross = round(gross, currency);
-    let net = round(gross / (Decimal::ONE + percentage / Decimal::ONE_HUNDRED), currency);
+    let net = round(
+        gross / (Decimal::ONE + percentage / Decimal::ONE_HUNDRED),
+        currency,
+    );
     LineTax {
         net,
         tax: gross - net,
@@ -98,7 +101,10 @@ mod tests {
     #[test]
     fn the_table_gives_the_rates_in_force_on_the_date() {
         let rate = |rates: &[SeedRate], c: &str, k: &str| {
-            rates.iter().find(|r| r.country == c && r.category == k).map(|r| r.percentage)
+            rates
+                .iter()
+                .find(|r| r.country == c && r.category == k)
+                .map(|r| r.percentage)
         };
         let now = seed_rates("2026-11-27");
         assert_eq!(rate(&now, "NL", "standard"), Some(dec!(21)));
@@ -113,7 +119,10 @@ mod tests {
     #[test]
     fn exclusive_tax_is_rounded_per_line() {
         let t = exclusive(dec!(19.99), dec!(21), &eur());
-        assert_eq!((t.net, t.tax, t.gross), (dec!(19.99), dec!(4.20), dec!(24.19)));
+        assert_eq!(
+            (t.net, t.tax, t.gross),
+            (dec!(19.99), dec!(4.20), dec!(24.19))
+        );
     }
 
     #[test]
@@ -131,5 +140,53 @@ mod tests {
             prop_assert_eq!(t.net + t.tax, t.gross);
             prop_assert!(t.tax >= Decimal::ZERO);
         }
+    }
+}
+
+/// The mention printed on a reverse-charged invoice.
+pub const REVERSE_CHARGE_NOTE: &str = "Reverse charge: VAT to be accounted for by the recipient \
+     (Article 196, Council Directive 2006/112/EC).";
+
+/// Whether an EU business customer is reverse-charged (SPEC §3): the merchant and
+/// the customer are in different EU member states and the customer gave a VAT
+/// number.
+pub fn is_reverse_charge(
+    merchant_country: &str,
+    customer_country: Option<&str>,
+    customer_vat_number: Option<&str>,
+) -> bool {
+    use super::country::Country;
+    let (Some(merchant), Some(customer)) = (
+        Country::parse(merchant_country),
+        customer_country.and_then(Country::parse),
+    ) else {
+        return false;
+    };
+    merchant.is_eu()
+        && customer.is_eu()
+        && merchant != customer
+        && customer_vat_number.is_some_and(|v| !v.trim().is_empty())
+}
+
+#[cfg(test)]
+mod reverse_charge_tests {
+    use super::is_reverse_charge;
+
+    #[test]
+    fn only_cross_border_eu_business_customers_are_reverse_charged() {
+        assert!(is_reverse_charge("NL", Some("DE"), Some("DE123456789")));
+        assert!(
+            !is_reverse_charge("NL", Some("DE"), None),
+            "a consumer pays German VAT"
+        );
+        assert!(
+            !is_reverse_charge("NL", Some("NL"), Some("NL123")),
+            "domestic B2B pays NL VAT"
+        );
+        assert!(
+            !is_reverse_charge("NL", Some("US"), Some("123")),
+            "not an EU customer"
+        );
+        assert!(!is_reverse_charge("NL", Some("DE"), Some("  ")));
     }
 }

@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use crate::error::ApiError;
 use crate::ids::{Kind, is_id_of};
 use crate::store::Page;
-use crate::store::merchants::{KeyGrant, KeyKind};
 use crate::store::Scope;
+use crate::store::merchants::{KeyGrant, KeyKind};
 
 /// A JSON body. Malformed JSON → 400 `invalid_json`; a missing, unknown or
 /// mistyped field → 422 with the field's path in `param`; too large → 413.
@@ -34,29 +34,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// Parses a JSON body with the error classes of [`ApiJson`].
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+    let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
     let de = &mut serde_json::Deserializer::from_slice(text);
     let result: Result<T, _> = serde_path_to_error::deserialize(de);
     let err = match result {
         Ok(value) => return Ok(value),
         Err(err) => err,
     };
-    let path = err.path().to_string();
+    let path = dotted(&err.path().to_string());
     let inner = err.into_inner();
     match inner.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            Err(ApiError::InvalidJson(format!("The body is not valid JSON: {inner}")))
-        }
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => Err(
+            ApiError::InvalidJson(format!("The body is not valid JSON: {inner}")),
+        ),
         serde_json::error::Category::Io | serde_json::error::Category::Data => {
             Err(field_error(&path, &inner.to_string()))
         }
     }
 }
 
+/// `items[0].price` → `items.0.price`, the form every `param` uses.
+fn dotted(path: &str) -> String {
+    path.replace("].", ".").replace('[', ".").replace(']', "")
+}
+
 /// Turns a serde message at `path` into a 422 naming the field.
 fn field_error(path: &str, message: &str) -> ApiError {
     let join = |field: &str| {
-        if path == "." || path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
+        if path == "." || path.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{path}.{field}")
+        }
     };
     let quoted = |m: &str| m.split('`').nth(1).map(str::to_owned);
     let message = message.split(" at line ").next().unwrap_or(message);
@@ -65,14 +78,22 @@ fn field_error(path: &str, message: &str) -> ApiError {
     }
     if let Some(field) = message.strip_prefix("unknown field ").and_then(quoted) {
         // The path already ends at the unknown field.
-        let param = if path.rsplit('.').next() == Some(field.as_str()) { path.to_owned() } else { join(&field) };
+        let param = if path.rsplit('.').next() == Some(field.as_str()) {
+            path.to_owned()
+        } else {
+            join(&field)
+        };
         return ApiError::Invalid {
             detail: format!("Unknown field '{param}'"),
             param,
             code: "unknown_field",
         };
     }
-    let param = if path == "." { String::new() } else { path.to_owned() };
+    let param = if path == "." {
+        String::new()
+    } else {
+        path.to_owned()
+    };
     ApiError::Invalid {
         detail: if param.is_empty() {
             format!("The body is not what this endpoint expects: {message}")
@@ -93,10 +114,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|err| {
-            let path = err.path().to_string();
-            field_error(&path, &err.into_inner().to_string())
-        })
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                field_error(&path, &err.into_inner().to_string())
+            })
     }
 }
 
@@ -117,7 +140,12 @@ impl ListQuery {
             None => 10,
             Some(raw) => match raw.parse::<i64>() {
                 Ok(n) if (1..=100).contains(&n) => n,
-                _ => return Err(ApiError::invalid("limit", "limit must be an integer from 1 to 100")),
+                _ => {
+                    return Err(ApiError::invalid(
+                        "limit",
+                        "limit must be an integer from 1 to 100",
+                    ));
+                }
             },
         };
         if let Some(cursor) = &self.starting_after {
@@ -128,7 +156,10 @@ impl ListQuery {
                 ));
             }
         }
-        Ok(Page { limit, starting_after: self.starting_after.clone() })
+        Ok(Page {
+            limit,
+            starting_after: self.starting_after.clone(),
+        })
     }
 }
 
@@ -168,5 +199,9 @@ impl<S: Send + Sync> FromRequestParts<S> for AnyKey {
 /// An id from the path, checked to be of the expected kind so that a wrong
 /// kind of id is a plain 404.
 pub fn path_id(kind: Kind, resource: &'static str, id: &str) -> Result<(), ApiError> {
-    if is_id_of(kind, id) { Ok(()) } else { Err(ApiError::not_found(resource, id)) }
+    if is_id_of(kind, id) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(resource, id))
+    }
 }

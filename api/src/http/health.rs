@@ -15,7 +15,10 @@ pub async fn healthz() -> Json<Value> {
 /// `GET /readyz`: the database answers too.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "database": state.db.backend()}))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({"status": "ready", "database": state.db.backend()})),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "database not ready");
             (

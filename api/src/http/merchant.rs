@@ -60,7 +60,10 @@ pub async fn update_merchant(
     }
     if let Some(prefix) = &body.invoice_prefix {
         let p = prefix.trim();
-        if p.is_empty() || p.len() > 12 || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if p.is_empty()
+            || p.len() > 12
+            || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Err(ApiError::invalid(
                 "invoice_prefix",
                 "invoice_prefix must be 1 to 12 letters, digits or dashes",
@@ -81,21 +84,33 @@ pub async fn update_merchant(
 
 /// A country code, upper-cased, or 422 naming `param`.
 pub fn country_code(param: &str, raw: &str) -> ApiResult<String> {
-    Country::parse(raw).map(|c| c.as_str().to_owned()).ok_or_else(|| {
-        ApiError::invalid(param, format!("'{raw}' is not an ISO 3166-1 alpha-2 country code"))
-    })
+    Country::parse(raw)
+        .map(|c| c.as_str().to_owned())
+        .ok_or_else(|| {
+            ApiError::invalid(
+                param,
+                format!("'{raw}' is not an ISO 3166-1 alpha-2 country code"),
+            )
+        })
 }
 
 /// A current ISO 4217 currency code, upper-cased, or 422 naming `param`.
 pub fn currency_code(param: &str, raw: &str) -> ApiResult<String> {
-    Currency::parse(raw).map(|c| c.code().to_owned()).ok_or_else(|| {
-        ApiError::invalid(param, format!("'{raw}' is not a current ISO 4217 currency code"))
-    })
+    Currency::parse(raw)
+        .map(|c| c.code().to_owned())
+        .ok_or_else(|| {
+            ApiError::invalid(
+                param,
+                format!("'{raw}' is not a current ISO 4217 currency code"),
+            )
+        })
 }
 
 /// A cleaned address: trimmed lines, blank ones dropped, country checked.
 pub fn address_input(param: &str, a: &Address) -> ApiResult<Address> {
-    let line = |field: &str, v: &Option<String>| optional_text(&format!("{param}.{field}"), v.as_deref(), 200);
+    let line = |field: &str, v: &Option<String>| {
+        optional_text(&format!("{param}.{field}"), v.as_deref(), 200)
+    };
     Ok(Address {
         line1: line("line1", &a.line1)?,
         line2: line("line2", &a.line2)?,
@@ -113,20 +128,32 @@ fn timezone(param: &str, raw: &str) -> ApiResult<String> {
     let tz = raw.trim();
     let well_formed = !tz.is_empty()
         && tz.len() <= 64
-        && tz.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b))
+        && tz
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b))
         && (tz == "UTC" || tz.contains('/'));
     if well_formed {
         Ok(tz.to_owned())
     } else {
-        Err(ApiError::invalid(param, format!("'{raw}' is not an IANA time zone such as Europe/Amsterdam")))
+        Err(ApiError::invalid(
+            param,
+            format!("'{raw}' is not an IANA time zone such as Europe/Amsterdam"),
+        ))
     }
 }
 
 /// An origin `scheme://host[:port]` without path, as browsers send it.
 fn origin(param: &str, raw: &str) -> ApiResult<String> {
-    let bad = || ApiError::invalid(param, format!("'{raw}' is not an origin such as https://shop.example.com"));
+    let bad = || {
+        ApiError::invalid(
+            param,
+            format!("'{raw}' is not an origin such as https://shop.example.com"),
+        )
+    };
     let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.path() != "/"
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none()
+        || url.path() != "/"
         || url.query().is_some()
     {
         return Err(bad());

@@ -115,7 +115,9 @@ pub async fn idempotency(
         Claim::Fresh => {}
     }
 
-    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     let status = response.status();
     let remember = status.is_success() || status == StatusCode::PAYMENT_REQUIRED;
     if !remember {
@@ -127,13 +129,19 @@ pub async fn idempotency(
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading the response: {e}")))?;
     idempotency::complete(&state.db, &grant.scope, &key, status.as_u16(), &bytes).await?;
-    parts.headers.insert("idempotent-replayed", HeaderValue::from_static("false"));
+    parts
+        .headers
+        .insert("idempotent-replayed", HeaderValue::from_static("false"));
     Ok(Response::from_parts(parts, Body::from(bytes)))
 }
 
 fn stored_response(status: u16, body: Vec<u8>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+    let content_type = if status.is_success() {
+        "application/json"
+    } else {
+        "application/problem+json"
+    };
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -160,7 +168,10 @@ pub async fn public_cors(State(state): State<AppState>, req: Request, next: Next
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
                 HeaderValue::from_static("authorization, content-type, idempotency-key"),
             );
-            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
             h.insert(header::VARY, HeaderValue::from_static("Origin"));
         }
         return response;
@@ -173,7 +184,9 @@ pub async fn public_cors(State(state): State<AppState>, req: Request, next: Next
     let allowed = match merchants::get_merchant(&state.db, &scope).await {
         Ok(Some(m)) => {
             m.allowed_origins.is_empty()
-                || origin.to_str().is_ok_and(|o| m.allowed_origins.iter().any(|a| a == o))
+                || origin
+                    .to_str()
+                    .is_ok_and(|o| m.allowed_origins.iter().any(|a| a == o))
         }
         _ => false,
     };

@@ -1,11 +1,22 @@
 //! The HTTP API: one module per resource, thin handlers over the store.
 
+pub mod checkout;
+pub mod customers;
 pub mod extract;
 pub mod health;
+pub mod invoices;
 pub mod merchant;
 pub mod middleware;
 pub mod openapi;
+pub mod payment_methods;
+pub mod plans;
+pub mod pricelists;
+pub mod prices;
 pub mod products;
+pub mod public;
+pub mod subscriptions;
+pub mod tax_rates;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -17,6 +28,8 @@ use crate::db::Db;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    /// The payment provider: the built-in test provider by default.
+    pub provider: crate::payments::Provider,
 }
 
 /// A validated, trimmed, non-empty string field of at most `max` characters.
@@ -27,7 +40,10 @@ pub fn required_text(
 ) -> Result<String, crate::error::ApiError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(crate::error::ApiError::invalid(param, format!("'{param}' must not be empty")));
+        return Err(crate::error::ApiError::invalid(
+            param,
+            format!("'{param}' must not be empty"),
+        ));
     }
     if trimmed.chars().count() > max {
         return Err(crate::error::ApiError::invalid(

@@ -2,10 +2,12 @@
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::{AppState, merchant, products};
+use super::{AppState, checkout, invoices, merchant, products, subscriptions};
+use super::{customers, payment_methods, users};
+use super::{middleware, plans, pricelists, prices, public, tax_rates};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,6 +26,7 @@ use super::{AppState, merchant, products};
         (name = "merchant", description = "The account behind the key"),
         (name = "catalog", description = "Products, prices, plans, pricelists, tax rates"),
         (name = "customers", description = "Customers, payment methods and merchant users"),
+        (name = "billing", description = "Subscriptions, invoices, ledger, events and the test clock"),
         (name = "public", description = "What the widget may call with a publishable key"),
     )
 )]
@@ -34,7 +37,10 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        for (name, hint) in [("secret_key", "sk_test_… or sk_live_…"), ("publishable_key", "pk_test_… or pk_live_…")] {
+        for (name, hint) in [
+            ("secret_key", "sk_test_… or sk_live_…"),
+            ("publishable_key", "pk_test_… or pk_live_…"),
+        ] {
             components.add_security_scheme(
                 name,
                 SecurityScheme::Http(
@@ -48,15 +54,91 @@ impl Modify for Security {
     }
 }
 
-/// Every `/v1` route with its documentation.
-pub fn v1_routes() -> OpenApiRouter<AppState> {
+/// Every `/v1` route with its documentation. `state` wires the middleware of the
+/// public routes (their CORS check reads the merchant); `None` builds the routes
+/// for the document alone.
+pub fn v1_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(merchant::get_merchant, merchant::update_merchant))
         .routes(routes!(products::create_product, products::list_products))
         .routes(routes!(products::get_product, products::update_product))
+        .routes(routes!(
+            customers::create_customer,
+            customers::list_customers
+        ))
+        .routes(routes!(customers::get_customer, customers::update_customer))
+        .routes(routes!(
+            payment_methods::attach_payment_method,
+            payment_methods::list_payment_methods
+        ))
+        .routes(routes!(payment_methods::set_default_payment_method))
+        .routes(routes!(payment_methods::detach_payment_method))
+        .routes(routes!(users::create_user, users::list_users))
+        .routes(routes!(users::get_user, users::update_user))
+        .routes(routes!(prices::create_price, prices::list_prices))
+        .routes(routes!(prices::get_price, prices::update_price))
+        .routes(routes!(plans::create_plan, plans::list_plans))
+        .routes(routes!(plans::get_plan, plans::update_plan))
+        .routes(routes!(
+            pricelists::create_pricelist,
+            pricelists::list_pricelists
+        ))
+        .routes(routes!(
+            pricelists::get_pricelist,
+            pricelists::update_pricelist
+        ))
+        .routes(routes!(
+            tax_rates::create_tax_rate,
+            tax_rates::list_tax_rates
+        ))
+        .routes(routes!(tax_rates::get_tax_rate, tax_rates::update_tax_rate))
+        .routes(routes!(
+            subscriptions::create_subscription,
+            subscriptions::list_subscriptions
+        ))
+        .routes(routes!(subscriptions::get_subscription))
+        .routes(routes!(subscriptions::close_subscription))
+        .routes(routes!(subscriptions::pause_subscription))
+        .routes(routes!(subscriptions::resume_subscription))
+        .routes(routes!(subscriptions::confirm_subscription))
+        .routes(routes!(subscriptions::subscription_mrr))
+        .routes(routes!(invoices::list_invoices))
+        .routes(routes!(invoices::get_invoice))
+        .routes(routes!(invoices::list_ledger))
+        .routes(routes!(invoices::trial_balance))
+        .routes(routes!(invoices::list_events))
+        .routes(routes!(invoices::get_test_clock))
+        .routes(routes!(invoices::advance_test_clock))
+        .merge(public_routes(state))
+}
+
+/// `/v1/public/…`, the routes a publishable key may call from a browser, with the
+/// CORS layer of [`middleware::public_cors`].
+pub fn public_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
+    let routes = OpenApiRouter::new()
+        .routes(public_route(routes!(public::list_public_plans)))
+        .routes(public_route(routes!(checkout::preview)))
+        .routes(public_route(routes!(checkout::checkout)))
+        .routes(public_route(routes!(checkout::confirm)));
+    match state {
+        Some(state) => routes.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::public_cors,
+        )),
+        None => routes,
+    }
+}
+
+/// Gives a public route its own 405 answer for methods it lacks, so that the CORS
+/// layer wraps them too: a preflight is an `OPTIONS` request, and the router's
+/// shared method-not-allowed fallback would otherwise answer it outside the layer.
+fn public_route(route: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppState> {
+    route.map(|method_router| {
+        method_router.fallback(|| async { crate::error::ApiError::MethodNotAllowed })
+    })
 }
 
 /// The OpenAPI document alone (for the snapshot test and `renewly openapi`).
 pub fn document() -> utoipa::openapi::OpenApi {
-    v1_routes().split_for_parts().1
+    v1_routes(None).split_for_parts().1
 }

@@ -36,7 +36,10 @@ pub async fn create_product(
         description: optional_text("description", body.description.as_deref(), 2000)?,
         kind: body.kind.unwrap_or(ProductKind::Recurring),
         unit: unit("unit", body.unit.as_deref().unwrap_or("unit"))?,
-        tax_category: tax_category("tax_category", body.tax_category.as_deref().unwrap_or("standard"))?,
+        tax_category: tax_category(
+            "tax_category",
+            body.tax_category.as_deref().unwrap_or("standard"),
+        )?,
         active: true,
         created: now(),
     };
@@ -116,7 +119,12 @@ fn unit(param: &str, raw: &str) -> ApiResult<String> {
 /// A tax category name: lower-case letters, digits and underscores.
 pub fn tax_category(param: &str, raw: &str) -> ApiResult<String> {
     let t = raw.trim();
-    if t.is_empty() || t.len() > 40 || !t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+    if t.is_empty()
+        || t.len() > 40
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
         return Err(ApiError::invalid(
             param,
             format!("'{raw}' is not a tax category such as standard, reduced or super_reduced"),

@@ -27,7 +27,11 @@ impl From<ProductRow> for Product {
             livemode: r.livemode,
             name: r.name,
             description: r.description,
-            kind: if r.kind == "one_off" { ProductKind::OneOff } else { ProductKind::Recurring },
+            kind: if r.kind == "one_off" {
+                ProductKind::OneOff
+            } else {
+                ProductKind::Recurring
+            },
             unit: r.unit,
             tax_category: r.tax_category,
             active: r.active,

@@ -1,1 +1,147 @@
-//! Customers, merchant users and payment methods.
+//! Customers: the people and companies who buy from a merchant.
+
+use renewly_types::{Address, Customer};
+
+use super::{Page, Scope, from_json_text, json_text};
+use crate::db::Db;
+use crate::with_db;
+
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: String,
+    livemode: bool,
+    email: String,
+    name: Option<String>,
+    company: Option<String>,
+    vat_number: Option<String>,
+    address: String,
+    locale: String,
+    pricelist_id: Option<String>,
+    salesperson_id: Option<String>,
+    default_payment_method: Option<String>,
+    created: String,
+}
+
+impl From<CustomerRow> for Customer {
+    fn from(r: CustomerRow) -> Self {
+        Self {
+            id: r.id,
+            object: "customer".to_owned(),
+            livemode: r.livemode,
+            email: r.email,
+            name: r.name,
+            company: r.company,
+            vat_number: r.vat_number,
+            address: from_json_text::<Address>(&r.address),
+            locale: r.locale,
+            pricelist: r.pricelist_id,
+            salesperson: r.salesperson_id,
+            default_payment_method: r.default_payment_method,
+            created: r.created,
+        }
+    }
+}
+
+/// Inserts a new customer.
+pub async fn insert_customer(db: &Db, scope: &Scope, c: &Customer) -> Result<(), sqlx::Error> {
+    with_db!(db, pool => sqlx::query(
+        "INSERT INTO customers (id, merchant_id, livemode, email, name, company, vat_number, \
+         address, locale, pricelist_id, salesperson_id, default_payment_method, created) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&c.id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(&c.email)
+    .bind(&c.name)
+    .bind(&c.company)
+    .bind(&c.vat_number)
+    .bind(json_text(&c.address))
+    .bind(&c.locale)
+    .bind(&c.pricelist)
+    .bind(&c.salesperson)
+    .bind(&c.default_payment_method)
+    .bind(&c.created)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(())
+}
+
+/// Writes the changeable fields of a customer back. The default payment method
+/// is changed only through [`super::payment_methods`].
+pub async fn update_customer(db: &Db, scope: &Scope, c: &Customer) -> Result<(), sqlx::Error> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE customers SET email = $4, name = $5, company = $6, vat_number = $7, \
+         address = $8, locale = $9, pricelist_id = $10, salesperson_id = $11 \
+         WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+    )
+    .bind(&c.id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(&c.email)
+    .bind(&c.name)
+    .bind(&c.company)
+    .bind(&c.vat_number)
+    .bind(json_text(&c.address))
+    .bind(&c.locale)
+    .bind(&c.pricelist)
+    .bind(&c.salesperson)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(())
+}
+
+/// One customer of this merchant and mode.
+pub async fn get_customer(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<Customer>, sqlx::Error> {
+    let row: Option<CustomerRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT * FROM customers WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+    )
+    .bind(id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .fetch_optional(pool)
+    .await?);
+    Ok(row.map(Customer::from))
+}
+
+/// A page of customers, newest first, optionally only those with this e-mail
+/// address (compared case-insensitively).
+pub async fn list_customers(
+    db: &Db,
+    scope: &Scope,
+    email: Option<&str>,
+    page: &Page,
+) -> Result<(Vec<Customer>, bool), sqlx::Error> {
+    let rows: Vec<CustomerRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT * FROM customers WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
+         AND ($4 = 0 OR LOWER(email) = LOWER($5)) ORDER BY id DESC LIMIT $6",
+    )
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(page.cursor())
+    .bind(i64::from(email.is_some()))
+    .bind(email.unwrap_or_default())
+    .bind(page.fetch())
+    .fetch_all(pool)
+    .await?);
+    Ok(page.finish(rows.into_iter().map(Customer::from).collect()))
+}
+
+/// Whether a pricelist with this id exists for this merchant and mode.
+pub async fn pricelist_exists(db: &Db, scope: &Scope, id: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<(String,)> = with_db!(db, pool => sqlx::query_as(
+        "SELECT id FROM pricelists WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+    )
+    .bind(id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .fetch_optional(pool)
+    .await?);
+    Ok(found.is_some())
+}

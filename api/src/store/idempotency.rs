@@ -87,7 +87,11 @@ pub async fn claim(
         .execute(pool)
         .await?
         .rows_affected());
-        return Ok(if taken == 1 { Claim::Fresh } else { Claim::InProgress });
+        return Ok(if taken == 1 {
+            Claim::Fresh
+        } else {
+            Claim::InProgress
+        });
     }
     if row.request_hash != request_hash {
         return Ok(Claim::Mismatch);

@@ -182,7 +182,14 @@ pub async fn create_merchant(
 
 fn hint(key: &str) -> String {
     let head: String = key.chars().take(10).collect();
-    let tail: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("{head}…{tail}")
 }
 
@@ -210,7 +217,12 @@ pub async fn create_key(
         .execute(pool)
         .await?;
     });
-    Ok(NewKey { id, kind: kind.as_str(), livemode, key })
+    Ok(NewKey {
+        id,
+        kind: kind.as_str(),
+        livemode,
+        key,
+    })
 }
 
 /// Revokes a key by its id or by the key itself; `false` when none matched.
@@ -248,8 +260,15 @@ pub async fn authenticate(db: &Db, key: &str) -> Result<Option<KeyGrant>, sqlx::
     .fetch_optional(pool)
     .await?);
     Ok(row.map(|(merchant_id, livemode, kind)| KeyGrant {
-        scope: Scope { merchant_id, livemode },
-        kind: if kind == "secret" { KeyKind::Secret } else { KeyKind::Publishable },
+        scope: Scope {
+            merchant_id,
+            livemode,
+        },
+        kind: if kind == "secret" {
+            KeyKind::Secret
+        } else {
+            KeyKind::Publishable
+        },
     }))
 }
 

@@ -1,9 +1,17 @@
 //! Database access: all SQL lives here. Each function runs on both backends.
 
+pub mod billing;
 pub mod catalog;
+pub mod charges;
 pub mod customers;
 pub mod idempotency;
 pub mod merchants;
+pub mod payment_methods;
+pub mod plans;
+pub mod pricelists;
+pub mod prices;
+pub mod tax_rates;
+pub mod users;
 
 /// Whose data a request may see: one merchant, in test or live mode.
 #[derive(Debug, Clone, PartialEq, Eq)]

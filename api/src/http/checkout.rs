@@ -1,0 +1,377 @@
+//! `/v1/public/checkout`: what the widget calls with a publishable key to preview
+//! and complete a subscription.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use chrono::NaiveDate;
+use renewly_types::{
+    CheckoutPreview, CheckoutRequest, CheckoutResult, Customer, ItemInput, Plan, Problem,
+    Subscription,
+};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use super::customers::{email_address, locale, vat_number};
+use super::extract::{AnyKey, ApiJson, path_id};
+use super::merchant::address_input;
+use super::optional_text;
+use super::payment_methods::attach_card;
+use crate::args;
+use crate::billing::engine::{self, Order, Signature};
+use crate::billing::{clock, pricing};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{Kind, new_id};
+use crate::store::{Scope, customers, merchants, now, plans};
+
+/// The client's address and browser, as recorded with a signature.
+pub struct ClientMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_owned());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(500).collect());
+        Ok(Self {
+            ip: forwarded.or(peer),
+            user_agent,
+        })
+    }
+}
+
+async fn public_plan(state: &AppState, scope: &Scope, id: &str) -> ApiResult<Plan> {
+    plans::get_plan(&state.db, scope, id)
+        .await?
+        .filter(|p| p.active && p.published)
+        .ok_or_else(|| ApiError::invalid("plan", format!("No such published plan: '{id}'")))
+}
+
+fn items_of(req: &CheckoutRequest, plan: &Plan) -> ApiResult<Vec<ItemInput>> {
+    let price = match &req.price {
+        Some(p) => p.clone(),
+        None => plan
+            .prices
+            .first()
+            .cloned()
+            .ok_or_else(|| ApiError::invalid("price", "The plan offers no price"))?,
+    };
+    if !plan.prices.contains(&price) {
+        return Err(ApiError::invalid(
+            "price",
+            format!("Price '{price}' is not offered by this plan"),
+        ));
+    }
+    let mut items = vec![ItemInput {
+        price,
+        quantity: req.quantity,
+    }];
+    items.extend(req.addons.iter().map(|a| ItemInput {
+        price: a.price.clone(),
+        quantity: a.quantity,
+    }));
+    Ok(items)
+}
+
+/// Maps the engine's `items.N` params back onto the checkout's field names.
+fn checkout_param(e: ApiError) -> ApiError {
+    match e {
+        ApiError::Invalid {
+            param,
+            code,
+            detail,
+        } => {
+            let param = match param.strip_prefix("items.") {
+                Some(rest) => match rest.split_once('.') {
+                    Some(("0", "quantity")) => "quantity".to_owned(),
+                    Some(("0", _)) => "price".to_owned(),
+                    Some((n, field)) => match n.parse::<usize>() {
+                        Ok(i) => format!("addons.{}.{field}", i - 1),
+                        Err(_) => param,
+                    },
+                    None => param,
+                },
+                None if param == "items" => "price".to_owned(),
+                None => param,
+            };
+            ApiError::Invalid {
+                param,
+                code,
+                detail,
+            }
+        }
+        other => other,
+    }
+}
+
+/// The customer as entered at checkout (not stored for a preview).
+fn entered_customer(req: &CheckoutRequest, scope: &Scope, need_email: bool) -> ApiResult<Customer> {
+    let c = &req.customer;
+    let email = match (&c.email, need_email) {
+        (Some(e), _) => email_address("customer.email", e)?,
+        (None, true) => return Err(ApiError::missing("customer.email")),
+        (None, false) => String::new(),
+    };
+    let address = match &c.address {
+        Some(a) => address_input("customer.address", a)?,
+        None => Default::default(),
+    };
+    if need_email && address.country.is_none() {
+        return Err(ApiError::missing("customer.address.country"));
+    }
+    Ok(Customer {
+        id: String::new(),
+        object: "customer".to_owned(),
+        livemode: scope.livemode,
+        email,
+        name: optional_text("customer.name", c.name.as_deref(), 200)?,
+        company: optional_text("customer.company", c.company.as_deref(), 200)?,
+        vat_number: vat_number("customer.vat_number", c.vat_number.as_deref())?,
+        address,
+        locale: match &c.locale {
+            Some(l) => locale("customer.locale", l)?,
+            None => "en".to_owned(),
+        },
+        pricelist: None,
+        salesperson: None,
+        default_payment_method: None,
+        created: now(),
+    })
+}
+
+/// Works out the first invoice of a checkout: lines, tax per line, totals, MRR
+/// and dates. The checkout charges exactly these numbers.
+#[utoipa::path(post, path = "/v1/public/checkout/preview", tag = "public", request_body = CheckoutRequest,
+    responses((status = 200, body = CheckoutPreview), (status = 422, body = Problem)),
+    security(("publishable_key" = [])))]
+pub async fn preview(
+    State(state): State<AppState>,
+    AnyKey(scope): AnyKey,
+    ApiJson(req): ApiJson<CheckoutRequest>,
+) -> ApiResult<Json<CheckoutPreview>> {
+    let plan = public_plan(&state, &scope, &req.plan).await?;
+    let items = items_of(&req, &plan)?;
+    let customer = entered_customer(&req, &scope, false)?;
+    let merchant = merchants::get_merchant(&state.db, &scope)
+        .await?
+        .ok_or_else(|| ApiError::not_found("merchant", scope.merchant_id.clone()))?;
+    let chosen = pricing::choose(&state.db, &scope, &plan, &items, None)
+        .await
+        .map_err(|e| checkout_param(e.into()))?;
+    let today = clock::today(&state.db, &scope).await?;
+    let q = engine::quote(&state.db, &scope, &merchant, &customer, &chosen, today).await?;
+    let mut tax = pricing::TaxContext::new(&merchant, &customer);
+    let recurring_inputs = pricing::line_inputs(
+        &state.db,
+        &scope,
+        &mut tax,
+        &chosen.items,
+        None,
+        q.period,
+        pricing::Lines::RecurringOnly,
+    )
+    .await?;
+    let recurring = crate::domain::invoice::totals(&recurring_inputs, &chosen.currency);
+    Ok(Json(CheckoutPreview {
+        currency: chosen.currency.code().to_owned(),
+        lines: q.totals.lines,
+        subtotal: q.totals.subtotal,
+        tax: q.totals.tax,
+        total: q.totals.total,
+        tax_breakdown: q.totals.breakdown,
+        mrr: q.mrr,
+        recurring_total: recurring.total,
+        first_invoice_date: q.first_invoice_date.to_string(),
+        next_invoice_date: q.next_invoice_date.to_string(),
+        trial_end: q.trial_end.map(|d| d.to_string()),
+        reverse_charge: q.reverse_charge,
+        tax_note: q.tax_note,
+        require_signature: plan.require_signature,
+        terms: plan.terms,
+    }))
+}
+
+/// Subscribes a shopper: creates (or reuses, by e-mail) the customer, stores the
+/// card, records the signature, posts the first invoice and charges it. A declined
+/// card answers 402 and leaves no subscription.
+#[utoipa::path(post, path = "/v1/public/checkout", tag = "public", request_body = CheckoutRequest,
+    responses((status = 201, body = CheckoutResult), (status = 402, body = Problem), (status = 422, body = Problem)),
+    security(("publishable_key" = [])))]
+pub async fn checkout(
+    State(state): State<AppState>,
+    AnyKey(scope): AnyKey,
+    meta: ClientMeta,
+    ApiJson(req): ApiJson<CheckoutRequest>,
+) -> ApiResult<(StatusCode, Json<CheckoutResult>)> {
+    let plan = public_plan(&state, &scope, &req.plan).await?;
+    let items = items_of(&req, &plan)?;
+    let entered = entered_customer(&req, &scope, true)?;
+    let signature = match (&req.signature, plan.require_signature) {
+        (Some(s), _) if !s.name.trim().is_empty() => Some(Signature {
+            name: s.name.trim().chars().take(200).collect(),
+            signed_at: now(),
+            ip: meta.ip,
+            user_agent: meta.user_agent,
+            terms_sha256: hex::encode(Sha256::digest(
+                plan.terms.clone().unwrap_or_default().as_bytes(),
+            )),
+        }),
+        (_, true) => return Err(ApiError::missing("signature.name")),
+        (_, false) => None,
+    };
+    if let Some(image) = req.signature.as_ref().and_then(|s| s.image.as_deref()) {
+        if !image.starts_with("data:image/png;base64,") || image.len() > 200_000 {
+            return Err(ApiError::invalid(
+                "signature.image",
+                "signature.image must be a PNG data URL under 200 kB",
+            ));
+        }
+    }
+    let needs_card = plan.payment_mode == renewly_types::PaymentMode::ChargeAutomatically;
+    if needs_card && req.payment_method.is_none() {
+        return Err(ApiError::missing("payment_method.card"));
+    }
+    if needs_card && scope.livemode {
+        return Err(ApiError::Invalid {
+            param: "payment_method".to_owned(),
+            code: "live_card_not_accepted",
+            detail: "Live checkouts collect cards with Stripe Elements; card details are accepted in test mode only"
+                .to_owned(),
+        });
+    }
+    // Validate the order before anything is stored.
+    let chosen = pricing::choose(&state.db, &scope, &plan, &items, None)
+        .await
+        .map_err(|e| checkout_param(e.into()))?;
+    let customer = find_or_create_customer(&state, &scope, entered).await?;
+    let chosen = match &customer.pricelist {
+        Some(pl) => pricing::choose(&state.db, &scope, &plan, &items, Some(pl))
+            .await
+            .map_err(|e| checkout_param(e.into()))?,
+        None => chosen,
+    };
+    let payment_method = match &req.payment_method {
+        Some(p) if needs_card => {
+            let pm = attach_card(&state, &scope, &customer.id, &p.card, true)
+                .await
+                .map_err(|e| match e {
+                    ApiError::Invalid {
+                        param,
+                        code,
+                        detail,
+                    } => ApiError::Invalid {
+                        param: format!("payment_method.{param}"),
+                        code,
+                        detail,
+                    },
+                    ApiError::Card {
+                        code,
+                        detail,
+                        param,
+                    } => ApiError::Card {
+                        code,
+                        detail,
+                        param: param.map(|p| format!("payment_method.{p}")),
+                    },
+                    other => other,
+                })?;
+            Some(pm.id)
+        }
+        _ => None,
+    };
+    let start: NaiveDate = clock::today(&state.db, &scope).await?;
+    let order = Order {
+        customer,
+        chosen,
+        payment_method,
+        salesperson: None,
+        start,
+        source: "checkout",
+        signature,
+    };
+    let created = engine::subscribe(&state.db, &state.provider, &scope, order).await?;
+    let status = if created.pending_charge.is_some() {
+        "requires_action"
+    } else {
+        "active"
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(CheckoutResult {
+            status: status.to_owned(),
+            subscription: created.subscription,
+            invoice: created.invoice,
+        }),
+    ))
+}
+
+/// Completes a checkout whose card needed authentication (the widget's confirm
+/// step).
+#[utoipa::path(post, path = "/v1/public/checkout/{subscription}/confirm", tag = "public",
+    params(("subscription" = String, Path, description = "sub_…")),
+    responses((status = 200, body = Subscription), (status = 402, body = Problem), (status = 404, body = Problem)),
+    security(("publishable_key" = [])))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    AnyKey(scope): AnyKey,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Subscription>> {
+    path_id(Kind::Subscription, "subscription", &id)?;
+    Ok(Json(
+        engine::confirm(&state.db, &state.provider, &scope, &id).await?,
+    ))
+}
+
+/// The customer with this e-mail (its billing details updated to what was
+/// entered), or a new one.
+async fn find_or_create_customer(
+    state: &AppState,
+    scope: &Scope,
+    entered: Customer,
+) -> ApiResult<Customer> {
+    let existing: Option<(String,)> = state
+        .db
+        .fetch_optional(
+            "SELECT id FROM customers WHERE merchant_id = $1 AND livemode = $2 AND LOWER(email) = LOWER($3) \
+             ORDER BY id LIMIT 1",
+            &args![&scope.merchant_id, scope.livemode, &entered.email],
+        )
+        .await?;
+    if let Some((id,)) = existing {
+        let mut c = customers::get_customer(&state.db, scope, &id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("customer", id.clone()))?;
+        c.name = entered.name.or(c.name);
+        c.company = entered.company;
+        c.vat_number = entered.vat_number;
+        c.address = entered.address;
+        c.locale = entered.locale;
+        customers::update_customer(&state.db, scope, &c).await?;
+        return Ok(c);
+    }
+    let c = Customer {
+        id: new_id(Kind::Customer),
+        ..entered
+    };
+    customers::insert_customer(&state.db, scope, &c).await?;
+    Ok(c)
+}

@@ -1,0 +1,327 @@
+//! Payment providers and charging a stored payment method.
+//!
+//! [`PaymentProvider`] is what a provider does for us: keep a card and hand back
+//! a token, charge that token, confirm a charge that needed authentication.
+//! [`Provider`] picks the configured one (today only the built-in
+//! [`TestProvider`]). [`charge`] and [`confirm`] record every attempt in the
+//! `charges` table, keyed by an idempotency key, so a retried charge never reaches
+//! the provider twice.
+
+pub mod test_provider;
+
+use std::fmt;
+use std::future::Future;
+
+use rust_decimal::Decimal;
+
+pub use test_provider::TestProvider;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::domain::currency::Currency;
+use crate::ids::{Kind, new_id};
+use crate::store::charges::{self, Charge, NewCharge};
+use crate::store::{Scope, now, payment_methods};
+
+/// A card as typed by the customer. It is handed to the provider and dropped:
+/// never stored, never logged (`Debug` masks the number and CVC).
+#[derive(Clone)]
+pub struct Card {
+    /// Digits only.
+    pub number: String,
+    pub exp_month: u32,
+    pub exp_year: u32,
+    pub cvc: String,
+}
+
+impl fmt::Debug for Card {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Card")
+            .field("number", &"[redacted]")
+            .field("exp_month", &self.exp_month)
+            .field("exp_year", &self.exp_year)
+            .field("cvc", &"[redacted]")
+            .finish()
+    }
+}
+
+/// What we keep of an attached card: the provider's token and what a person
+/// needs to recognise the card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedCard {
+    /// The provider's reference to charge later; it reveals nothing about the card.
+    pub token: String,
+    /// `visa`, `mastercard`, `amex`, `discover` or `unknown`.
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: u32,
+    pub exp_year: u32,
+}
+
+/// Why a provider refused a card, with Stripe's codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CardError {
+    #[error("The card was declined")]
+    Declined,
+    #[error("The card has insufficient funds")]
+    InsufficientFunds,
+    #[error("The card number is incorrect")]
+    IncorrectNumber,
+    /// Expired; `in_year` when the expiry year itself is past.
+    #[error("The card has expired")]
+    Expired { in_year: bool },
+    #[error("The card's security code is invalid")]
+    InvalidCvc,
+}
+
+impl CardError {
+    /// The stable code: `card_declined`, `insufficient_funds`, ….
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Declined => "card_declined",
+            Self::InsufficientFunds => "insufficient_funds",
+            Self::IncorrectNumber => "incorrect_number",
+            Self::Expired { .. } => "expired_card",
+            Self::InvalidCvc => "invalid_cvc",
+        }
+    }
+
+    /// The card field at fault.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Declined | Self::InsufficientFunds | Self::IncorrectNumber => "number",
+            Self::Expired { in_year: true } => "exp_year",
+            Self::Expired { in_year: false } => "exp_month",
+            Self::InvalidCvc => "cvc",
+        }
+    }
+}
+
+/// Where a charge stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChargeStatus {
+    Succeeded,
+    Failed,
+    /// The card holder must authenticate; [`confirm`] completes the charge.
+    RequiresAction,
+}
+
+impl ChargeStatus {
+    /// As stored: `succeeded`, `failed`, `requires_action`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::RequiresAction => "requires_action",
+        }
+    }
+
+    /// The stored text back; `None` for anything else.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "succeeded" => Some(Self::Succeeded),
+            "failed" => Some(Self::Failed),
+            "requires_action" => Some(Self::RequiresAction),
+            _ => None,
+        }
+    }
+}
+
+/// The provider's answer to a charge or a confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeOutcome {
+    pub status: ChargeStatus,
+    /// Why it failed (`card_declined`, …) when it did.
+    pub failure_code: Option<String>,
+    /// The provider's id of this charge, used to confirm it.
+    pub reference: String,
+}
+
+/// The provider could not process the request at all (not a decline).
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("the provider does not know this token or charge")]
+    UnknownReference,
+    #[error("the payment provider is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// What a payment provider does for us.
+pub trait PaymentProvider: Send + Sync {
+    /// The name stored with payment methods: `test` or `stripe`.
+    fn name(&self) -> &'static str;
+
+    /// Checks a card and keeps it, returning a token to charge later.
+    fn attach_card(
+        &self,
+        card: &Card,
+    ) -> impl Future<Output = Result<AttachedCard, CardError>> + Send;
+
+    /// Charges `amount` in `currency` to a token. The provider sees the same
+    /// `idempotency_key` on a retry and must not charge twice.
+    fn charge(
+        &self,
+        token: &str,
+        amount: Decimal,
+        currency: &str,
+        idempotency_key: &str,
+    ) -> impl Future<Output = Result<ChargeOutcome, ProviderError>> + Send;
+
+    /// Completes a charge that answered `requires_action` once the card holder
+    /// authenticated.
+    fn confirm(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<ChargeOutcome, ProviderError>> + Send;
+}
+
+/// The configured payment provider.
+#[derive(Debug, Clone)]
+pub enum Provider {
+    /// The built-in provider with Stripe's test cards.
+    Test(TestProvider),
+}
+
+impl Default for Provider {
+    fn default() -> Self {
+        Self::Test(TestProvider)
+    }
+}
+
+impl Provider {
+    /// The provider the configuration asks for (the test provider until the
+    /// Stripe adapter lands).
+    pub fn for_config(_config: &Config) -> Self {
+        Self::default()
+    }
+}
+
+impl PaymentProvider for Provider {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Test(p) => p.name(),
+        }
+    }
+
+    async fn attach_card(&self, card: &Card) -> Result<AttachedCard, CardError> {
+        match self {
+            Self::Test(p) => p.attach_card(card).await,
+        }
+    }
+
+    async fn charge(
+        &self,
+        token: &str,
+        amount: Decimal,
+        currency: &str,
+        idempotency_key: &str,
+    ) -> Result<ChargeOutcome, ProviderError> {
+        match self {
+            Self::Test(p) => p.charge(token, amount, currency, idempotency_key).await,
+        }
+    }
+
+    async fn confirm(&self, reference: &str) -> Result<ChargeOutcome, ProviderError> {
+        match self {
+            Self::Test(p) => p.confirm(reference).await,
+        }
+    }
+}
+
+/// Why a charge could not be made or confirmed (a decline is not an error: it is a
+/// recorded charge with status `failed`).
+#[derive(Debug, thiserror::Error)]
+pub enum ChargeError {
+    #[error("no attached payment method '{0}'")]
+    UnknownPaymentMethod(String),
+    #[error("no charge '{0}'")]
+    UnknownCharge(String),
+    #[error("payment method '{0}' belongs to another payment provider")]
+    OtherProvider(String),
+    #[error("the amount must be positive")]
+    InvalidAmount,
+    #[error("'{0}' is not a current ISO 4217 currency code")]
+    InvalidCurrency(String),
+    #[error("the idempotency key was used for another charge ('{0}')")]
+    KeyReused(String),
+    #[error("the idempotency key must be 1 to 255 characters")]
+    InvalidIdempotencyKey,
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Charges a stored payment method once per `idempotency_key`: when a charge
+/// with this key is already recorded it is returned as it stands, without a new
+/// attempt.
+pub async fn charge(
+    db: &Db,
+    provider: &impl PaymentProvider,
+    scope: &Scope,
+    payment_method_id: &str,
+    amount: Decimal,
+    currency: &str,
+    idempotency_key: &str,
+) -> Result<Charge, ChargeError> {
+    if idempotency_key.is_empty() || idempotency_key.len() > 255 {
+        return Err(ChargeError::InvalidIdempotencyKey);
+    }
+    if let Some(recorded) = charges::find_by_key(db, scope, idempotency_key).await? {
+        let same = recorded.payment_method == payment_method_id
+            && recorded.amount == amount
+            && recorded.currency.eq_ignore_ascii_case(currency);
+        return if same {
+            Ok(recorded)
+        } else {
+            Err(ChargeError::KeyReused(recorded.id))
+        };
+    }
+    if amount <= Decimal::ZERO {
+        return Err(ChargeError::InvalidAmount);
+    }
+    let currency = Currency::parse(currency)
+        .ok_or_else(|| ChargeError::InvalidCurrency(currency.to_owned()))?;
+    let source = payment_methods::charge_source(db, scope, payment_method_id)
+        .await?
+        .ok_or_else(|| ChargeError::UnknownPaymentMethod(payment_method_id.to_owned()))?;
+    if source.provider != provider.name() {
+        return Err(ChargeError::OtherProvider(payment_method_id.to_owned()));
+    }
+    let outcome = provider
+        .charge(&source.token, amount, currency.code(), idempotency_key)
+        .await?;
+    let new = NewCharge {
+        id: new_id(Kind::Charge),
+        payment_method_id: payment_method_id.to_owned(),
+        amount: amount.normalize(),
+        currency: currency.code().to_owned(),
+        idempotency_key: idempotency_key.to_owned(),
+        outcome,
+        created: now(),
+    };
+    // Two racing callers both reach the provider with the same key (which makes
+    // it charge once) and both get the first recorded row back.
+    Ok(charges::record(db, scope, &new).await?)
+}
+
+/// Completes a charge that required authentication. A charge that no longer
+/// requires action is returned as it stands.
+pub async fn confirm(
+    db: &Db,
+    provider: &impl PaymentProvider,
+    scope: &Scope,
+    charge_id: &str,
+) -> Result<Charge, ChargeError> {
+    let charge = charges::get(db, scope, charge_id)
+        .await?
+        .ok_or_else(|| ChargeError::UnknownCharge(charge_id.to_owned()))?;
+    if charge.status != ChargeStatus::RequiresAction {
+        return Ok(charge);
+    }
+    let outcome = provider.confirm(&charge.provider_reference).await?;
+    charges::settle(db, scope, charge_id, &outcome).await?;
+    charges::get(db, scope, charge_id)
+        .await?
+        .ok_or_else(|| ChargeError::UnknownCharge(charge_id.to_owned()))
+}

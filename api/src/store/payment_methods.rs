@@ -1,0 +1,253 @@
+//! Stored payment methods: a provider token and what a person needs to recognise
+//! the card. Never the card number or its security code.
+
+use renewly_types::PaymentMethod;
+
+use super::{Page, Scope};
+use crate::db::Db;
+use crate::{with_db, with_tx};
+
+#[derive(sqlx::FromRow)]
+struct PaymentMethodRow {
+    id: String,
+    livemode: bool,
+    customer_id: String,
+    provider: String,
+    brand: String,
+    last4: String,
+    exp_month: i64,
+    exp_year: i64,
+    created: String,
+}
+
+impl PaymentMethodRow {
+    fn into_wire(self, default: Option<&str>) -> PaymentMethod {
+        PaymentMethod {
+            is_default: default == Some(self.id.as_str()),
+            id: self.id,
+            object: "payment_method".to_owned(),
+            livemode: self.livemode,
+            customer: self.customer_id,
+            provider: self.provider,
+            brand: self.brand,
+            last4: self.last4,
+            exp_month: u32::try_from(self.exp_month).unwrap_or_default(),
+            exp_year: u32::try_from(self.exp_year).unwrap_or_default(),
+            created: self.created,
+        }
+    }
+}
+
+/// What the payment provider needs to charge a payment method.
+#[derive(Debug, Clone)]
+pub struct ChargeSource {
+    pub provider: String,
+    pub token: String,
+}
+
+/// Stores a new payment method for its customer and makes it the customer's
+/// default when `make_default` or when the customer has none yet. Returns whether
+/// it became the default.
+pub async fn attach(
+    db: &Db,
+    scope: &Scope,
+    pm: &PaymentMethod,
+    token: &str,
+    make_default: bool,
+) -> Result<bool, sqlx::Error> {
+    let default: Option<(Option<String>,)> = with_tx!(db, tx => {
+        sqlx::query(
+            "INSERT INTO payment_methods (id, merchant_id, livemode, customer_id, provider, \
+             provider_token, brand, last4, exp_month, exp_year, detached, created) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, FALSE, $11)",
+        )
+        .bind(&pm.id)
+        .bind(&scope.merchant_id)
+        .bind(scope.livemode)
+        .bind(&pm.customer)
+        .bind(&pm.provider)
+        .bind(token)
+        .bind(&pm.brand)
+        .bind(&pm.last4)
+        .bind(i64::from(pm.exp_month))
+        .bind(i64::from(pm.exp_year))
+        .bind(&pm.created)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE customers SET default_payment_method = $4 \
+             WHERE id = $1 AND merchant_id = $2 AND livemode = $3 \
+             AND ($5 OR default_payment_method IS NULL)",
+        )
+        .bind(&pm.customer)
+        .bind(&scope.merchant_id)
+        .bind(scope.livemode)
+        .bind(&pm.id)
+        .bind(make_default)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query_as(
+            "SELECT default_payment_method FROM customers \
+             WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+        )
+        .bind(&pm.customer)
+        .bind(&scope.merchant_id)
+        .bind(scope.livemode)
+        .fetch_optional(&mut *tx)
+        .await?
+    });
+    Ok(default.and_then(|(d,)| d).as_deref() == Some(pm.id.as_str()))
+}
+
+/// One attached payment method of this customer; `default` is the customer's
+/// default payment method, to mark it.
+pub async fn get(
+    db: &Db,
+    scope: &Scope,
+    customer_id: &str,
+    id: &str,
+    default: Option<&str>,
+) -> Result<Option<PaymentMethod>, sqlx::Error> {
+    let row: Option<PaymentMethodRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT * FROM payment_methods WHERE id = $1 AND customer_id = $2 \
+         AND merchant_id = $3 AND livemode = $4 AND NOT detached",
+    )
+    .bind(id)
+    .bind(customer_id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .fetch_optional(pool)
+    .await?);
+    Ok(row.map(|r| r.into_wire(default)))
+}
+
+/// A page of the customer's attached payment methods, newest first.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    customer_id: &str,
+    default: Option<&str>,
+    page: &Page,
+) -> Result<(Vec<PaymentMethod>, bool), sqlx::Error> {
+    let rows: Vec<PaymentMethodRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT * FROM payment_methods WHERE customer_id = $1 AND merchant_id = $2 \
+         AND livemode = $3 AND NOT detached AND id < $4 ORDER BY id DESC LIMIT $5",
+    )
+    .bind(customer_id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(page.cursor())
+    .bind(page.fetch())
+    .fetch_all(pool)
+    .await?);
+    Ok(page.finish(rows.into_iter().map(|r| r.into_wire(default)).collect()))
+}
+
+/// Makes an attached payment method the customer's default.
+pub async fn set_default(
+    db: &Db,
+    scope: &Scope,
+    customer_id: &str,
+    id: &str,
+) -> Result<(), sqlx::Error> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE customers SET default_payment_method = $4 \
+         WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+    )
+    .bind(customer_id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(id)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(())
+}
+
+/// What [`detach`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detached {
+    Done,
+    /// Nothing attached under this id.
+    NotFound,
+    /// It is the default and other payment methods are attached: another one
+    /// must become the default first.
+    IsDefault,
+}
+
+/// Detaches a payment method (the row is kept for history). The default one is
+/// detached only when it is the customer's last; the customer then has none.
+pub async fn detach(
+    db: &Db,
+    scope: &Scope,
+    customer_id: &str,
+    id: &str,
+) -> Result<Detached, sqlx::Error> {
+    let outcome = with_tx!(db, tx => {
+        let attached: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM payment_methods WHERE customer_id = $1 AND merchant_id = $2 \
+             AND livemode = $3 AND NOT detached",
+        )
+        .bind(customer_id)
+        .bind(&scope.merchant_id)
+        .bind(scope.livemode)
+        .fetch_all(&mut *tx)
+        .await?;
+        let default: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT default_payment_method FROM customers \
+             WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+        )
+        .bind(customer_id)
+        .bind(&scope.merchant_id)
+        .bind(scope.livemode)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let is_default = default.and_then(|(d,)| d).as_deref() == Some(id);
+        if !attached.iter().any(|(a,)| a == id) {
+            Detached::NotFound
+        } else if is_default && attached.len() > 1 {
+            Detached::IsDefault
+        } else {
+            sqlx::query(
+                "UPDATE payment_methods SET detached = TRUE \
+                 WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            )
+            .bind(id)
+            .bind(&scope.merchant_id)
+            .bind(scope.livemode)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE customers SET default_payment_method = NULL \
+                 WHERE id = $1 AND merchant_id = $2 AND livemode = $3 \
+                 AND default_payment_method = $4",
+            )
+            .bind(customer_id)
+            .bind(&scope.merchant_id)
+            .bind(scope.livemode)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            Detached::Done
+        }
+    });
+    Ok(outcome)
+}
+
+/// The provider and token of an attached payment method, to charge it.
+pub async fn charge_source(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<ChargeSource>, sqlx::Error> {
+    let row: Option<(String, String)> = with_db!(db, pool => sqlx::query_as(
+        "SELECT provider, provider_token FROM payment_methods \
+         WHERE id = $1 AND merchant_id = $2 AND livemode = $3 AND NOT detached",
+    )
+    .bind(id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .fetch_optional(pool)
+    .await?);
+    Ok(row.map(|(provider, token)| ChargeSource { provider, token }))
+}

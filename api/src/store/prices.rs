@@ -1,0 +1,199 @@
+//! Prices: what a product costs, once or per period.
+
+use std::collections::HashMap;
+
+use renewly_types::{Interval, Price, Recurring, TaxBehavior};
+use rust_decimal::Decimal;
+
+use super::{Page, Scope};
+use crate::db::Db;
+use crate::with_db;
+
+#[derive(sqlx::FromRow)]
+struct PriceRow {
+    id: String,
+    livemode: bool,
+    product_id: String,
+    currency: String,
+    unit_amount: String,
+    recurring_interval: Option<String>,
+    recurring_interval_count: Option<i64>,
+    tax_behavior: String,
+    nickname: Option<String>,
+    active: bool,
+    created: String,
+}
+
+impl TryFrom<PriceRow> for Price {
+    type Error = sqlx::Error;
+
+    fn try_from(r: PriceRow) -> Result<Self, Self::Error> {
+        let unit_amount = r
+            .unit_amount
+            .parse::<Decimal>()
+            .map_err(|e| sqlx::Error::Decode(format!("price {}: unit_amount: {e}", r.id).into()))?;
+        let recurring = match (r.recurring_interval.as_deref(), r.recurring_interval_count) {
+            (Some(interval), Some(count)) => Some(Recurring {
+                interval: interval_from_str(interval).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("price {}: interval '{interval}'", r.id).into())
+                })?,
+                interval_count: u32::try_from(count).unwrap_or(1),
+            }),
+            _ => None,
+        };
+        Ok(Self {
+            id: r.id,
+            object: "price".to_owned(),
+            livemode: r.livemode,
+            product: r.product_id,
+            currency: r.currency,
+            unit_amount,
+            recurring,
+            tax_behavior: if r.tax_behavior == "inclusive" {
+                TaxBehavior::Inclusive
+            } else {
+                TaxBehavior::Exclusive
+            },
+            nickname: r.nickname,
+            active: r.active,
+            created: r.created,
+        })
+    }
+}
+
+/// The stored name of an interval.
+pub fn interval_str(interval: Interval) -> &'static str {
+    match interval {
+        Interval::Day => "day",
+        Interval::Week => "week",
+        Interval::Month => "month",
+        Interval::Year => "year",
+    }
+}
+
+fn interval_from_str(raw: &str) -> Option<Interval> {
+    match raw {
+        "day" => Some(Interval::Day),
+        "week" => Some(Interval::Week),
+        "month" => Some(Interval::Month),
+        "year" => Some(Interval::Year),
+        _ => None,
+    }
+}
+
+fn tax_behavior_str(t: TaxBehavior) -> &'static str {
+    match t {
+        TaxBehavior::Exclusive => "exclusive",
+        TaxBehavior::Inclusive => "inclusive",
+    }
+}
+
+/// Inserts a new price.
+pub async fn insert_price(db: &Db, scope: &Scope, p: &Price) -> Result<(), sqlx::Error> {
+    with_db!(db, pool => sqlx::query(
+        "INSERT INTO prices (id, merchant_id, livemode, product_id, currency, unit_amount, \
+         recurring_interval, recurring_interval_count, tax_behavior, nickname, active, created) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&p.id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(&p.product)
+    .bind(&p.currency)
+    .bind(p.unit_amount.to_string())
+    .bind(p.recurring.map(|r| interval_str(r.interval)))
+    .bind(p.recurring.map(|r| i64::from(r.interval_count)))
+    .bind(tax_behavior_str(p.tax_behavior))
+    .bind(&p.nickname)
+    .bind(p.active)
+    .bind(&p.created)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(())
+}
+
+/// Writes the changeable fields of a price (nickname, active) back.
+pub async fn update_price(db: &Db, scope: &Scope, p: &Price) -> Result<(), sqlx::Error> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE prices SET nickname = $4, active = $5 \
+         WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+    )
+    .bind(&p.id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(&p.nickname)
+    .bind(p.active)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(())
+}
+
+/// One price of this merchant and mode.
+pub async fn get_price(db: &Db, scope: &Scope, id: &str) -> Result<Option<Price>, sqlx::Error> {
+    let row: Option<PriceRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT * FROM prices WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+    )
+    .bind(id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .fetch_optional(pool)
+    .await?);
+    row.map(Price::try_from).transpose()
+}
+
+/// The prices among `ids` that exist for this merchant and mode, by id.
+pub async fn get_prices(
+    db: &Db,
+    scope: &Scope,
+    ids: &[String],
+) -> Result<HashMap<String, Price>, sqlx::Error> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for id in ids {
+        if found.contains_key(id) {
+            continue;
+        }
+        if let Some(price) = get_price(db, scope, id).await? {
+            found.insert(id.clone(), price);
+        }
+    }
+    Ok(found)
+}
+
+/// Filters of a price list; `None` does not filter.
+#[derive(Debug, Clone, Default)]
+pub struct PriceFilter {
+    pub product: Option<String>,
+    pub active: Option<bool>,
+    pub currency: Option<String>,
+}
+
+/// A page of prices, newest first.
+pub async fn list_prices(
+    db: &Db,
+    scope: &Scope,
+    filter: &PriceFilter,
+    page: &Page,
+) -> Result<(Vec<Price>, bool), sqlx::Error> {
+    let rows: Vec<PriceRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT * FROM prices WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
+         AND ($4 = 0 OR active = $5) AND ($6 IS NULL OR product_id = $6) \
+         AND ($7 IS NULL OR currency = $7) ORDER BY id DESC LIMIT $8",
+    )
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(page.cursor())
+    .bind(i64::from(filter.active.is_some()))
+    .bind(filter.active.unwrap_or(true))
+    .bind(&filter.product)
+    .bind(&filter.currency)
+    .bind(page.fetch())
+    .fetch_all(pool)
+    .await?);
+    let prices = rows
+        .into_iter()
+        .map(Price::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page.finish(prices))
+}

@@ -1,0 +1,185 @@
+//! Tax rates per country (and region) and tax category, seeded per merchant from
+//! the shipped EU VAT table and editable.
+
+use renewly_types::TaxRate;
+use rust_decimal::Decimal;
+
+use super::{Page, Scope};
+use crate::db::Db;
+use crate::with_db;
+
+#[derive(sqlx::FromRow)]
+struct TaxRateRow {
+    id: String,
+    livemode: bool,
+    country: String,
+    region: Option<String>,
+    tax_category: String,
+    percentage: String,
+    name: String,
+    active: bool,
+    created: String,
+}
+
+impl TryFrom<TaxRateRow> for TaxRate {
+    type Error = sqlx::Error;
+
+    fn try_from(r: TaxRateRow) -> Result<Self, Self::Error> {
+        let percentage = r.percentage.parse::<Decimal>().map_err(|e| {
+            sqlx::Error::Decode(format!("tax rate {}: percentage: {e}", r.id).into())
+        })?;
+        Ok(Self {
+            id: r.id,
+            object: "tax_rate".to_owned(),
+            livemode: r.livemode,
+            country: r.country,
+            region: r.region,
+            tax_category: r.tax_category,
+            percentage,
+            name: r.name,
+            active: r.active,
+            created: r.created,
+        })
+    }
+}
+
+/// Inserts a new tax rate.
+pub async fn insert_tax_rate(db: &Db, scope: &Scope, t: &TaxRate) -> Result<(), sqlx::Error> {
+    with_db!(db, pool => sqlx::query(
+        "INSERT INTO tax_rates (id, merchant_id, livemode, country, region, tax_category, \
+         percentage, name, active, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&t.id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(&t.country)
+    .bind(&t.region)
+    .bind(&t.tax_category)
+    .bind(t.percentage.normalize().to_string())
+    .bind(&t.name)
+    .bind(t.active)
+    .bind(&t.created)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(())
+}
+
+/// Writes the changeable fields of a tax rate (percentage, name, active) back.
+pub async fn update_tax_rate(db: &Db, scope: &Scope, t: &TaxRate) -> Result<(), sqlx::Error> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE tax_rates SET percentage = $4, name = $5, active = $6 \
+         WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+    )
+    .bind(&t.id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(t.percentage.normalize().to_string())
+    .bind(&t.name)
+    .bind(t.active)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(())
+}
+
+/// One tax rate of this merchant and mode.
+pub async fn get_tax_rate(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<TaxRate>, sqlx::Error> {
+    let row: Option<TaxRateRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT * FROM tax_rates WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+    )
+    .bind(id)
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .fetch_optional(pool)
+    .await?);
+    row.map(TaxRate::try_from).transpose()
+}
+
+/// Filters of a tax rate list; `None` does not filter.
+#[derive(Debug, Clone, Default)]
+pub struct TaxRateFilter {
+    pub country: Option<String>,
+    pub tax_category: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// A page of tax rates, newest first.
+pub async fn list_tax_rates(
+    db: &Db,
+    scope: &Scope,
+    filter: &TaxRateFilter,
+    page: &Page,
+) -> Result<(Vec<TaxRate>, bool), sqlx::Error> {
+    let rows: Vec<TaxRateRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT * FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
+         AND ($4 = 0 OR active = $5) AND ($6 IS NULL OR country = $6) \
+         AND ($7 IS NULL OR tax_category = $7) ORDER BY id DESC LIMIT $8",
+    )
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(page.cursor())
+    .bind(i64::from(filter.active.is_some()))
+    .bind(filter.active.unwrap_or(true))
+    .bind(&filter.country)
+    .bind(&filter.tax_category)
+    .bind(page.fetch())
+    .fetch_all(pool)
+    .await?);
+    let rates = rows
+        .into_iter()
+        .map(TaxRate::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page.finish(rates))
+}
+
+/// The id of another active rate for the same country, region and category, if
+/// one exists (two would make [`find_rate`] ambiguous).
+pub async fn active_twin(
+    db: &Db,
+    scope: &Scope,
+    t: &TaxRate,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = with_db!(db, pool => sqlx::query_as(
+        "SELECT id FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND country = $3 \
+         AND tax_category = $4 AND ((region IS NULL AND $5 IS NULL) OR region = $5) \
+         AND active = $6 AND id <> $7 LIMIT 1",
+    )
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(&t.country)
+    .bind(&t.tax_category)
+    .bind(&t.region)
+    .bind(true)
+    .bind(&t.id)
+    .fetch_optional(pool)
+    .await?);
+    Ok(row.map(|(id,)| id))
+}
+
+/// The active country-wide rate of `country` for `tax_category`, or the country's
+/// `standard` rate when it has none for that category; `None` when neither exists.
+pub async fn find_rate(
+    db: &Db,
+    scope: &Scope,
+    country: &str,
+    tax_category: &str,
+) -> Result<Option<TaxRate>, sqlx::Error> {
+    let row: Option<TaxRateRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT * FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND country = $3 \
+         AND (tax_category = $4 OR tax_category = 'standard') AND region IS NULL \
+         AND active = $5 ORDER BY CASE WHEN tax_category = $4 THEN 0 ELSE 1 END, id DESC LIMIT 1",
+    )
+    .bind(&scope.merchant_id)
+    .bind(scope.livemode)
+    .bind(country)
+    .bind(tax_category)
+    .bind(true)
+    .fetch_optional(pool)
+    .await?);
+    row.map(TaxRate::try_from).transpose()
+}
