@@ -160,12 +160,45 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
 
 /// Serves until Ctrl-C or SIGTERM, then drains running requests.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let tick = config.billing_tick;
+    let provider = crate::payments::Provider::for_config(&config);
     let running = spawn(config).await?;
     tracing::info!(url = %running.url(), database = running.db.backend(), "Renewly is listening");
+    let worker = tokio::spawn(billing_ticker(running.db.clone(), provider, tick));
     shutdown_signal().await;
+    worker.abort();
     tracing::info!("shutting down");
     running.stop().await;
     Ok(())
+}
+
+/// Runs a billing pass for today on every tick. Each pass is idempotent, so an
+/// interrupted one is simply finished by the next.
+async fn billing_ticker(db: Db, provider: crate::payments::Provider, tick: Duration) {
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let today = crate::billing::clock::calendar_today();
+        match crate::billing::worker::run_day(
+            &db,
+            &provider,
+            crate::billing::worker::Filter::All,
+            today,
+        )
+        .await
+        {
+            Ok(s) if s != crate::billing::worker::Summary::default() => tracing::info!(
+                invoices = s.invoices_created,
+                charged = s.charges_succeeded,
+                failed = s.charges_failed,
+                closed = s.subscriptions_closed,
+                "billing pass"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "billing pass failed; retrying on the next tick"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -53,6 +53,42 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Benchmarks that print their figures.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+    /// Billing: renewals, charges, dunning.
+    Billing {
+        #[command(subcommand)]
+        command: BillingCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Renew N due subscriptions in one billing pass on a fresh database and
+    /// compare with a bare batched insert of the same rows.
+    Billing {
+        #[arg(long, default_value_t = 100_000)]
+        subscriptions: usize,
+        #[arg(long, value_enum, default_value = "sqlite")]
+        database: crate::bench::Backend,
+        /// PostgreSQL server to create the scratch database on.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        pg_url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BillingCommand {
+    /// Run one billing pass: invoice every period that has started, charge what is
+    /// due, retry and close per the dunning schedules. Safe to run twice.
+    Run {
+        /// The billing day (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -179,6 +215,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys { command } => keys(&config, command).await,
+        Command::Billing {
+            command: BillingCommand::Run { as_of },
+        } => billing_run(&config, as_of).await,
+        Command::Bench {
+            command:
+                BenchCommand::Billing {
+                    subscriptions,
+                    database,
+                    pg_url,
+                },
+        } => crate::bench::billing(database, subscriptions, &pg_url).await,
         Command::Openapi => {
             println!("{}", crate::http::openapi::document().to_pretty_json()?);
             Ok(())
@@ -217,6 +264,37 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             }
         }
     }
+    db.close().await;
+    Ok(())
+}
+
+async fn billing_run(config: &Config, as_of: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+    use crate::billing::worker::{self, Filter};
+    let db = app::open_database(config).await?;
+    let provider = crate::payments::Provider::for_config(config);
+    let day = as_of.unwrap_or_else(crate::billing::clock::calendar_today);
+    let due = worker::due_count(&db, day).await?;
+    let bar = indicatif::ProgressBar::new(due.max(1));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} billing {msg} [{bar:40}] {pos}/{len} renewals ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(day.to_string());
+    let progress_bar = bar.clone();
+    let summary = worker::run_day_with_progress(&db, &provider, Filter::All, day, &mut move |s| {
+        progress_bar.set_position(s.invoices_created.min(due));
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "billing day {day}: {} invoices created, {} charges succeeded, {} failed, {} subscriptions closed",
+        summary.invoices_created,
+        summary.charges_succeeded,
+        summary.charges_failed,
+        summary.subscriptions_closed
+    );
     db.close().await;
     Ok(())
 }

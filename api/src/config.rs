@@ -52,6 +52,16 @@ pub struct Config {
     pub widget_dir: PathBuf,
     /// How long idempotency keys are remembered (`RENEWLY_IDEMPOTENCY_HOURS`; default 48).
     pub idempotency_ttl: Duration,
+    /// Where emails go: an SMTP server (`RENEWLY_SMTP_URL`, e.g. `smtp://127.0.0.1:2525`,
+    /// `smtps://user:pass@mail.example.com`, `smtp://host?tls=required`). Plain
+    /// `smtp://` is accepted for a loopback host only. Unset: `.eml` files in `outbox_dir`.
+    pub smtp_url: Option<Secret>,
+    /// Where `.eml` files are written when no SMTP server is set
+    /// (`RENEWLY_OUTBOX_DIR`; default `outbox`).
+    pub outbox_dir: PathBuf,
+    /// The sender address of emails; the merchant's name is shown with it
+    /// (`RENEWLY_MAIL_FROM`; default `billing@localhost`).
+    pub mail_from: String,
 }
 
 /// A setting that could not be understood.
@@ -74,6 +84,9 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "RENEWLY_WIDGET_DIR",
     "RENEWLY_IDEMPOTENCY_HOURS",
     "RENEWLY_TEST_PG_URL",
+    "RENEWLY_SMTP_URL",
+    "RENEWLY_OUTBOX_DIR",
+    "RENEWLY_MAIL_FROM",
 ];
 
 impl Config {
@@ -154,6 +167,14 @@ impl Config {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("widget/dist")),
             idempotency_ttl: Duration::from_secs(ttl_hours * 3600),
+            smtp_url: get("RENEWLY_SMTP_URL").map(|v| smtp_url(&v)).transpose()?,
+            outbox_dir: get("RENEWLY_OUTBOX_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("outbox")),
+            mail_from: match get("RENEWLY_MAIL_FROM") {
+                Some(v) => mail_from(&v)?,
+                None => "billing@localhost".to_owned(),
+            },
         })
     }
 
@@ -177,6 +198,9 @@ impl Config {
             billing_tick: Duration::from_secs(60),
             widget_dir: PathBuf::from("widget/dist"),
             idempotency_ttl: Duration::from_secs(48 * 3600),
+            smtp_url: None,
+            outbox_dir: PathBuf::from("outbox"),
+            mail_from: "billing@localhost".to_owned(),
         }
     }
 }
@@ -195,6 +219,63 @@ where
         value: raw.clone(),
         reason: e.to_string(),
     })
+}
+
+/// An SMTP URL lettre understands; plaintext only to this machine, since
+/// emails carry portal and payment links.
+fn smtp_url(raw: &str) -> Result<Secret, ConfigError> {
+    let fail = |reason: &str| ConfigError {
+        variable: "RENEWLY_SMTP_URL",
+        value: redact_url(raw),
+        reason: reason.to_owned(),
+    };
+    let url = url::Url::parse(raw).map_err(|e| fail(&e.to_string()))?;
+    let tls = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let loopback = match url.host() {
+        // `smtp:` is not a special scheme: its host stays text, even an IP.
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost")
+                || d.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(fail("expected smtp://HOST:PORT or smtps://USER:PASS@HOST")),
+    };
+    match (url.scheme(), tls.as_deref()) {
+        ("smtps", _) | ("smtp", Some("required" | "opportunistic")) => Ok(Secret::new(raw)),
+        ("smtp", None) if loopback => Ok(Secret::new(raw)),
+        ("smtp", None) => Err(fail(
+            "plaintext SMTP is only allowed to localhost; use smtps:// or add ?tls=required",
+        )),
+        _ => Err(fail(
+            "expected smtp://HOST:PORT, smtp://HOST?tls=required or smtps://USER:PASS@HOST",
+        )),
+    }
+}
+
+/// A bare sender address (`billing@example.com`).
+fn mail_from(raw: &str) -> Result<String, ConfigError> {
+    let value = raw.trim();
+    let ok = value
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+        && !value.contains(char::is_whitespace)
+        && !value.contains(['<', '>', ',']);
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(ConfigError {
+            variable: "RENEWLY_MAIL_FROM",
+            value: raw.to_owned(),
+            reason: "expected an address like billing@example.com".to_owned(),
+        })
+    }
 }
 
 /// The URL with any password replaced, safe to print.
@@ -252,6 +333,29 @@ mod tests {
             Config::unknown_variables(&v),
             vec!["RENEWLY_LISEN".to_owned()]
         );
+    }
+
+    #[test]
+    fn smtp_is_plaintext_only_to_this_machine() {
+        let ok = |v: &str| Config::from_vars(vars(&[("RENEWLY_SMTP_URL", v)])).map(|c| c.smtp_url);
+        assert!(ok("smtp://127.0.0.1:2525").unwrap().is_some());
+        assert!(ok("smtp://localhost:25").unwrap().is_some());
+        assert!(ok("smtp://[::1]:25").unwrap().is_some());
+        assert!(ok("smtp://127.0.0.1.example.com:25").is_err());
+        assert!(ok("smtps://u:hunter2@mail.example.com").unwrap().is_some());
+        assert!(
+            ok("smtp://mail.example.com:587?tls=required")
+                .unwrap()
+                .is_some()
+        );
+        let e = ok("smtp://u:hunter2@mail.example.com:25").unwrap_err();
+        assert_eq!(e.variable, "RENEWLY_SMTP_URL");
+        assert!(!e.to_string().contains("hunter2"));
+        assert!(ok("http://127.0.0.1").is_err());
+        let c = Config::from_vars(BTreeMap::new()).unwrap();
+        assert!(c.smtp_url.is_none());
+        assert_eq!(c.outbox_dir, PathBuf::from("outbox"));
+        assert!(Config::from_vars(vars(&[("RENEWLY_MAIL_FROM", "Billing <b@x>")])).is_err());
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub enum Kind {
     LedgerEntry,
     MrrEvent,
     Event,
+    Message,
 }
 
 impl Kind {
@@ -56,6 +57,7 @@ impl Kind {
             Self::LedgerEntry => "le",
             Self::MrrEvent => "mrr",
             Self::Event => "evt",
+            Self::Message => "msg",
         }
     }
 }

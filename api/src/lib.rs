@@ -4,6 +4,7 @@
 //! domain rules and the command line.
 
 pub mod app;
+pub mod bench;
 pub mod billing;
 pub mod cli;
 pub mod config;
@@ -13,5 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod mail;
 pub mod payments;
+pub mod pdf;
 pub mod store;

@@ -4,6 +4,8 @@
 use renewly_tests::{TestApp, scenarios};
 use serde_json::json;
 
+mod billing;
 mod catalog;
 mod conventions;
 mod customers;
+mod documents;

@@ -487,3 +487,61 @@ pub struct BillingSummary {
     pub charges_failed: u64,
     pub subscriptions_closed: u64,
 }
+
+/// Changing a subscription's plan, prices, quantities or add-ons.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangeSubscription {
+    /// Another plan (default: the current one).
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// The complete new set of lines: one of the plan's prices plus add-ons.
+    pub items: Vec<ItemInput>,
+    /// `true`: only show what would happen.
+    #[serde(default)]
+    pub preview: bool,
+}
+
+/// What a change does: an upgrade is charged pro rata now, a downgrade waits for
+/// the next renewal.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePreview {
+    /// `upgrade`, `downgrade` or `unchanged`.
+    pub direction: String,
+    /// When the new lines take effect.
+    pub effective_date: String,
+    pub currency: String,
+    /// Untaxed amount per period before and after.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub old_period_amount: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub new_period_amount: Decimal,
+    pub remaining_days: i64,
+    pub period_days: i64,
+    /// The proration invoice's lines (empty when nothing is charged now).
+    pub proration_lines: Vec<InvoiceLine>,
+    /// Charged now, tax included.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub amount_due_now: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub tax_due_now: Decimal,
+    /// Every later period, tax included.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub new_recurring_total: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub new_mrr: Decimal,
+}
+
+/// A change, previewed or made.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangeResult {
+    pub preview: ChangePreview,
+    /// Whether the change was made (`false` for a preview).
+    pub applied: bool,
+    pub subscription: Subscription,
+    /// The proration invoice, when one was charged.
+    pub invoice: Option<Invoice>,
+}

@@ -110,10 +110,16 @@ pub async fn quote(
         &chosen.currency,
     )
     .await?;
+    // A trial without one-off lines invoices nothing until it ends.
+    let first_invoice_date = if worked.lines.is_empty() {
+        anchor
+    } else {
+        start
+    };
     Ok(Quote {
         totals: worked,
         mrr,
-        first_invoice_date: start,
+        first_invoice_date,
         next_invoice_date: if trial_end.is_some() {
             anchor
         } else {
@@ -534,8 +540,11 @@ pub async fn close(
             &serde_json::json!({"cancel_at": end, "reason": reason}),
         )
         .await?;
-    } else {
-        close_in_tx(&mut tx, &row, today, &reason, comment).await?;
+    } else if !close_in_tx(&mut tx, &row, today, &reason, comment).await? {
+        return Err(BillingError::Conflict {
+            code: "subscription_closed",
+            detail: "The subscription is already closed".to_owned(),
+        });
     }
     tx.commit().await?;
     bstore::get_subscription(db, scope, sub_id)
@@ -544,22 +553,31 @@ pub async fn close(
 }
 
 /// Closes `row` on `date` inside a transaction: MRR to zero (the churn, when it
-/// was the customer's last paying subscription, dated `date`).
+/// was the customer's last paying subscription, dated `date`). `false` when it
+/// was closed meanwhile (by another worker or request): nothing is recorded twice.
 pub async fn close_in_tx(
     tx: &mut Tx,
     row: &SubscriptionRow,
     date: NaiveDate,
     reason: &str,
     comment: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    tx.execute(
-        "UPDATE subscriptions SET status = 'closed', closed_at = $2, close_reason = $3, \
-         close_comment = COALESCE($4, close_comment), next_invoice_date = NULL, cancel_at = NULL \
-         WHERE id = $1",
-        &args![&row.id, date.to_string(), reason, comment],
-    )
-    .await?;
-    post::set_mrr(tx, row, 0, date, Some(reason)).await?;
+) -> Result<bool, sqlx::Error> {
+    let changed = tx
+        .execute(
+            "UPDATE subscriptions SET status = 'closed', closed_at = $2, close_reason = $3, \
+             close_comment = COALESCE($4, close_comment), next_invoice_date = NULL, cancel_at = NULL \
+             WHERE id = $1 AND status <> 'closed'",
+            &args![&row.id, date.to_string(), reason, comment],
+        )
+        .await?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    // The MRR as it is now (the row now locked), not as `row` was read.
+    let current = post::reload(tx, &row.id)
+        .await?
+        .unwrap_or_else(|| row.clone());
+    post::set_mrr(tx, &current, 0, date, Some(reason)).await?;
     post::event(
         tx,
         &row.scope(),
@@ -568,7 +586,7 @@ pub async fn close_in_tx(
         &serde_json::json!({"reason": reason, "closed_at": date.to_string()}),
     )
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Pauses an active subscription: no invoices, MRR 0, until resumed.

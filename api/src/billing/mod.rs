@@ -6,6 +6,7 @@
 //! the transaction, with the invoice id as idempotency key, so that a retry (or a
 //! second worker) never charges twice.
 
+pub mod change;
 pub mod clock;
 pub mod engine;
 pub mod post;

@@ -21,7 +21,7 @@ use crate::db::{Db, Tx};
 use crate::domain::invoice::{LineInput, totals};
 use crate::domain::recurrence::period_containing;
 use crate::ids::{Kind, new_id};
-use crate::payments::{self, ChargeStatus, Provider};
+use crate::payments::{ChargeOutcome, ChargeStatus, PaymentProvider, Provider};
 use crate::store::billing::{InvoiceRow, ItemRow, SubscriptionRow, items_tx};
 use crate::store::{Scope, customers, merchants, plans};
 
@@ -69,18 +69,45 @@ pub async fn run_day(
     filter: Filter<'_>,
     day: NaiveDate,
 ) -> Result<Summary, sqlx::Error> {
+    run_day_with_progress(db, provider, filter, day, &mut |_| {}).await
+}
+
+/// [`run_day`], reporting the running totals after every batch.
+pub async fn run_day_with_progress(
+    db: &Db,
+    provider: &Provider,
+    filter: Filter<'_>,
+    day: NaiveDate,
+    progress: &mut (dyn FnMut(&Summary) + Send),
+) -> Result<Summary, sqlx::Error> {
     let mut summary = Summary::default();
     let mut cache = Cache::default();
     loop {
         let batch = renew_batch(db, filter, day, &mut cache).await?;
         summary.add(&batch.0);
+        progress(&summary);
         if !batch.1 {
             break;
         }
     }
     summary.add(&attempt_payments(db, provider, filter, day, &mut cache).await?);
+    progress(&summary);
     summary.add(&dunning_closes(db, filter, day, &mut cache).await?);
+    progress(&summary);
     Ok(summary)
+}
+
+/// How many subscriptions are due for renewal on `day` (for progress bars).
+pub async fn due_count(db: &Db, day: NaiveDate) -> Result<u64, sqlx::Error> {
+    let (n,): (i64,) = db
+        .fetch_optional(
+            "SELECT COUNT(*) FROM subscriptions WHERE next_invoice_date <= $1 \
+             AND status IN ('active', 'past_due')",
+            &args![day.to_string()],
+        )
+        .await?
+        .unwrap_or((0,));
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// Runs every day from `from` through `to` in order.
@@ -107,9 +134,35 @@ pub async fn run_days(
 struct Cache {
     merchants: HashMap<(String, bool), Merchant>,
     dunning: HashMap<String, Dunning>,
+    /// Tax per merchant, mode, country and category for this run.
+    taxes: HashMap<(String, bool, String, String), crate::domain::invoice::TaxChoice>,
 }
 
 impl Cache {
+    async fn tax(
+        &mut self,
+        db: &Db,
+        scope: &Scope,
+        ctx: &mut TaxContext,
+        category: &str,
+    ) -> Result<crate::domain::invoice::TaxChoice, sqlx::Error> {
+        if ctx.reverse_charge {
+            return ctx.choice(db, scope, category).await;
+        }
+        let key = (
+            scope.merchant_id.clone(),
+            scope.livemode,
+            ctx.country.clone(),
+            category.to_owned(),
+        );
+        if let Some(c) = self.taxes.get(&key) {
+            return Ok(c.clone());
+        }
+        let c = ctx.choice(db, scope, category).await?;
+        self.taxes.insert(key, c.clone());
+        Ok(c)
+    }
+
     async fn merchant(&mut self, db: &Db, scope: &Scope) -> Result<Option<Merchant>, sqlx::Error> {
         let key = (scope.merchant_id.clone(), scope.livemode);
         if let Some(m) = self.merchants.get(&key) {
@@ -192,7 +245,7 @@ async fn renew(
     let Some(customer) = customers::get_customer(db, &scope, &sub.customer_id).await? else {
         return Ok(());
     };
-    let items = items_tx(tx, &sub.id).await?;
+    let mut items = items_tx(tx, &sub.id).await?;
     let cur = sub.currency();
     let every = sub.recurring();
     let Ok(anchor) = sub.start_date.parse::<NaiveDate>() else {
@@ -216,21 +269,30 @@ async fn renew(
                 .close_reason
                 .clone()
                 .unwrap_or_else(|| "cancelled".to_owned());
-            close_in_tx(tx, &row, cancel.unwrap_or(next), &reason, None).await?;
-            summary.subscriptions_closed += 1;
+            if close_in_tx(tx, &row, cancel.unwrap_or(next), &reason, None).await? {
+                summary.subscriptions_closed += 1;
+            }
             break;
         }
         let Some((_, start, end)) = period_containing(anchor, every, next) else {
             break;
         };
         let start = start.max(next);
+        if row.pending_items.is_some() {
+            // A scheduled downgrade takes effect with this period.
+            super::change::apply_pending(tx, &row, start).await?;
+            items = items_tx(tx, &row.id).await?;
+            if let Some(fresh) = post::reload(tx, &row.id).await? {
+                row = fresh;
+            }
+        }
         let mut tax = TaxContext::new(&merchant, &customer);
         let mut inputs = Vec::new();
         for item in items.iter().filter(|i| i.recurring) {
             inputs.push(item_line(
                 item,
                 (start, end),
-                tax.choice(db, &scope, &item.tax_category).await?,
+                cache.tax(db, &scope, &mut tax, &item.tax_category).await?,
             ));
         }
         let worked = totals(&inputs, &cur);
@@ -309,7 +371,22 @@ fn item_line(
     }
 }
 
-/// Charges every open invoice whose attempt is due.
+/// An open invoice due for a payment attempt, with what charging it needs.
+#[derive(sqlx::FromRow)]
+struct DueInvoice {
+    #[sqlx(flatten)]
+    inv: InvoiceRow,
+    sub_status: Option<String>,
+    sub_plan: Option<String>,
+    pm_id: Option<String>,
+    pm_token: Option<String>,
+    pm_provider: Option<String>,
+}
+
+/// Charges every open invoice whose attempt is due, a page at a time: the provider
+/// is asked first (with the invoice id, plus the attempt number for retries, as
+/// idempotency key), then the page's charges and their outcomes are recorded in
+/// one transaction.
 async fn attempt_payments(
     db: &Db,
     provider: &Provider,
@@ -321,111 +398,189 @@ async fn attempt_payments(
     let mut summary = Summary::default();
     let mut after = String::new();
     loop {
-        let due: Vec<InvoiceRow> = db
+        let due: Vec<DueInvoice> = db
             .fetch_all(
-                "SELECT * FROM invoices WHERE status = 'open' AND payment_mode = 'charge_automatically' \
-                 AND next_attempt_date <= $1 AND NOT hard_declined AND id > $2 \
-                 AND ($3 = 0 OR (merchant_id = $4 AND livemode = $5)) ORDER BY id LIMIT $6",
+                "SELECT i.*, s.status AS sub_status, s.plan_id AS sub_plan, p.id AS pm_id, \
+                 p.provider_token AS pm_token, p.provider AS pm_provider FROM invoices i \
+                 LEFT JOIN subscriptions s ON s.id = i.subscription_id \
+                 JOIN customers c ON c.id = i.customer_id \
+                 LEFT JOIN payment_methods p ON p.id = COALESCE(s.payment_method_id, i.payment_method_id, \
+                 c.default_payment_method) AND NOT p.detached \
+                 WHERE i.status = 'open' AND i.payment_mode = 'charge_automatically' \
+                 AND i.next_attempt_date <= $1 AND NOT i.hard_declined AND i.id > $2 \
+                 AND ($3 = 0 OR (i.merchant_id = $4 AND i.livemode = $5)) ORDER BY i.id LIMIT $6",
                 &args![day.to_string(), &after, scoped, &merchant, livemode, BATCH],
             )
             .await?;
-        for inv in &due {
-            attempt(db, provider, inv, day, cache, &mut summary).await?;
-        }
+        attempt_page(db, provider, &due, day, cache, &mut summary).await?;
         match due.last() {
-            Some(last) if due.len() as i64 == BATCH => after = last.id.clone(),
+            Some(last) if due.len() as i64 == BATCH => after = last.inv.id.clone(),
             _ => break,
         }
     }
     Ok(summary)
 }
 
-/// One payment attempt of one invoice.
+/// One payment attempt of one open invoice, now.
 pub async fn attempt_invoice(
     db: &Db,
     provider: &Provider,
-    inv: &InvoiceRow,
+    invoice_id: &str,
     day: NaiveDate,
 ) -> Result<Summary, sqlx::Error> {
+    let due: Vec<DueInvoice> = db
+        .fetch_all(
+            "SELECT i.*, s.status AS sub_status, s.plan_id AS sub_plan, p.id AS pm_id, \
+             p.provider_token AS pm_token, p.provider AS pm_provider FROM invoices i \
+             LEFT JOIN subscriptions s ON s.id = i.subscription_id \
+             JOIN customers c ON c.id = i.customer_id \
+             LEFT JOIN payment_methods p ON p.id = COALESCE(s.payment_method_id, i.payment_method_id, \
+             c.default_payment_method) AND NOT p.detached \
+             WHERE i.id = $1 AND i.status = 'open' AND i.payment_mode = 'charge_automatically'",
+            &args![invoice_id],
+        )
+        .await?;
     let mut summary = Summary::default();
-    attempt(db, provider, inv, day, &mut Cache::default(), &mut summary).await?;
+    attempt_page(db, provider, &due, day, &mut Cache::default(), &mut summary).await?;
     Ok(summary)
 }
 
-async fn attempt(
+/// The provider's answer for one invoice: status, failure code, and the charge
+/// to record (payment method, outcome) when a charge was made.
+type Answer = (
+    ChargeStatus,
+    Option<String>,
+    Option<(String, ChargeOutcome)>,
+);
+
+async fn attempt_page(
     db: &Db,
     provider: &Provider,
-    inv: &InvoiceRow,
+    due: &[DueInvoice],
     day: NaiveDate,
     cache: &mut Cache,
     summary: &mut Summary,
 ) -> Result<(), sqlx::Error> {
-    let scope = inv.scope();
-    let sub: Option<SubscriptionRow> = match &inv.subscription_id {
-        Some(id) => {
-            db.fetch_optional("SELECT * FROM subscriptions WHERE id = $1", &args![id])
-                .await?
+    let mut answers: Vec<(&DueInvoice, String, Answer)> = Vec::with_capacity(due.len());
+    for d in due {
+        if matches!(d.sub_status.as_deref(), Some("closed" | "paused" | "draft")) {
+            continue;
         }
-        None => None,
-    };
-    if sub
-        .as_ref()
-        .is_some_and(|s| s.status == "closed" || s.status == "paused")
-    {
+        let inv = &d.inv;
+        // The first attempt uses the invoice id as idempotency key, retries add their number.
+        let key = if inv.attempt_count == 0 {
+            inv.id.clone()
+        } else {
+            format!("{}:{}", inv.id, inv.attempt_count + 1)
+        };
+        let answer = match (&d.pm_id, &d.pm_token, &d.pm_provider) {
+            (Some(pm), Some(token), Some(name)) if name == provider.name() => {
+                match provider
+                    .charge(token, inv.amount_due(), &inv.currency, &key)
+                    .await
+                {
+                    Ok(o) => (o.status, o.failure_code.clone(), Some((pm.clone(), o))),
+                    Err(e) => {
+                        tracing::warn!(invoice = %inv.id, error = %e, "charge could not be made");
+                        (
+                            ChargeStatus::Failed,
+                            Some("processing_error".to_owned()),
+                            None,
+                        )
+                    }
+                }
+            }
+            _ => (
+                ChargeStatus::Failed,
+                Some("no_payment_method".to_owned()),
+                None,
+            ),
+        };
+        answers.push((d, key, answer));
+    }
+    if answers.is_empty() {
         return Ok(());
     }
-    let customer = customers::get_customer(db, &scope, &inv.customer_id).await?;
-    let pm = sub
-        .as_ref()
-        .and_then(|s| s.payment_method_id.clone())
-        .or_else(|| inv.payment_method_id.clone())
-        .or_else(|| customer.and_then(|c| c.default_payment_method));
-    // The first attempt uses the invoice id as idempotency key, retries add their number.
-    let key = if inv.attempt_count == 0 {
-        inv.id.clone()
-    } else {
-        format!("{}:{}", inv.id, inv.attempt_count + 1)
-    };
-    let outcome = match &pm {
-        Some(pm) => match payments::charge(
-            db,
-            provider,
-            &scope,
-            pm,
-            inv.amount_due(),
-            &inv.currency,
-            &key,
-        )
-        .await
-        {
-            Ok(c) => Some((c.status, c.failure_code.clone(), Some(c.id))),
-            Err(payments::ChargeError::Db(e)) => return Err(e),
-            Err(e) => {
-                tracing::warn!(invoice = %inv.id, error = %e, "charge could not be made");
-                Some((
-                    ChargeStatus::Failed,
-                    Some("processing_error".to_owned()),
-                    None,
-                ))
-            }
-        },
-        None => None,
-    };
-    let (status, code, charge_id) = outcome.unwrap_or((
-        ChargeStatus::Failed,
-        Some("no_payment_method".to_owned()),
-        None,
-    ));
     let mut tx = Tx::begin(db).await?;
-    // Only the worker that still sees the attempt it charged may record it.
+    for (d, key, (status, code, charge)) in answers {
+        let inv = &d.inv;
+        let scope = inv.scope();
+        // Record the charge; when one is recorded under this key already (a worker
+        // that ran before), its outcome stands.
+        let (mut status, mut code, mut charge_id) = (status, code, None);
+        if let Some((pm, outcome)) = charge {
+            let id = new_id(Kind::Charge);
+            let inserted = tx
+                .execute(
+                    "INSERT INTO charges (id, merchant_id, livemode, payment_method_id, amount, currency, \
+                     idempotency_key, outcome, failure_code, provider_reference, created) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     ON CONFLICT (merchant_id, livemode, idempotency_key) DO NOTHING",
+                    &args![
+                        &id,
+                        &scope.merchant_id,
+                        scope.livemode,
+                        &pm,
+                        inv.amount_due().normalize().to_string(),
+                        &inv.currency,
+                        &key,
+                        outcome.status.as_str(),
+                        outcome.failure_code.clone(),
+                        &outcome.reference,
+                        crate::store::now()
+                    ],
+                )
+                .await?;
+            if inserted == 1 {
+                charge_id = Some(id);
+            } else {
+                let recorded: Option<(String, String, Option<String>)> = tx
+                    .fetch_optional(
+                        "SELECT id, outcome, failure_code FROM charges WHERE merchant_id = $1 \
+                         AND livemode = $2 AND idempotency_key = $3",
+                        &args![&scope.merchant_id, scope.livemode, &key],
+                    )
+                    .await?;
+                if let Some((id, o, c)) = recorded {
+                    status = ChargeStatus::parse(&o).unwrap_or(ChargeStatus::Failed);
+                    code = c;
+                    charge_id = Some(id);
+                }
+            }
+        }
+        settle(&mut tx, db, d, status, code, charge_id, day, cache, summary).await?;
+    }
+    tx.commit().await
+}
+
+/// Records the outcome of an attempt: paid (and the subscription back to active),
+/// or failed with the next retry per the plan's dunning schedule.
+#[allow(clippy::too_many_arguments)]
+async fn settle(
+    tx: &mut Tx,
+    db: &Db,
+    d: &DueInvoice,
+    status: ChargeStatus,
+    code: Option<String>,
+    charge_id: Option<String>,
+    day: NaiveDate,
+    cache: &mut Cache,
+    summary: &mut Summary,
+) -> Result<(), sqlx::Error> {
+    let inv = &d.inv;
+    let scope = inv.scope();
+    // Only the worker that still sees the attempt it charged may record it. On
+    // PostgreSQL the row is locked, so a second worker waits and then no longer
+    // matches (SQLite's BEGIN IMMEDIATE already serialises the transactions).
+    let sql = if tx.is_postgres() {
+        "SELECT * FROM invoices WHERE id = $1 AND status = 'open' AND attempt_count = $2 FOR UPDATE"
+    } else {
+        "SELECT * FROM invoices WHERE id = $1 AND status = 'open' AND attempt_count = $2"
+    };
     let current: Option<InvoiceRow> = tx
-        .fetch_optional(
-            "SELECT * FROM invoices WHERE id = $1 AND status = 'open' AND attempt_count = $2",
-            &args![&inv.id, inv.attempt_count],
-        )
+        .fetch_optional(sql, &args![&inv.id, inv.attempt_count])
         .await?;
     let Some(current) = current else {
-        tx.commit().await?;
         return Ok(());
     };
     let attempts = current.attempt_count + 1;
@@ -435,10 +590,10 @@ async fn attempt(
             &args![&inv.id, attempts],
         )
         .await?;
-        post::record_payment(&mut tx, &current, day, charge_id.as_deref()).await?;
+        post::record_payment(tx, &current, day, charge_id.as_deref()).await?;
         summary.charges_succeeded += 1;
-        if let Some(s) = &sub {
-            if let Some(fresh) = post::reload(&mut tx, &s.id).await? {
+        if let Some(sub_id) = &inv.subscription_id {
+            if let Some(fresh) = post::reload(tx, sub_id).await? {
                 if fresh.status == "past_due" {
                     tx.execute(
                         "UPDATE subscriptions SET status = 'active', past_due_since = NULL WHERE id = $1 AND status = 'past_due'",
@@ -446,7 +601,7 @@ async fn attempt(
                     )
                     .await?;
                     post::event(
-                        &mut tx,
+                        tx,
                         &scope,
                         "subscription.recovered",
                         &fresh.id,
@@ -456,68 +611,74 @@ async fn attempt(
                 }
                 if fresh.mrr_minor == 0 && fresh.base_mrr_minor > 0 && fresh.status != "paused" {
                     // The first paid period after a trial.
-                    post::set_mrr(&mut tx, &fresh, fresh.base_mrr_minor, day, None).await?;
+                    post::set_mrr(tx, &fresh, fresh.base_mrr_minor, day, None).await?;
                 }
             }
         }
+        return Ok(());
+    }
+    let first = current
+        .first_failure_date
+        .as_deref()
+        .and_then(|d| d.parse::<NaiveDate>().ok())
+        .unwrap_or(day);
+    let hard = super::is_hard_decline(code.as_deref());
+    let dunning = match &d.sub_plan {
+        Some(plan) => cache.dunning(db, &scope, plan).await?,
+        None => Dunning::default(),
+    };
+    // The next retry is the first day of the schedule (counted from the first
+    // failure) after today; none once it ran out, or for a hard decline.
+    let next = if hard {
+        None
     } else {
-        let first = current
-            .first_failure_date
-            .as_deref()
-            .and_then(|d| d.parse::<NaiveDate>().ok())
-            .unwrap_or(day);
-        let hard = super::is_hard_decline(code.as_deref());
-        let dunning = match &sub {
-            Some(s) => cache.dunning(db, &scope, &s.plan_id).await?,
-            None => Dunning::default(),
-        };
-        // The next retry is the first day of the schedule (counted from the first
-        // failure) after today; none once it ran out, or for a hard decline.
-        let next = if hard {
-            None
-        } else {
-            dunning
-                .retry_days
-                .iter()
-                .filter_map(|d| first.checked_add_days(Days::new(u64::from(*d))))
-                .find(|d| *d > day)
-        };
-        tx.execute(
-            "UPDATE invoices SET attempt_count = $2, first_failure_date = $3, next_attempt_date = $4, \
-             hard_declined = $5 WHERE id = $1",
-            &args![&inv.id, attempts, first.to_string(), next.map(|d| d.to_string()), hard],
-        )
-        .await?;
-        post::event(
-            &mut tx,
-            &scope,
-            "invoice.payment_failed",
+        dunning
+            .retry_days
+            .iter()
+            .filter_map(|d| first.checked_add_days(Days::new(u64::from(*d))))
+            .find(|d| *d > day)
+    };
+    tx.execute(
+        "UPDATE invoices SET attempt_count = $2, first_failure_date = $3, next_attempt_date = $4, \
+         hard_declined = $5 WHERE id = $1",
+        &args![
             &inv.id,
-            &serde_json::json!({"code": code, "attempt": attempts, "next_payment_attempt": next.map(|d| d.to_string())}),
-        )
-        .await?;
-        summary.charges_failed += 1;
-        if let Some(s) = &sub {
-            let changed = tx
-                .execute(
-                    "UPDATE subscriptions SET status = 'past_due', past_due_since = COALESCE(past_due_since, $2) \
-                     WHERE id = $1 AND status = 'active'",
-                    &args![&s.id, first.to_string()],
-                )
-                .await?;
-            if changed == 1 {
-                post::event(
-                    &mut tx,
-                    &scope,
-                    "subscription.past_due",
-                    &s.id,
-                    &serde_json::json!({"invoice": inv.id}),
-                )
-                .await?;
-            }
+            attempts,
+            first.to_string(),
+            next.map(|d| d.to_string()),
+            hard
+        ],
+    )
+    .await?;
+    post::event(
+        tx,
+        &scope,
+        "invoice.payment_failed",
+        &inv.id,
+        &serde_json::json!({"code": code, "attempt": attempts, "next_payment_attempt": next.map(|d| d.to_string())}),
+    )
+    .await?;
+    summary.charges_failed += 1;
+    if let Some(sub_id) = &inv.subscription_id {
+        let changed = tx
+            .execute(
+                "UPDATE subscriptions SET status = 'past_due', past_due_since = COALESCE(past_due_since, $2) \
+                 WHERE id = $1 AND status = 'active'",
+                &args![sub_id, first.to_string()],
+            )
+            .await?;
+        if changed == 1 {
+            post::event(
+                tx,
+                &scope,
+                "subscription.past_due",
+                sub_id,
+                &serde_json::json!({"invoice": inv.id}),
+            )
+            .await?;
         }
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// Closes past-due subscriptions whose dunning schedule ran out, on the day it ran
@@ -555,9 +716,19 @@ async fn dunning_closes(
             continue;
         }
         let mut tx = Tx::begin(db).await?;
-        let fresh = post::reload(&mut tx, &sub.id).await?;
+        // Locked on PostgreSQL, so that a payment recovering it or a second worker
+        // closing it is seen (SQLite's BEGIN IMMEDIATE already serialises).
+        let sql = if tx.is_postgres() {
+            "SELECT * FROM subscriptions WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT * FROM subscriptions WHERE id = $1"
+        };
+        let fresh: Option<SubscriptionRow> = tx.fetch_optional(sql, &args![&sub.id]).await?;
         if let Some(fresh) = fresh.filter(|s| s.status == "past_due") {
-            close_in_tx(&mut tx, &fresh, close_on, "payment_failed", None).await?;
+            if !close_in_tx(&mut tx, &fresh, close_on, "payment_failed", None).await? {
+                tx.commit().await?;
+                continue;
+            }
             let open: Vec<InvoiceRow> = tx
                 .fetch_all(
                     "SELECT * FROM invoices WHERE subscription_id = $1 AND status = 'open'",
@@ -647,7 +818,7 @@ pub async fn retry_with_new_method(
         .await?;
     let mut summary = Summary::default();
     for inv in open {
-        summary.add(&attempt_invoice(db, provider, &inv, today).await?);
+        summary.add(&attempt_invoice(db, provider, &inv.id, today).await?);
     }
     Ok(summary)
 }

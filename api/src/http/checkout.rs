@@ -9,8 +9,8 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use chrono::NaiveDate;
 use renewly_types::{
-    CheckoutPreview, CheckoutRequest, CheckoutResult, Customer, ItemInput, Plan, Problem,
-    Subscription,
+    CheckoutPreview, CheckoutRequest, CheckoutResult, Customer, InvoiceLine, ItemInput, Plan,
+    Problem, Subscription, TaxBreakdown,
 };
 use sha2::{Digest, Sha256};
 
@@ -25,6 +25,7 @@ use crate::billing::engine::{self, Order, Signature};
 use crate::billing::{clock, pricing};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{Kind, new_id};
+use crate::store::billing::document_amount;
 use crate::store::{Scope, customers, merchants, now, plans};
 
 /// The client's address and browser, as recorded with a signature.
@@ -191,15 +192,41 @@ pub async fn preview(
     )
     .await?;
     let recurring = crate::domain::invoice::totals(&recurring_inputs, &chosen.currency);
+    // The summary states amounts exactly as the invoice will ("29.00", "0.00").
+    let cur = &chosen.currency;
+    let shown = |amount| document_amount(amount, cur);
+    let lines = q
+        .totals
+        .lines
+        .into_iter()
+        .map(|l| InvoiceLine {
+            unit_amount: shown(l.unit_amount),
+            discount: shown(l.discount),
+            net: shown(l.net),
+            tax: shown(l.tax),
+            amount: shown(l.amount),
+            ..l
+        })
+        .collect();
+    let tax_breakdown = q
+        .totals
+        .breakdown
+        .into_iter()
+        .map(|b| TaxBreakdown {
+            net: shown(b.net),
+            tax: shown(b.tax),
+            ..b
+        })
+        .collect();
     Ok(Json(CheckoutPreview {
         currency: chosen.currency.code().to_owned(),
-        lines: q.totals.lines,
-        subtotal: q.totals.subtotal,
-        tax: q.totals.tax,
-        total: q.totals.total,
-        tax_breakdown: q.totals.breakdown,
-        mrr: q.mrr,
-        recurring_total: recurring.total,
+        lines,
+        subtotal: shown(q.totals.subtotal),
+        tax: shown(q.totals.tax),
+        total: shown(q.totals.total),
+        tax_breakdown,
+        mrr: shown(q.mrr),
+        recurring_total: shown(recurring.total),
         first_invoice_date: q.first_invoice_date.to_string(),
         next_invoice_date: q.next_invoice_date.to_string(),
         trial_end: q.trial_end.map(|d| d.to_string()),

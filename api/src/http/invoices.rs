@@ -1,5 +1,8 @@
 //! `/v1/invoices`, `/v1/ledger`, `/v1/events` and `/v1/test_clock`.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::NaiveDate;
@@ -275,6 +278,18 @@ pub async fn list_events(
     Ok(Json(List::new(data, more)))
 }
 
+/// Per-merchant locks of test clock advances. Two advances at once would run
+/// billing days of two timelines interleaved (one run on day 10 while the other
+/// is still on day 3), which no real worker does.
+fn advance_lock(merchant_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    let mut locks = LOCKS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    locks.entry(merchant_id.to_owned()).or_default().clone()
+}
+
 fn test_mode_only(scope: &crate::store::Scope) -> ApiResult<()> {
     if scope.livemode {
         return Err(ApiError::Invalid {
@@ -313,6 +328,10 @@ pub async fn advance_test_clock(
         .to
         .parse()
         .map_err(|_| ApiError::invalid("to", "to must be a date YYYY-MM-DD"))?;
+    // One advance at a time per merchant: a second request waits for the first
+    // and then starts from the day it left the clock on.
+    let lock = advance_lock(&scope.merchant_id);
+    let _advancing = lock.lock().await;
     let now = clock::today(&state.db, &scope).await?;
     if to < now {
         return Err(ApiError::invalid(

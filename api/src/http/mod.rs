@@ -4,6 +4,7 @@ pub mod checkout;
 pub mod customers;
 pub mod extract;
 pub mod health;
+pub mod invoice_pdf;
 pub mod invoices;
 pub mod merchant;
 pub mod middleware;

@@ -165,6 +165,36 @@ pub async fn close_subscription(
     Ok(Json(sub))
 }
 
+/// Changes the plan, prices, quantities or add-ons, or previews the change
+/// (`"preview": true`). An upgrade applies now and charges
+/// `(new − old) × remaining_days ÷ period_days` plus tax on an invoice of its own;
+/// a downgrade waits for the next renewal.
+#[utoipa::path(post, path = "/v1/subscriptions/{id}/change", tag = "billing", request_body = renewly_types::ChangeSubscription,
+    params(("id" = String, Path, description = "sub_…")),
+    responses((status = 200, body = renewly_types::ChangeResult), (status = 402, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("secret_key" = [])))]
+pub async fn change_subscription(
+    State(state): State<AppState>,
+    SecretKey(scope): SecretKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<renewly_types::ChangeSubscription>,
+) -> ApiResult<Json<renewly_types::ChangeResult>> {
+    path_id(Kind::Subscription, "subscription", &id)?;
+    let today = clock::today(&state.db, &scope).await?;
+    let result = crate::billing::change::change(
+        &state.db,
+        &state.provider,
+        &scope,
+        &id,
+        &body,
+        today,
+        crate::billing::change::Actor::Merchant,
+    )
+    .await?;
+    Ok(Json(result))
+}
+
 /// Pauses an active subscription (no invoices, MRR 0).
 #[utoipa::path(post, path = "/v1/subscriptions/{id}/pause", tag = "billing",
     params(("id" = String, Path, description = "sub_…")),

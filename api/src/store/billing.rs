@@ -182,6 +182,16 @@ pub fn currency(code: &str) -> Currency {
     Currency::parse(code).unwrap_or_else(|| Currency::with_minor_units(code, 2))
 }
 
+/// An amount as a document shows it: with at least the currency's minor units
+/// (`29` → `29.00`), more when a unit price has them (`8.991` stays).
+pub fn document_amount(amount: Decimal, currency: &Currency) -> Decimal {
+    let mut shown = amount;
+    if shown.scale() < currency.minor_units() {
+        shown.rescale(currency.minor_units());
+    }
+    shown
+}
+
 /// `day` → [`Interval::Day`], etc.; `month` for anything unknown.
 pub fn parse_interval(raw: &str) -> Interval {
     match raw {
@@ -220,8 +230,8 @@ pub fn subscription_wire(row: &SubscriptionRow, items: &[ItemRow]) -> Subscripti
                 product: i.product_id.clone(),
                 description: i.description.clone(),
                 quantity: u32::try_from(i.quantity).unwrap_or(0),
-                unit_amount: i.unit_amount(),
-                discount: i.discount(),
+                unit_amount: document_amount(i.unit_amount(), &cur),
+                discount: document_amount(i.discount(), &cur),
                 recurring: i.recurring.then(|| row.recurring()),
                 addon: i.addon,
             })
@@ -257,8 +267,8 @@ pub fn invoice_wire(row: &InvoiceRow, lines: &[LineRow]) -> Invoice {
             period_start: l.period_start.clone(),
             period_end: l.period_end.clone(),
             quantity: u32::try_from(l.quantity).unwrap_or(0),
-            unit_amount: l.unit_amount.parse().unwrap_or_default(),
-            discount: l.discount.parse().unwrap_or_default(),
+            unit_amount: document_amount(l.unit_amount.parse().unwrap_or_default(), &cur),
+            discount: document_amount(l.discount.parse().unwrap_or_default(), &cur),
             tax_behavior: l.tax_behavior.clone(),
             tax_rate: l.tax_rate.parse().unwrap_or_default(),
             net: from_minor(l.net_minor, &cur),

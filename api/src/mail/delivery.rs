@@ -1,0 +1,272 @@
+//! The mail worker: claims due messages from the outbox, builds them (with the
+//! invoice PDF when one is attached), and hands them to SMTP or writes them as
+//! `.eml` files. A failed delivery is retried with exponential backoff
+//! (1 min, 2, 4, … at most 1 h); after [`MAX_ATTEMPTS`] the message is marked
+//! `failed` and kept.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{SecondsFormat, Utc};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::Config;
+use crate::db::{Db, Tx};
+use crate::store::{Scope, billing, merchants, now};
+use crate::{args, pdf};
+
+/// Deliveries tried before a message is marked `failed`.
+pub const MAX_ATTEMPTS: i64 = 10;
+/// Messages claimed by one pass.
+const BATCH: i64 = 50;
+/// How long a claimed message is left alone by other workers while it is being
+/// sent. A worker killed mid-send makes it due again after this.
+const LEASE: Duration = Duration::from_secs(10 * 60);
+/// The longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(60 * 60);
+
+/// A pass that could not run (the database); a message that cannot be
+/// delivered is not an error of the pass, it is retried.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+#[derive(sqlx::FromRow)]
+struct Claimed {
+    id: String,
+    merchant_id: String,
+    livemode: bool,
+    to_email: String,
+    locale: String,
+    template: String,
+    subject: String,
+    text_body: String,
+    html_body: String,
+    attachment_invoice_id: Option<String>,
+    attempts: i64,
+}
+
+/// Why one message was not delivered.
+enum Failure {
+    /// Worth trying again later (server down, refused, timeout, disk).
+    Transient(String),
+    /// Will never work (an address that does not parse).
+    Permanent(String),
+}
+
+/// Delivers every message whose time has come; returns how many were sent.
+pub async fn deliver_due(db: &Db, config: &Config) -> Result<usize, DeliveryError> {
+    let claimed = claim(db).await?;
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    let transport = config.smtp_url.as_ref().map(|url| {
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+            .map(|b| b.timeout(Some(Duration::from_secs(20))).build())
+            .map_err(|e| e.to_string())
+    });
+    let mut sent = 0;
+    for msg in claimed {
+        let outcome = match build(db, config, &msg).await {
+            Ok(message) => match &transport {
+                Some(Ok(smtp)) => smtp
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| Failure::Transient(format!("smtp: {e}"))),
+                Some(Err(e)) => Err(Failure::Transient(format!("smtp: {e}"))),
+                None => write_eml(&config.outbox_dir, &msg.id, message.formatted())
+                    .await
+                    .map_err(|e| {
+                        Failure::Transient(format!("{}: {e}", config.outbox_dir.display()))
+                    }),
+            },
+            Err(failure) => Err(failure),
+        };
+        match outcome {
+            Ok(()) => {
+                mark_sent(db, &msg).await?;
+                sent += 1;
+                tracing::info!(message = %msg.id, template = %msg.template, "email delivered");
+            }
+            Err(failure) => mark_failed(db, &msg, failure).await?,
+        }
+    }
+    Ok(sent)
+}
+
+/// Runs [`deliver_due`] every `every` until the process ends.
+pub fn spawn_worker(db: Db, config: Arc<Config>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = deliver_due(&db, &config).await {
+                tracing::error!(error = %e, "email delivery pass failed");
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}
+
+fn timestamp_in(delay: Duration) -> String {
+    let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
+    (Utc::now() + delay).to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The wait after the `attempts`-th failure: 1 min, 2, 4, … capped at 1 h.
+pub fn backoff(attempts: i64) -> Duration {
+    let exponent = attempts.clamp(1, 16) - 1;
+    Duration::from_secs(60 << exponent).min(MAX_BACKOFF)
+}
+
+const CLAIM_SQLITE: &str = "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (\
+    SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+    ORDER BY next_attempt_at, id LIMIT $3) \
+    RETURNING id, merchant_id, livemode, to_email, locale, template, subject, text_body, \
+    html_body, attachment_invoice_id, attempts";
+const CLAIM_POSTGRES: &str = "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (\
+    SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+    ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+    RETURNING id, merchant_id, livemode, to_email, locale, template, subject, text_body, \
+    html_body, attachment_invoice_id, attempts";
+
+/// Takes due messages for this worker by moving them a lease into the future,
+/// so that two workers never send the same message at once.
+async fn claim(db: &Db) -> Result<Vec<Claimed>, sqlx::Error> {
+    let mut tx = Tx::begin(db).await?;
+    let sql = if tx.is_postgres() {
+        CLAIM_POSTGRES
+    } else {
+        CLAIM_SQLITE
+    };
+    let mut rows: Vec<Claimed> = tx
+        .fetch_all(sql, &args![timestamp_in(LEASE), now(), BATCH])
+        .await?;
+    tx.commit().await?;
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(rows)
+}
+
+async fn mark_sent(db: &Db, msg: &Claimed) -> Result<(), sqlx::Error> {
+    db.execute(
+        "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, \
+         last_error = NULL WHERE id = $2",
+        &args![now(), &msg.id],
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn mark_failed(db: &Db, msg: &Claimed, failure: Failure) -> Result<(), sqlx::Error> {
+    let attempts = msg.attempts + 1;
+    let (permanent, error) = match failure {
+        Failure::Transient(e) => (false, e),
+        Failure::Permanent(e) => (true, e),
+    };
+    let error: String = error.chars().take(500).collect();
+    let status = if permanent || attempts >= MAX_ATTEMPTS {
+        "failed"
+    } else {
+        "pending"
+    };
+    tracing::warn!(message = %msg.id, template = %msg.template, attempts, status, error = %error,
+        "email not delivered");
+    db.execute(
+        "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4 \
+         WHERE id = $5",
+        &args![
+            status,
+            attempts,
+            timestamp_in(backoff(attempts)),
+            error,
+            &msg.id
+        ],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The RFC 5322 message: text and HTML alternatives, plus the invoice PDF.
+async fn build(db: &Db, config: &Config, msg: &Claimed) -> Result<Message, Failure> {
+    let scope = Scope {
+        merchant_id: msg.merchant_id.clone(),
+        livemode: msg.livemode,
+    };
+    let merchant = merchants::get_merchant(db, &scope)
+        .await
+        .map_err(|e| Failure::Transient(format!("database: {e}")))?
+        .ok_or_else(|| Failure::Permanent("the merchant no longer exists".to_owned()))?;
+    let from_address = config
+        .mail_from
+        .parse()
+        .map_err(|e| Failure::Transient(format!("RENEWLY_MAIL_FROM: {e}")))?;
+    let to: Mailbox = msg
+        .to_email
+        .parse()
+        .map_err(|e| Failure::Permanent(format!("recipient address: {e}")))?;
+    let domain = config.mail_from.rsplit('@').next().unwrap_or("localhost");
+    let builder = Message::builder()
+        .from(Mailbox::new(Some(merchant.name.clone()), from_address))
+        .to(to)
+        .subject(msg.subject.clone())
+        // Stable, so a message re-sent after a crash can be recognised.
+        .message_id(Some(format!("<{}@{domain}>", msg.id)))
+        .date_now();
+    let alternative =
+        MultiPart::alternative_plain_html(msg.text_body.clone(), msg.html_body.clone());
+    let body = match &msg.attachment_invoice_id {
+        None => alternative,
+        Some(invoice_id) => {
+            let invoice = billing::get_invoice(db, &scope, invoice_id)
+                .await
+                .map_err(|e| Failure::Transient(format!("database: {e}")))?
+                .ok_or_else(|| Failure::Permanent(format!("invoice {invoice_id} not found")))?;
+            let filename = pdf::invoice_filename(&invoice.number);
+            let lang = pdf::Lang::from_locale(&msg.locale);
+            let bytes =
+                tokio::task::spawn_blocking(move || pdf::invoice_pdf_in(&merchant, &invoice, lang))
+                    .await
+                    .map_err(|e| Failure::Transient(format!("pdf: {e}")))?
+                    .map_err(|e| Failure::Transient(format!("pdf: {e}")))?;
+            let content_type = ContentType::parse("application/pdf")
+                .map_err(|e| Failure::Permanent(format!("pdf: {e}")))?;
+            MultiPart::mixed()
+                .multipart(alternative)
+                .singlepart(Attachment::new(filename).body(bytes, content_type))
+        }
+    };
+    builder
+        .multipart(body)
+        .map_err(|e| Failure::Permanent(format!("message: {e}")))
+}
+
+/// Writes `<dir>/<id>.eml` whole or not at all.
+async fn write_eml(dir: &Path, id: &str, bytes: Vec<u8>) -> std::io::Result<()> {
+    let dir = dir.to_path_buf();
+    let id = id.to_owned();
+    tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir)?;
+        let partial = dir.join(format!(".{id}.eml.partial"));
+        std::fs::write(&partial, bytes)?;
+        std::fs::rename(&partial, dir.join(format!("{id}.eml")))
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_a_minute_up_to_an_hour() {
+        let minutes: Vec<u64> = (1..=10).map(|n| backoff(n).as_secs() / 60).collect();
+        assert_eq!(minutes, vec![1, 2, 4, 8, 16, 32, 60, 60, 60, 60]);
+        assert_eq!(backoff(0).as_secs(), 60);
+        assert_eq!(backoff(1000).as_secs(), 3600);
+    }
+}
