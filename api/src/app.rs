@@ -162,11 +162,15 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let tick = config.billing_tick;
     let provider = crate::payments::Provider::for_config(&config);
+    let mail_config = Arc::new(config.clone());
     let running = spawn(config).await?;
     tracing::info!(url = %running.url(), database = running.db.backend(), "Renewly is listening");
     let worker = tokio::spawn(billing_ticker(running.db.clone(), provider, tick));
+    let mailer =
+        crate::mail::spawn_worker(running.db.clone(), mail_config, Duration::from_secs(10));
     shutdown_signal().await;
     worker.abort();
+    mailer.abort();
     tracing::info!("shutting down");
     running.stop().await;
     Ok(())
