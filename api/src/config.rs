@@ -62,6 +62,8 @@ pub struct Config {
     /// The sender address of emails; the merchant's name is shown with it
     /// (`RENEWLY_MAIL_FROM`; default `billing@localhost`).
     pub mail_from: String,
+    /// How long a customer portal link works (`RENEWLY_PORTAL_SESSION_HOURS`; default 24).
+    pub portal_session_ttl: Duration,
 }
 
 /// A setting that could not be understood.
@@ -87,6 +89,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "RENEWLY_SMTP_URL",
     "RENEWLY_OUTBOX_DIR",
     "RENEWLY_MAIL_FROM",
+    "RENEWLY_PORTAL_SESSION_HOURS",
 ];
 
 impl Config {
@@ -155,6 +158,18 @@ impl Config {
                 reason: "idempotency keys are kept at least 24 hours".to_owned(),
             });
         }
+        let portal_hours: u64 = parse(
+            "RENEWLY_PORTAL_SESSION_HOURS",
+            get("RENEWLY_PORTAL_SESSION_HOURS"),
+            "24",
+        )?;
+        if !(1..=720).contains(&portal_hours) {
+            return Err(ConfigError {
+                variable: "RENEWLY_PORTAL_SESSION_HOURS",
+                value: portal_hours.to_string(),
+                reason: "must be from 1 to 720 hours".to_owned(),
+            });
+        }
         Ok(Self {
             database_url: Secret::new(database_url),
             listen,
@@ -175,6 +190,7 @@ impl Config {
                 Some(v) => mail_from(&v)?,
                 None => "billing@localhost".to_owned(),
             },
+            portal_session_ttl: Duration::from_secs(portal_hours * 3600),
         })
     }
 
@@ -201,6 +217,7 @@ impl Config {
             smtp_url: None,
             outbox_dir: PathBuf::from("outbox"),
             mail_from: "billing@localhost".to_owned(),
+            portal_session_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }

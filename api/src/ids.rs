@@ -31,6 +31,7 @@ pub enum Kind {
     MrrEvent,
     Event,
     Message,
+    PortalSession,
 }
 
 impl Kind {
@@ -58,6 +59,7 @@ impl Kind {
             Self::MrrEvent => "mrr",
             Self::Event => "evt",
             Self::Message => "msg",
+            Self::PortalSession => "ps",
         }
     }
 }

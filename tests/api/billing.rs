@@ -298,6 +298,25 @@ fn checkout_body(plan: &str, price: &str, customer: Value, number: &str) -> Valu
 }
 
 scenarios! {
+    async fn monthly_revenue_is_recognised_at_once_even_across_month_ends(app) {
+        // Anchor Jan 31: the periods Jan 31–Feb 28, Feb 28–Mar 31 (31 days) and
+        // Mar 31–Apr 30 are each one billing month, so nothing is deferred.
+        advance(app, "2027-01-31").await;
+        let (plan, price) = monthly_29(app).await;
+        let c = nl_consumer(app, "month-ends@example.com").await;
+        subscribe(app, &c, &plan, &price).await;
+        advance(app, "2027-03-31").await;
+        let tb = ok(app.get("/v1/ledger/trial_balance?as_of=2027-03-31").await);
+        assert_eq!(tb["balanced"], true);
+        let account = |name: &str| tb["accounts"].as_array().unwrap().iter()
+            .find(|a| a["account"] == name).cloned();
+        assert!(account("deferred_revenue").is_none(), "{tb}");
+        // Three invoices of 29.00 net: revenue 87.00, tax 3 × 6.09 = 18.27.
+        assert_eq!(account("revenue").unwrap()["credit"], "87.00");
+        assert_eq!(account("tax_payable").unwrap()["credit"], "18.27");
+        assert_eq!(account("cash").unwrap()["debit"], "105.27");
+    }
+
     async fn a_jan_31_anchor_renews_on_feb_28_mar_31_and_apr_30(app) {
         advance(app, "2027-01-31").await;
         let (plan, price) = monthly_29(app).await;

@@ -9,16 +9,16 @@ use super::money::round;
 
 /// The recognition schedule of `net` earned over `[start, end)`: one entry per
 /// monthly segment (from the start date's monthly anniversaries), pro rata by
-/// days, the last taking the rounding remainder. A period of a month or less is
-/// recognised at once.
+/// days, the last taking the rounding remainder. A period of at most 31 days (one
+/// billing month, whatever the month-end clamping) is recognised at once.
 pub fn schedule(
     net: Decimal,
     start: NaiveDate,
     end: NaiveDate,
     currency: &Currency,
 ) -> Vec<(NaiveDate, Decimal)> {
-    let one_month = start.checked_add_months(Months::new(1)).unwrap_or(end);
-    if end <= one_month {
+    // A billing month is at most 31 days (Feb 28 → Mar 31 included): at once.
+    if (end - start).num_days() <= 31 {
         return vec![(start, net)];
     }
     let mut bounds = vec![start];
