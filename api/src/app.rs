@@ -22,7 +22,7 @@ use crate::http::{AppState, health, middleware, openapi};
 
 /// The full application router for this state.
 pub fn router(state: AppState) -> Router {
-    let (v1, api_doc) = openapi::v1_routes(Some(&state)).split_for_parts();
+    let (v1, portal, api_doc) = openapi::routers(Some(&state));
     let v1 = v1
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .merge(v1)
+        .merge(portal)
         .merge(SwaggerUi::new("/docs").url("/v1/openapi.json", api_doc))
         .nest_service("/widget", widget_assets(&state.config.widget_dir))
         .route("/healthz", get(health::healthz))
@@ -129,6 +130,11 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
     let db = open_database(&config).await?;
     let listener = TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    let mut config = config;
+    // Links (portal, e-mails) point at the address actually bound (port 0 in tests).
+    config
+        .base_url
+        .get_or_insert_with(|| format!("http://{addr}"));
     let provider = crate::payments::Provider::for_config(&config);
     let state = AppState {
         db: db.clone(),

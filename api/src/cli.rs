@@ -78,6 +78,20 @@ pub enum BenchCommand {
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
         pg_url: String,
     },
+    /// Seed 36 months of MRR history for N subscriptions on a fresh database and
+    /// time every analytics endpoint.
+    Analytics {
+        #[arg(long, default_value_t = 100_000)]
+        subscriptions: usize,
+        #[arg(long, value_enum, default_value = "sqlite")]
+        database: crate::bench::Backend,
+        /// PostgreSQL server to create the scratch database on.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        pg_url: String,
+        /// Also write the dashboard of the seeded data (last 12 months) to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,7 +152,10 @@ pub enum KeysCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let vars: BTreeMap<String, String> = std::env::vars().collect();
     let mut config = Config::from_vars(vars.clone())?;
-    init_tracing(&config.log);
+    // The demo prints its own banner; request logs would bury it.
+    let quiet_demo =
+        matches!(cli.command, Command::Demo { .. }) && !vars.contains_key("RENEWLY_LOG");
+    init_tracing(if quiet_demo { "warn" } else { &config.log });
     for unknown in Config::unknown_variables(&vars) {
         tracing::warn!(variable = %unknown, "unknown RENEWLY_ variable ignored (typo?)");
     }
@@ -226,6 +243,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     pg_url,
                 },
         } => crate::bench::billing(database, subscriptions, &pg_url).await,
+        Command::Bench {
+            command:
+                BenchCommand::Analytics {
+                    subscriptions,
+                    database,
+                    pg_url,
+                    html,
+                },
+        } => {
+            crate::bench_analytics::analytics(database, subscriptions, &pg_url, html.as_deref())
+                .await
+        }
         Command::Openapi => {
             println!("{}", crate::http::openapi::document().to_pretty_json()?);
             Ok(())

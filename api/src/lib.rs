@@ -3,8 +3,10 @@
 //! The library behind the `renewly` binary: configuration, database, HTTP API,
 //! domain rules and the command line.
 
+pub mod analytics;
 pub mod app;
 pub mod bench;
+pub mod bench_analytics;
 pub mod billing;
 pub mod cli;
 pub mod config;

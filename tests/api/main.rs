@@ -7,5 +7,7 @@ use serde_json::json;
 mod billing;
 mod catalog;
 mod conventions;
+mod crash;
 mod customers;
 mod documents;
+mod portal;

@@ -35,6 +35,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The first merchant, with test and live keys.
     pub keys: Keys,
+    /// The database the server runs on (for a second process to share it).
+    pub database_url: String,
     running: Option<Running>,
     cleanup: Cleanup,
 }
@@ -122,6 +124,7 @@ impl TestApp {
         let running = spawn(Config::for_database(&url))
             .await
             .expect("start the server");
+        let database_url = url.clone();
         let new = NewMerchant {
             name: "Acme".to_owned(),
             country: "NL".to_owned(),
@@ -133,6 +136,7 @@ impl TestApp {
             url: running.url(),
             client: reqwest::Client::new(),
             keys,
+            database_url,
             running: Some(running),
             cleanup,
         }

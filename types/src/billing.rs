@@ -370,6 +370,10 @@ pub struct CheckoutResult {
     pub status: String,
     pub subscription: Subscription,
     pub invoice: Option<Invoice>,
+    /// A customer portal link (`…/portal/{token}`) to show on the confirmation
+    /// page; absent when the e-mail address belonged to an existing customer
+    /// (they ask for a link by e-mail: `POST /v1/public/portal/link`).
+    pub portal_url: Option<String>,
 }
 
 /// One line of the double-entry ledger (amounts in minor units' decimal form).

@@ -4,15 +4,19 @@
 //! `rust_decimal::Decimal` serialised as decimal strings (`"19.99"`); dates are
 //! `YYYY-MM-DD` strings and timestamps RFC 3339 strings.
 
+pub mod analytics;
 pub mod billing;
 pub mod catalog;
 pub mod customers;
 pub mod merchant;
+pub mod portal;
 
+pub use analytics::*;
 pub use billing::*;
 pub use catalog::*;
 pub use customers::*;
 pub use merchant::*;
+pub use portal::*;
 
 use serde::{Deserialize, Serialize};
 

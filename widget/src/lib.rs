@@ -1,36 +1,74 @@
 //! The Renewly widget: Yew components mounted by `loader.js` into the Shadow DOM
 //! of `<renewly-pricing>`, `<renewly-checkout>` and `<renewly-portal>`.
+//!
+//! Attributes read (see [`settings::Settings`]): `publishable-key`, `api`,
+//! `plans`, `plan`, `price`, `locale`, `token`, `customer-email`, `highlight`,
+//! `interval`, `country`. Events dispatched on the element (bubbling, composed):
+//! `renewly:select` (cancelable; detail `{plan, price}`) when a plan is picked in
+//! the pricing table, and `renewly:subscribed` (detail `{subscription, invoice}`)
+//! once a checkout is paid.
+
+pub mod api;
+mod components;
+mod countries;
+pub mod form;
+pub mod format;
+pub mod i18n;
+pub mod settings;
+
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
-/// What the loader passes from the custom element's attributes.
-#[derive(Properties, PartialEq, Clone)]
-pub struct Props {
-    /// `pricing`, `checkout` or `portal`.
-    pub element: AttrValue,
-    /// The API origin the widget talks to.
-    pub api: AttrValue,
+use crate::components::checkout::CheckoutElement;
+use crate::components::portal::Portal;
+use crate::components::pricing::Pricing;
+use crate::settings::{Kind, Settings};
+
+/// The widget's stylesheet, put into every shadow root.
+const STYLE: &str = include_str!("style.css");
+
+/// The root component's properties: the element's settings.
+#[derive(Properties, PartialEq)]
+pub struct RootProps {
+    pub settings: Rc<Settings>,
 }
 
 /// The root component; each element kind renders its own flow.
-#[function_component(Widget)]
-pub fn widget(props: &Props) -> Html {
+#[function_component(Root)]
+pub fn root(props: &RootProps) -> Html {
+    let settings = props.settings.clone();
+    let body = match settings.kind {
+        Kind::Pricing => html! { <Pricing /> },
+        Kind::Checkout => html! { <CheckoutElement /> },
+        Kind::Portal => html! { <Portal /> },
+    };
     html! {
-        <div class="renewly" data-element={props.element.clone()} data-api={props.api.clone()}>
-            <p>{ "Renewly" }</p>
-        </div>
+        <ContextProvider<Rc<Settings>> context={settings.clone()}>
+            <style>{ STYLE }</style>
+            <div class="rw" lang={settings.locale.tag()}>{ body }</div>
+        </ContextProvider<Rc<Settings>>>
     }
 }
 
-/// Mounts the widget for one custom element into `root` (a node of its shadow root).
+/// Mounts the widget for one custom element: `root` is a node of the element's
+/// shadow root, `host` the element itself, `element` one of `pricing`,
+/// `checkout`, `portal`, and `attributes` a plain object of the element's
+/// attributes (with `api` defaulting to the loader's origin).
 #[wasm_bindgen]
-pub fn mount(root: web_sys::Element, element: String, api: String) {
-    yew::Renderer::<Widget>::with_root_and_props(
+pub fn mount(
+    root: web_sys::Element,
+    host: web_sys::HtmlElement,
+    element: String,
+    attributes: JsValue,
+) {
+    let settings = Settings::from_attributes(&element, &attributes, host);
+    root.set_inner_html("");
+    yew::Renderer::<Root>::with_root_and_props(
         root,
-        Props {
-            element: element.into(),
-            api: api.into(),
+        RootProps {
+            settings: Rc::new(settings),
         },
     )
     .render();

@@ -9,6 +9,10 @@ use super::currency::Currency;
 /// than the currency, e.g. 0.0125 per GB).
 pub const MAX_SCALE: u32 = 12;
 
+/// Largest amount accepted as input (a trillion), so that quantities times amounts
+/// and every sum on a document stay far inside `Decimal`'s range.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
 /// Why an amount string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
@@ -18,6 +22,8 @@ pub enum AmountError {
     Negative,
     #[error("has more than {MAX_SCALE} digits after the decimal point")]
     TooPrecise,
+    #[error("must be at most 1000000000000")]
+    TooLarge,
 }
 
 /// Parses a non-negative decimal string: digits, an optional point and digits.
@@ -36,7 +42,16 @@ pub fn parse_amount(raw: &str) -> Result<Decimal, AmountError> {
     if frac.is_some_and(|f| f.len() > MAX_SCALE as usize) {
         return Err(AmountError::TooPrecise);
     }
-    raw.parse::<Decimal>().map_err(|_| AmountError::NotDecimal)
+    if int.trim_start_matches('0').len() > 13 {
+        return Err(AmountError::TooLarge);
+    }
+    let amount = raw
+        .parse::<Decimal>()
+        .map_err(|_| AmountError::NotDecimal)?;
+    if amount > MAX_AMOUNT {
+        return Err(AmountError::TooLarge);
+    }
+    Ok(amount)
 }
 
 /// Rounds to the currency's minor unit, half away from zero.

@@ -289,7 +289,7 @@ pub async fn checkout(
     let chosen = pricing::choose(&state.db, &scope, &plan, &items, None)
         .await
         .map_err(|e| checkout_param(e.into()))?;
-    let customer = find_or_create_customer(&state, &scope, entered).await?;
+    let (customer, new_customer) = find_or_create_customer(&state, &scope, entered).await?;
     let chosen = match &customer.pricelist {
         Some(pl) => pricing::choose(&state.db, &scope, &plan, &items, Some(pl))
             .await
@@ -336,6 +336,17 @@ pub async fn checkout(
         signature,
     };
     let created = engine::subscribe(&state.db, &state.provider, &scope, order).await?;
+    // Only a customer this checkout created gets a portal link: anyone may type an
+    // existing customer's address, and that must not open their account.
+    let portal_url = if new_customer {
+        let ttl = state.config.portal_session_ttl;
+        let customer_id = &created.subscription.customer;
+        let (_, token, _) =
+            super::portal::create_session(&state.db, &scope, customer_id, ttl).await?;
+        Some(super::portal::portal_url(&state, &token))
+    } else {
+        None
+    };
     let status = if created.pending_charge.is_some() {
         "requires_action"
     } else {
@@ -347,6 +358,7 @@ pub async fn checkout(
             status: status.to_owned(),
             subscription: created.subscription,
             invoice: created.invoice,
+            portal_url,
         }),
     ))
 }
@@ -369,12 +381,12 @@ pub async fn confirm(
 }
 
 /// The customer with this e-mail (its billing details updated to what was
-/// entered), or a new one.
+/// entered), or a new one (`true`).
 async fn find_or_create_customer(
     state: &AppState,
     scope: &Scope,
     entered: Customer,
-) -> ApiResult<Customer> {
+) -> ApiResult<(Customer, bool)> {
     let existing: Option<(String,)> = state
         .db
         .fetch_optional(
@@ -393,12 +405,12 @@ async fn find_or_create_customer(
         c.address = entered.address;
         c.locale = entered.locale;
         customers::update_customer(&state.db, scope, &c).await?;
-        return Ok(c);
+        return Ok((c, false));
     }
     let c = Customer {
         id: new_id(Kind::Customer),
         ..entered
     };
     customers::insert_customer(&state.db, scope, &c).await?;
-    Ok(c)
+    Ok((c, true))
 }

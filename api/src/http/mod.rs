@@ -1,5 +1,6 @@
 //! The HTTP API: one module per resource, thin handlers over the store.
 
+pub mod analytics;
 pub mod checkout;
 pub mod customers;
 pub mod extract;
@@ -11,6 +12,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod payment_methods;
 pub mod plans;
+pub mod portal;
 pub mod pricelists;
 pub mod prices;
 pub mod products;

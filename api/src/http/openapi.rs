@@ -28,6 +28,8 @@ use super::{middleware, plans, pricelists, prices, public, tax_rates};
         (name = "customers", description = "Customers, payment methods and merchant users"),
         (name = "billing", description = "Subscriptions, invoices, ledger, events and the test clock"),
         (name = "public", description = "What the widget may call with a publishable key"),
+        (name = "analytics", description = "MRR, movements, KPIs, cohorts, churn reasons, salespeople, forecasts, exchange rates"),
+        (name = "portal", description = "What a customer may do with a portal token (no API key)"),
     )
 )]
 struct ApiDoc;
@@ -73,6 +75,8 @@ pub fn v1_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(payment_methods::set_default_payment_method))
         .routes(routes!(payment_methods::detach_payment_method))
+        .routes(routes!(super::portal::sessions::create_portal_session))
+        .routes(routes!(super::portal::sessions::revoke_portal_session))
         .routes(routes!(users::create_user, users::list_users))
         .routes(routes!(users::get_user, users::update_user))
         .routes(routes!(prices::create_price, prices::list_prices))
@@ -111,6 +115,17 @@ pub fn v1_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::list_events))
         .routes(routes!(invoices::get_test_clock))
         .routes(routes!(invoices::advance_test_clock))
+        .routes(routes!(super::analytics::mrr))
+        .routes(routes!(super::analytics::movements))
+        .routes(routes!(super::analytics::kpis))
+        .routes(routes!(super::analytics::cohorts))
+        .routes(routes!(super::analytics::churn_reasons))
+        .routes(routes!(super::analytics::salespeople))
+        .routes(routes!(super::analytics::forecast))
+        .routes(routes!(
+            super::analytics::create_exchange_rate,
+            super::analytics::list_exchange_rates
+        ))
         .merge(public_routes(state))
 }
 
@@ -121,7 +136,8 @@ pub fn public_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(public_route(routes!(public::list_public_plans)))
         .routes(public_route(routes!(checkout::preview)))
         .routes(public_route(routes!(checkout::checkout)))
-        .routes(public_route(routes!(checkout::confirm)));
+        .routes(public_route(routes!(checkout::confirm)))
+        .routes(public_route(routes!(super::portal::sessions::request_link)));
     match state {
         Some(state) => routes.layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -140,7 +156,23 @@ fn public_route(route: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppSt
     })
 }
 
+/// The server's routers and their one document: the `/v1` routes that take an
+/// API key, and the portal routes that take a portal token instead (so they must
+/// stay outside the key middleware).
+pub fn routers(
+    state: Option<&AppState>,
+) -> (
+    axum::Router<AppState>,
+    axum::Router<AppState>,
+    utoipa::openapi::OpenApi,
+) {
+    let (v1, mut doc) = v1_routes(state).split_for_parts();
+    let (portal, portal_doc) = super::portal::portal_routes().split_for_parts();
+    doc.merge(portal_doc);
+    (v1, portal, doc)
+}
+
 /// The OpenAPI document alone (for the snapshot test and `renewly openapi`).
 pub fn document() -> utoipa::openapi::OpenApi {
-    v1_routes(None).split_for_parts().1
+    routers(None).2
 }

@@ -176,7 +176,10 @@ async fn items(
         };
         match (item.fixed_amount, item.discount_percent) {
             (Some(fixed), None) => {
-                if fixed < Decimal::ZERO || fixed.scale() > MAX_SCALE {
+                if fixed < Decimal::ZERO
+                    || fixed.scale() > MAX_SCALE
+                    || fixed > crate::domain::money::MAX_AMOUNT
+                {
                     return Err(ApiError::invalid(
                         at("fixed_amount"),
                         "fixed_amount must be a non-negative decimal string such as \"15.00\"",

@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod merchants;
 pub mod payment_methods;
 pub mod plans;
+pub mod portal;
 pub mod pricelists;
 pub mod prices;
 pub mod tax_rates;

@@ -1,0 +1,566 @@
+//! `renewly bench analytics`: seeds a fresh database with 36 months of history for
+//! N subscriptions (MRR events of every kind with salespeople and close reasons,
+//! and a paid invoice per subscription and month) and times every analytics
+//! endpoint through the real router, over the whole 36 months.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::Request;
+use chrono::Datelike;
+use sqlx::AssertSqlSafe;
+use tower::ServiceExt;
+
+use crate::analytics::Month;
+use crate::bench::Backend;
+use crate::db::Db;
+use crate::ids::{Kind, new_id};
+use crate::store::merchants::{NewMerchant, create_merchant};
+use crate::{app, config::Config, with_db};
+
+/// Rows per multi-row INSERT while seeding.
+const CHUNK: usize = 500;
+/// The first month of the seeded history; it runs 36 months.
+const FIRST: (i32, u32) = (2025, 1);
+const MONTHS: i32 = 36;
+const COUNTRIES: [&str; 8] = ["NL", "NL", "NL", "DE", "DE", "BE", "FR", "US"];
+const REASONS: [&str; 5] = [
+    "Too expensive",
+    "Missing features",
+    "Moving to a competitor",
+    "No longer needed",
+    "payment failed",
+];
+const PRICES: [i64; 5] = [1900, 2900, 4900, 9900, 19900];
+
+/// Runs the analytics benchmark and prints its figures; with `html`, also writes
+/// the dashboard of the seeded merchant there.
+pub async fn analytics(
+    backend: Backend,
+    subscriptions: usize,
+    pg_admin_url: &str,
+    html: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let (url, cleanup) = fresh_database(backend, pg_admin_url).await?;
+    let mut config = Config::for_database(&url);
+    config.db_max_connections = 4;
+    let db = app::open_database(&config).await?;
+    println!(
+        "renewly bench analytics: {subscriptions} subscriptions, {MONTHS} months of history ({})",
+        db.backend()
+    );
+    let started = Instant::now();
+    let (key, counts) = seed(&db, subscriptions).await?;
+    println!(
+        "  seeded in {:.1} s: {} customers, {} subscriptions, {} MRR events, {} invoices, {} invoice lines",
+        started.elapsed().as_secs_f64(),
+        counts.customers,
+        counts.subscriptions,
+        counts.events,
+        counts.invoices,
+        counts.lines
+    );
+    let state = crate::http::AppState {
+        db: db.clone(),
+        config: std::sync::Arc::new(config.clone()),
+        provider: crate::payments::Provider::for_config(&config),
+    };
+    let router = app::router(state);
+    let first = Month::new(FIRST.0, FIRST.1).unwrap_or_else(|| Month::of(chrono::NaiveDate::MIN));
+    let range = format!("from={first}&to={}", first.plus(MONTHS - 1));
+    println!("  GET /v1/analytics/… ?{range}   (first call, then median of 5)");
+    let endpoints = [
+        "mrr",
+        "movements",
+        "kpis",
+        "cohorts?metric=customers",
+        "cohorts?metric=mrr",
+        "churn-reasons",
+        "salespeople",
+        "forecast",
+        "kpis?country=DE",
+    ];
+    for endpoint in endpoints {
+        let sep = if endpoint.contains('?') { '&' } else { '?' };
+        let path = format!("/v1/analytics/{endpoint}{sep}{range}");
+        let mut times = Vec::new();
+        for _ in 0..6 {
+            times.push(time_get(&router, &path, &key).await?);
+        }
+        let first_call = times.remove(0);
+        times.sort();
+        println!(
+            "  {endpoint:<26} {:>8.1} ms  {:>8.1} ms",
+            ms(first_call),
+            ms(times[times.len() / 2])
+        );
+    }
+    if let Some(path) = html {
+        let scope = crate::store::Scope {
+            merchant_id: merchant_of(&db, &key).await?,
+            livemode: false,
+        };
+        let query = crate::analytics::service::ReportQuery {
+            from: Some(first.plus(MONTHS - 12).to_string()),
+            to: Some(first.plus(MONTHS - 1).to_string()),
+            ..Default::default()
+        };
+        let page = crate::http::dashboard::render_for(&db, &scope, &query)
+            .await
+            .map_err(|e| anyhow::anyhow!("rendering the dashboard: {e}"))?;
+        std::fs::write(path, page)?;
+        println!("  dashboard written to {}", path.display());
+    }
+    db.close().await;
+    cleanup.run(pg_admin_url).await;
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn time_get(router: &axum::Router, path: &str, key: &str) -> anyhow::Result<Duration> {
+    let req = Request::builder()
+        .uri(path)
+        .header("authorization", format!("Bearer {key}"))
+        .body(Body::empty())?;
+    let started = Instant::now();
+    let resp = router.clone().oneshot(req).await?;
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
+    let took = started.elapsed();
+    if !status.is_success() {
+        anyhow::bail!("{path}: {status} {}", String::from_utf8_lossy(&body));
+    }
+    Ok(took)
+}
+
+async fn merchant_of(db: &Db, key: &str) -> anyhow::Result<String> {
+    let grant = crate::store::merchants::authenticate(db, key)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the bench key vanished"))?;
+    Ok(grant.scope.merchant_id)
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Database(String),
+}
+
+impl Cleanup {
+    async fn run(self, admin_url: &str) {
+        match self {
+            Self::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Self::Database(name) => {
+                if let Ok(admin) = Db::connect(admin_url, 1).await {
+                    let _ = with_db!(&admin, pool => sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(pool).await.map(|_| ()));
+                    admin.close().await;
+                }
+            }
+        }
+    }
+}
+
+async fn fresh_database(backend: Backend, admin_url: &str) -> anyhow::Result<(String, Cleanup)> {
+    let tag = ulid::Ulid::generate().to_string().to_ascii_lowercase();
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("renewly-bench-analytics-{tag}.db"));
+            Ok((format!("sqlite://{}", path.display()), Cleanup::File(path)))
+        }
+        Backend::Postgres => {
+            let name = format!("renewly_bench_analytics_{tag}");
+            let admin = Db::connect(admin_url, 1).await?;
+            with_db!(&admin, pool => sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await.map(|_| ()))?;
+            admin.close().await;
+            let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+            Ok((format!("{base}/{name}"), Cleanup::Database(name)))
+        }
+    }
+}
+
+async fn exec(db: &Db, sql: String) -> anyhow::Result<()> {
+    with_db!(db, pool => sqlx::raw_sql(AssertSqlSafe(sql)).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// A small deterministic generator (SplitMix64), so every run seeds the same history.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// True with probability `per_mille` / 1000.
+    fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    customers: usize,
+    subscriptions: usize,
+    events: usize,
+    invoices: usize,
+    lines: usize,
+}
+
+/// Multi-row INSERT buffers, flushed every [`CHUNK`] rows.
+#[derive(Default)]
+struct Buffers {
+    customers: Vec<String>,
+    subscriptions: Vec<String>,
+    events: Vec<String>,
+    invoices: Vec<String>,
+    lines: Vec<String>,
+}
+
+impl Buffers {
+    fn full(&self) -> bool {
+        [
+            self.customers.len(),
+            self.subscriptions.len(),
+            self.events.len(),
+            self.invoices.len(),
+            self.lines.len(),
+        ]
+        .iter()
+        .any(|n| *n >= CHUNK)
+    }
+
+    async fn flush(&mut self, db: &Db) -> anyhow::Result<()> {
+        let mut sql = String::from("BEGIN;");
+        let tables = [
+            (
+                &mut self.customers,
+                "customers (id, merchant_id, livemode, email, name, address, locale, salesperson_id, created)",
+            ),
+            (
+                &mut self.subscriptions,
+                "subscriptions (id, merchant_id, livemode, customer_id, plan_id, status, currency, \
+                 recurring_interval, recurring_count, start_date, current_period_start, current_period_end, \
+                 next_invoice_date, payment_mode, invoice_due_days, salesperson_id, mrr_minor, base_mrr_minor, \
+                 health, close_reason, closed_at, created)",
+            ),
+            (
+                &mut self.events,
+                "mrr_events (id, merchant_id, livemode, customer_id, subscription_id, salesperson_id, plan_id, \
+                 event_date, kind, currency, delta_minor, subscription_mrr_minor, customer_mrr_minor, \
+                 close_reason, created)",
+            ),
+            (
+                &mut self.invoices,
+                "invoices (id, merchant_id, livemode, number, status, customer_id, subscription_id, \
+                 billing_reason, currency, issue_date, due_date, bill_to, subtotal_minor, tax_minor, \
+                 total_minor, amount_paid_minor, reverse_charge, payment_mode, attempt_count, hard_declined, \
+                 paid_at, created)",
+            ),
+            (
+                &mut self.lines,
+                "invoice_lines (id, invoice_id, position, kind, description, quantity, unit_amount, discount, \
+                 tax_behavior, tax_rate, tax_name, net_minor, tax_minor, amount_minor)",
+            ),
+        ];
+        for (rows, table) in tables {
+            if !rows.is_empty() {
+                sql.push_str(&format!("INSERT INTO {table} VALUES {};", rows.join(",")));
+                rows.clear();
+            }
+        }
+        sql.push_str("COMMIT;");
+        exec(db, sql).await
+    }
+}
+
+/// What the generator knows about a merchant while it writes.
+struct Seeder {
+    merchant: String,
+    plans: Vec<String>,
+    users: Vec<String>,
+    now: String,
+    invoice_number: usize,
+    counts: Counts,
+    buf: Buffers,
+}
+
+/// One subscription's life, month by month.
+struct Life {
+    customer: String,
+    salesperson: Option<String>,
+    plan: String,
+    sub: String,
+    mrr: i64,
+}
+
+impl Seeder {
+    fn sp(&self, s: &Option<String>) -> String {
+        s.as_ref().map_or("NULL".to_owned(), |v| format!("'{v}'"))
+    }
+
+    fn event(
+        &mut self,
+        life: &Life,
+        date: chrono::NaiveDate,
+        kind: &str,
+        delta: i64,
+        customer_mrr: i64,
+        reason: Option<&str>,
+    ) {
+        let reason = reason.map_or("NULL".to_owned(), |r| format!("'{r}'"));
+        self.buf.events.push(format!(
+            "('{}', '{}', FALSE, '{}', '{}', {}, '{}', '{date}', '{kind}', 'EUR', {delta}, {}, {customer_mrr}, {reason}, '{}')",
+            new_id(Kind::MrrEvent),
+            self.merchant,
+            life.customer,
+            life.sub,
+            self.sp(&life.salesperson),
+            life.plan,
+            life.mrr,
+            self.now
+        ));
+        self.counts.events += 1;
+    }
+
+    /// A paid invoice for the month: the subscription, `extra` for an add-on, and
+    /// maybe a setup fee (non-recurring revenue).
+    fn invoice(&mut self, life: &Life, date: chrono::NaiveDate, extra: i64, setup_fee: bool) {
+        let id = new_id(Kind::Invoice);
+        self.invoice_number += 1;
+        let fee = if setup_fee { 5000 } else { 0 };
+        let subtotal = life.mrr + extra + fee;
+        let tax = subtotal * 21 / 100;
+        self.buf.invoices.push(format!(
+            "('{id}', '{}', FALSE, 'B/{:08}', 'paid', '{}', '{}', 'subscription_cycle', 'EUR', '{date}', '{date}', \
+             '{{}}', {subtotal}, {tax}, {}, {}, FALSE, 'charge_automatically', 1, FALSE, '{date}', '{}')",
+            self.merchant,
+            self.invoice_number,
+            life.customer,
+            life.sub,
+            subtotal + tax,
+            subtotal + tax,
+            self.now
+        ));
+        let line = |pos: u32, kind: &str, net: i64| {
+            format!(
+                "('{}', '{id}', {pos}, '{kind}', 'Plan', 1, '{}', '0', 'exclusive', '21', 'VAT 21%', {net}, {}, {})",
+                new_id(Kind::InvoiceLine),
+                rust_decimal::Decimal::new(net, 2),
+                net * 21 / 100,
+                net + net * 21 / 100
+            )
+        };
+        self.buf.lines.push(line(0, "recurring", life.mrr + extra));
+        if setup_fee {
+            self.buf.lines.push(line(1, "setup_fee", fee));
+        }
+        self.counts.invoices += 1;
+        self.counts.lines += 1 + usize::from(setup_fee);
+    }
+
+    fn subscription(
+        &mut self,
+        life: &Life,
+        start: chrono::NaiveDate,
+        closed: Option<(chrono::NaiveDate, &str)>,
+    ) {
+        let (status, reason, closed_at) = match closed {
+            Some((d, r)) => ("closed", format!("'{r}'"), format!("'{d}'")),
+            None => ("active", "NULL".to_owned(), "NULL".to_owned()),
+        };
+        let mrr = if closed.is_some() { 0 } else { life.mrr };
+        self.buf.subscriptions.push(format!(
+            "('{}', '{}', FALSE, '{}', '{}', '{status}', 'EUR', 'month', 1, '{start}', '{start}', '{start}', NULL, \
+             'charge_automatically', 14, {}, {mrr}, {mrr}, 'good', {reason}, {closed_at}, '{}')",
+            life.sub,
+            self.merchant,
+            life.customer,
+            life.plan,
+            self.sp(&life.salesperson),
+            self.now
+        ));
+        self.counts.subscriptions += 1;
+    }
+}
+
+/// Seeds the merchant, its plans and salespeople, and `n` subscriptions' history.
+/// Returns the secret test key.
+async fn seed(db: &Db, n: usize) -> anyhow::Result<(String, Counts)> {
+    let new = NewMerchant {
+        name: "Bench Analytics".to_owned(),
+        country: "NL".to_owned(),
+        currency: "EUR".to_owned(),
+    };
+    let (merchant, keys) = create_merchant(db, &new, false).await?;
+    let key = keys
+        .iter()
+        .find(|k| k.kind == "secret")
+        .map(|k| k.key.clone())
+        .ok_or_else(|| anyhow::anyhow!("no secret key was made"))?;
+    let now = crate::store::now();
+    let mut setup = String::new();
+    let mut plans = Vec::new();
+    for name in ["Starter", "Pro", "Business"] {
+        let (plan, product, price) = (
+            new_id(Kind::Plan),
+            new_id(Kind::Product),
+            new_id(Kind::Price),
+        );
+        setup.push_str(&format!(
+            "INSERT INTO products (id, merchant_id, livemode, name, kind, unit, tax_category, active, created) \
+             VALUES ('{product}', '{merchant}', FALSE, '{name}', 'recurring', 'seat', 'standard', TRUE, '{now}');
+             INSERT INTO prices (id, merchant_id, livemode, product_id, currency, unit_amount, recurring_interval, \
+             recurring_interval_count, tax_behavior, active, created) VALUES ('{price}', '{merchant}', FALSE, \
+             '{product}', 'EUR', '29.00', 'month', 1, 'exclusive', TRUE, '{now}');
+             INSERT INTO plans (id, merchant_id, livemode, name, currency, prices, addons, trial_days, payment_mode, \
+             invoice_due_days, customer_rights, close_reasons, dunning, require_signature, features, published, \
+             active, created) VALUES ('{plan}', '{merchant}', FALSE, '{name}', 'EUR', '[\"{price}\"]', '[]', 0, \
+             'charge_automatically', 14, '{{}}', '[]', '{{}}', FALSE, '[]', TRUE, TRUE, '{now}');"
+        ));
+        plans.push(plan);
+    }
+    let names = [
+        "Ada", "Ben", "Cleo", "Dirk", "Eva", "Femke", "Gijs", "Hana", "Ivo", "Jet", "Kees", "Lot",
+    ];
+    let mut users = Vec::new();
+    for name in names {
+        let id = new_id(Kind::User);
+        setup.push_str(&format!(
+            "INSERT INTO users (id, merchant_id, livemode, name, email, active, created) VALUES \
+             ('{id}', '{merchant}', FALSE, '{name}', '{}@bench.example', TRUE, '{now}');",
+            name.to_ascii_lowercase()
+        ));
+        users.push(id);
+    }
+    exec(db, setup).await?;
+
+    let mut s = Seeder {
+        merchant,
+        plans,
+        users,
+        now,
+        invoice_number: 0,
+        counts: Counts::default(),
+        buf: Buffers::default(),
+    };
+    let mut rng = Rng(20_270_101);
+    let first = Month::new(FIRST.0, FIRST.1).unwrap_or_else(|| Month::of(chrono::NaiveDate::MIN));
+    while s.counts.subscriptions < n {
+        customer_history(&mut s, &mut rng, first, n);
+        if s.buf.full() {
+            s.buf.flush(db).await?;
+        }
+    }
+    s.buf.flush(db).await?;
+    let analyze = match db {
+        Db::Sqlite(_) => "ANALYZE",
+        Db::Postgres(_) => "VACUUM ANALYZE",
+    };
+    exec(db, analyze.to_owned()).await?;
+    Ok((key, s.counts))
+}
+
+/// One customer: a first subscription that may grow, shrink, get an add-on
+/// subscription (an expansion, later closed with a reason: a contraction), churn
+/// with a reason, and come back later on a new subscription (a reactivation).
+fn customer_history(s: &mut Seeder, rng: &mut Rng, first: Month, n: usize) {
+    let customer = new_id(Kind::Customer);
+    let i = s.counts.customers;
+    let salesperson = (!rng.chance(100)).then(|| s.users[i % s.users.len()].clone());
+    let country = COUNTRIES[rng.below(COUNTRIES.len() as u64) as usize];
+    s.buf.customers.push(format!(
+        "('{customer}', '{}', FALSE, 'c{i}@bench.example', 'Customer {i}', '{{\"country\":\"{country}\"}}', 'en', {}, '{}')",
+        s.merchant,
+        s.sp(&salesperson),
+        s.now
+    ));
+    s.counts.customers += 1;
+    let day = 1 + rng.below(28) as u32;
+    let date_in = |m: Month| m.first_day().with_day(day).unwrap_or_else(|| m.first_day());
+    let mut start = rng.below(MONTHS as u64) as i32;
+    let mut kind = "new";
+    loop {
+        let mut life = Life {
+            customer: customer.clone(),
+            salesperson: salesperson.clone(),
+            plan: s.plans[rng.below(s.plans.len() as u64) as usize].clone(),
+            sub: new_id(Kind::Subscription),
+            mrr: PRICES[rng.below(PRICES.len() as u64) as usize] * (1 + rng.below(3) as i64),
+        };
+        let mut addon: Option<(Life, chrono::NaiveDate)> = None;
+        let start_date = date_in(first.plus(start));
+        s.event(&life, start_date, kind, life.mrr, life.mrr, None);
+        s.invoice(&life, start_date, 0, rng.chance(200));
+        let mut closed = None;
+        for m in start + 1..MONTHS {
+            let date = date_in(first.plus(m));
+            let extra = addon.as_ref().map_or(0, |(a, _)| a.mrr);
+            let leaving = rng.chance(25);
+            if addon.is_some() && (leaving || rng.chance(40)) {
+                if let Some((mut a, since)) = addon.take() {
+                    let lost = a.mrr;
+                    a.mrr = 0;
+                    s.event(&a, date, "contraction", -lost, life.mrr, Some(REASONS[1]));
+                    s.subscription(&a, since, Some((date, REASONS[1])));
+                }
+            }
+            if leaving {
+                let reason = REASONS[rng.below(REASONS.len() as u64) as usize];
+                let lost = life.mrr;
+                life.mrr = 0;
+                s.event(&life, date, "churn", -lost, 0, Some(reason));
+                closed = Some((date, reason, m));
+                break;
+            }
+            if addon.is_none() && rng.chance(15) {
+                let a = Life {
+                    sub: new_id(Kind::Subscription),
+                    mrr: 900,
+                    plan: life.plan.clone(),
+                    customer: customer.clone(),
+                    salesperson: salesperson.clone(),
+                };
+                s.event(&a, date, "expansion", a.mrr, life.mrr + a.mrr, None);
+                addon = Some((a, date));
+            } else if rng.chance(30) {
+                let step = PRICES[rng.below(2) as usize];
+                life.mrr += step;
+                s.event(&life, date, "expansion", step, life.mrr + extra, None);
+            } else if rng.chance(15) && life.mrr > PRICES[0] {
+                let step = life.mrr / 4;
+                life.mrr -= step;
+                s.event(&life, date, "contraction", -step, life.mrr + extra, None);
+            }
+            let extra = addon.as_ref().map_or(0, |(a, _)| a.mrr);
+            s.invoice(&life, date, extra, false);
+        }
+        if let Some((a, since)) = addon.take() {
+            s.subscription(&a, since, None);
+        }
+        s.subscription(&life, start_date, closed.map(|(d, r, _)| (d, r)));
+        let Some((_, _, churned_in)) = closed else {
+            break;
+        };
+        // One in five churned customers comes back 1–6 months later.
+        let back = churned_in + 1 + rng.below(6) as i32;
+        if back >= MONTHS || !rng.chance(200) || s.counts.subscriptions >= n {
+            break;
+        }
+        start = back;
+        kind = "reactivation";
+    }
+}

@@ -1,0 +1,415 @@
+//! `/v1/portal/{token}/…` for the customer's own records: contact details and
+//! billing address, invoices (with PDF and "pay now"), orders and cards.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use renewly_types::{
+    AddPortalPaymentMethod, Invoice, List, PaymentMethod, PortalCustomer, PortalOrder, Problem,
+    UpdatePortalCustomer,
+};
+
+use super::view::Context;
+use super::{Portal, PortalResult};
+use crate::args;
+use crate::billing::{clock, worker};
+use crate::error::ApiError;
+use crate::http::customers::{email_address, locale, vat_number};
+use crate::http::extract::{ApiJson, ApiQuery, ListQuery, path_id};
+use crate::http::invoice_pdf::{PdfQuery, pdf_response};
+use crate::http::merchant::address_input;
+use crate::http::payment_methods::attach_card;
+use crate::http::{AppState, optional_text};
+use crate::ids::Kind;
+use crate::pdf;
+use crate::store::billing::{self as bstore, InvoiceFilter, InvoiceRow};
+use crate::store::customers;
+use crate::store::payment_methods::{self, Detached};
+
+/// The customer's contact details and billing address.
+#[utoipa::path(get, path = "/v1/portal/{token}/customer", tag = "portal",
+    params(("token" = String, Path, description = "The portal token")),
+    responses((status = 200, body = PortalCustomer), (status = 401, body = Problem)))]
+pub async fn get_customer(
+    State(state): State<AppState>,
+    portal: Portal,
+) -> PortalResult<Json<PortalCustomer>> {
+    let ctx = Context::load(&state.db, &portal).await?;
+    Ok(Json(ctx.customer_view(&state.db).await?))
+}
+
+/// Changes the contact details and billing address; `null` clears an optional
+/// field. The new address and VAT number apply from the next invoice on.
+#[utoipa::path(patch, path = "/v1/portal/{token}/customer", tag = "portal",
+    request_body = UpdatePortalCustomer,
+    params(("token" = String, Path, description = "The portal token")),
+    responses((status = 200, body = PortalCustomer), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_customer(
+    State(state): State<AppState>,
+    portal: Portal,
+    ApiJson(body): ApiJson<UpdatePortalCustomer>,
+) -> PortalResult<Json<PortalCustomer>> {
+    let mut ctx = Context::load(&state.db, &portal).await?;
+    let c = &mut ctx.customer;
+    if let Some(email) = &body.email {
+        c.email = email_address("email", email)?;
+    }
+    if let Some(name) = &body.name {
+        c.name = optional_text("name", name.as_deref(), 200)?;
+    }
+    if let Some(company) = &body.company {
+        c.company = optional_text("company", company.as_deref(), 200)?;
+    }
+    if let Some(vat) = &body.vat_number {
+        c.vat_number = vat_number("vat_number", vat.as_deref())?;
+    }
+    if let Some(address) = &body.address {
+        c.address = address_input("address", address)?;
+    }
+    if let Some(l) = &body.locale {
+        c.locale = locale("locale", l)?;
+    }
+    customers::update_customer(&state.db, &portal.scope, c).await?;
+    Ok(Json(ctx.customer_view(&state.db).await?))
+}
+
+/// An invoice of the portal's customer, or 404.
+async fn owned_invoice(
+    state: &AppState,
+    portal: &Portal,
+    id: &str,
+) -> Result<InvoiceRow, ApiError> {
+    path_id(Kind::Invoice, "invoice", id)?;
+    bstore::invoice_row(&state.db, &portal.scope, id)
+        .await?
+        .filter(|i| i.customer_id == portal.customer_id)
+        .ok_or_else(|| ApiError::not_found("invoice", id))
+}
+
+/// The customer's invoices, newest first.
+#[utoipa::path(get, path = "/v1/portal/{token}/invoices", tag = "portal",
+    params(("token" = String, Path, description = "The portal token"), ListQuery),
+    responses((status = 200, body = List<Invoice>), (status = 401, body = Problem)))]
+pub async fn list_invoices(
+    State(state): State<AppState>,
+    portal: Portal,
+    ApiQuery(list): ApiQuery<ListQuery>,
+) -> PortalResult<Json<List<Invoice>>> {
+    let page = list.page(Kind::Invoice)?;
+    let filter = InvoiceFilter {
+        customer: Some(portal.customer_id.clone()),
+        ..InvoiceFilter::default()
+    };
+    let (data, more) = bstore::list_invoices(&state.db, &portal.scope, &filter, &page).await?;
+    Ok(Json(List::new(data, more)))
+}
+
+/// An invoice as PDF, in the customer's language unless `locale` says otherwise.
+#[utoipa::path(get, path = "/v1/portal/{token}/invoices/{id}/pdf", tag = "portal",
+    params(("token" = String, Path, description = "The portal token"), ("id" = String, Path, description = "inv_…"), PdfQuery),
+    responses(
+        (status = 200, description = "The invoice as PDF", content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn invoice_pdf(
+    State(state): State<AppState>,
+    portal: Portal,
+    Path(path): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<PdfQuery>,
+) -> PortalResult<Response> {
+    let id = path.1;
+    let row = owned_invoice(&state, &portal, &id).await?;
+    let invoice = bstore::invoice_wire(&row, &bstore::lines(&state.db, &row.id).await?);
+    let ctx = Context::load(&state.db, &portal).await?;
+    let lang = pdf::Lang::from_locale(q.locale.as_deref().unwrap_or(&ctx.customer.locale));
+    let merchant = ctx.merchant;
+    let filename = pdf::invoice_filename(&invoice.number);
+    // Layout and font subsetting are CPU work: keep them off the async workers.
+    let bytes = tokio::task::spawn_blocking(move || pdf::invoice_pdf_in(&merchant, &invoice, lang))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(pdf_response(bytes, &filename)?)
+}
+
+/// Pays an open invoice now with the card on file (the customer's default). A
+/// refused card answers 402 with the provider's code; the invoice stays open.
+#[utoipa::path(post, path = "/v1/portal/{token}/invoices/{id}/pay", tag = "portal",
+    params(("token" = String, Path, description = "The portal token"), ("id" = String, Path, description = "inv_…")),
+    responses((status = 200, body = Invoice), (status = 401, body = Problem), (status = 402, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn pay_invoice(
+    State(state): State<AppState>,
+    portal: Portal,
+    Path(path): Path<(String, String)>,
+) -> PortalResult<Json<Invoice>> {
+    let id = path.1;
+    let row = owned_invoice(&state, &portal, &id).await?;
+    let conflict = |code: &'static str, detail: String| ApiError::Conflict {
+        code,
+        detail,
+        param: None,
+    };
+    if row.status != "open" {
+        return Err(conflict(
+            "invoice_not_open",
+            format!(
+                "Only an open invoice can be paid; this one is {}",
+                row.status
+            ),
+        )
+        .into());
+    }
+    if row.payment_mode != "charge_automatically" {
+        return Err(conflict(
+            "invoice_not_payable",
+            "This invoice is paid by bank transfer as its terms say, not by card".to_owned(),
+        )
+        .into());
+    }
+    if let Some(sub) = &row.subscription_id {
+        let status = bstore::subscription_row(&state.db, &portal.scope, sub)
+            .await?
+            .map(|s| s.status);
+        if matches!(status.as_deref(), Some("paused" | "closed" | "draft")) {
+            return Err(conflict(
+                "invoice_not_payable",
+                "The invoice's subscription is paused, closed or not started".to_owned(),
+            )
+            .into());
+        }
+    }
+    let customer = customers::get_customer(&state.db, &portal.scope, &portal.customer_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer", portal.customer_id.clone()))?;
+    if customer.default_payment_method.is_none() {
+        return Err(conflict(
+            "no_payment_method",
+            "There is no card on file; add one first".to_owned(),
+        )
+        .into());
+    }
+    let today = clock::today(&state.db, &portal.scope).await?;
+    worker::attempt_invoice(&state.db, &state.provider, &row.id, today).await?;
+    let invoice = bstore::get_invoice(&state.db, &portal.scope, &row.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("invoice", &id))?;
+    if invoice.status == "paid" {
+        return Ok(Json(invoice));
+    }
+    let last: Option<(Option<String>,)> = state
+        .db
+        .fetch_optional(
+            "SELECT failure_code FROM charges WHERE merchant_id = $1 AND livemode = $2 \
+             AND (idempotency_key = $3 OR idempotency_key LIKE $4) ORDER BY created DESC, id DESC LIMIT 1",
+            &args![
+                &portal.scope.merchant_id,
+                portal.scope.livemode,
+                &row.id,
+                format!("{}:%", row.id)
+            ],
+        )
+        .await?;
+    let code = crate::billing::failure_code(last.and_then(|(c,)| c).as_deref());
+    Err(ApiError::Card {
+        code,
+        detail: format!("The payment failed ({code}); the invoice is still open"),
+        param: Some("payment_method".to_owned()),
+    }
+    .into())
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: String,
+    subscription_id: Option<String>,
+    invoice_id: Option<String>,
+    plan_id: Option<String>,
+    plan_name: Option<String>,
+    source: String,
+    signature_name: Option<String>,
+    signature_at: Option<String>,
+    created: String,
+}
+
+/// The customer's orders (checkouts and subscriptions the merchant made), newest
+/// first, with the signature they carry.
+#[utoipa::path(get, path = "/v1/portal/{token}/orders", tag = "portal",
+    params(("token" = String, Path, description = "The portal token"), ListQuery),
+    responses((status = 200, body = List<PortalOrder>), (status = 401, body = Problem)))]
+pub async fn list_orders(
+    State(state): State<AppState>,
+    portal: Portal,
+    ApiQuery(list): ApiQuery<ListQuery>,
+) -> PortalResult<Json<List<PortalOrder>>> {
+    let page = list.page(Kind::Order)?;
+    let rows: Vec<OrderRow> = state
+        .db
+        .fetch_all(
+            "SELECT o.id, o.subscription_id, o.invoice_id, o.plan_id, p.name AS plan_name, o.source, \
+             o.signature_name, o.signature_at, o.created FROM orders o \
+             LEFT JOIN plans p ON p.id = o.plan_id \
+             WHERE o.customer_id = $1 AND o.merchant_id = $2 AND o.livemode = $3 AND o.id < $4 \
+             ORDER BY o.id DESC LIMIT $5",
+            &args![
+                &portal.customer_id,
+                &portal.scope.merchant_id,
+                portal.scope.livemode,
+                page.cursor(),
+                page.fetch()
+            ],
+        )
+        .await?;
+    let (rows, more) = page.finish(rows);
+    let data = rows
+        .into_iter()
+        .map(|r| PortalOrder {
+            id: r.id,
+            object: "order".to_owned(),
+            subscription: r.subscription_id,
+            invoice: r.invoice_id,
+            plan: r.plan_id,
+            plan_name: r.plan_name,
+            source: r.source,
+            signature_name: r.signature_name,
+            signed_at: r.signature_at,
+            created: r.created,
+        })
+        .collect();
+    Ok(Json(List::new(data, more)))
+}
+
+/// The customer's cards, newest first.
+#[utoipa::path(get, path = "/v1/portal/{token}/payment_methods", tag = "portal",
+    params(("token" = String, Path, description = "The portal token"), ListQuery),
+    responses((status = 200, body = List<PaymentMethod>), (status = 401, body = Problem)))]
+pub async fn list_payment_methods(
+    State(state): State<AppState>,
+    portal: Portal,
+    ApiQuery(list): ApiQuery<ListQuery>,
+) -> PortalResult<Json<List<PaymentMethod>>> {
+    let page = list.page(Kind::PaymentMethod)?;
+    let customer = customers::get_customer(&state.db, &portal.scope, &portal.customer_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer", portal.customer_id.clone()))?;
+    let default = customer.default_payment_method.as_deref();
+    let (data, more) =
+        payment_methods::list(&state.db, &portal.scope, &customer.id, default, &page).await?;
+    Ok(Json(List::new(data, more)))
+}
+
+/// Adds a card (test mode only: live cards are collected by Stripe Elements). It
+/// becomes the default, and invoices left open by failed payments are retried
+/// with it at once.
+#[utoipa::path(post, path = "/v1/portal/{token}/payment_methods", tag = "portal",
+    request_body = AddPortalPaymentMethod,
+    params(("token" = String, Path, description = "The portal token")),
+    responses((status = 201, body = PaymentMethod), (status = 401, body = Problem),
+        (status = 402, description = "The card was refused", body = Problem), (status = 422, body = Problem)))]
+pub async fn add_payment_method(
+    State(state): State<AppState>,
+    portal: Portal,
+    ApiJson(body): ApiJson<AddPortalPaymentMethod>,
+) -> PortalResult<(StatusCode, Json<PaymentMethod>)> {
+    if portal.scope.livemode {
+        return Err(ApiError::Invalid {
+            param: "card".to_owned(),
+            code: "live_card_not_accepted",
+            detail: "Live cards are collected with Stripe Elements; card details are accepted \
+                     in test mode only"
+                .to_owned(),
+        }
+        .into());
+    }
+    let pm = attach_card(&state, &portal.scope, &portal.customer_id, &body.card, true).await?;
+    Ok((StatusCode::CREATED, Json(pm)))
+}
+
+/// Makes a card the default: every subscription is charged on it from now on,
+/// and open invoices of failed payments are retried with it at once.
+#[utoipa::path(post, path = "/v1/portal/{token}/payment_methods/{pm}/default", tag = "portal",
+    params(("token" = String, Path, description = "The portal token"), ("pm" = String, Path, description = "pm_…")),
+    responses((status = 200, body = PaymentMethod), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn set_default_payment_method(
+    State(state): State<AppState>,
+    portal: Portal,
+    Path(path): Path<(String, String)>,
+) -> PortalResult<Json<PaymentMethod>> {
+    let pm_id = path.1;
+    path_id(Kind::PaymentMethod, "payment_method", &pm_id)?;
+    let mut pm = payment_methods::get(&state.db, &portal.scope, &portal.customer_id, &pm_id, None)
+        .await?
+        .ok_or_else(|| ApiError::not_found("payment_method", pm_id.clone()))?;
+    payment_methods::set_default(&state.db, &portal.scope, &portal.customer_id, &pm.id).await?;
+    pm.is_default = true;
+    let today = clock::today(&state.db, &portal.scope).await?;
+    worker::retry_with_new_method(
+        &state.db,
+        &state.provider,
+        &portal.scope,
+        &portal.customer_id,
+        &pm.id,
+        today,
+    )
+    .await?;
+    Ok(Json(pm))
+}
+
+/// Removes a card that is not the default (make another one the default first).
+/// Subscriptions that were charged on it move to the default card.
+#[utoipa::path(post, path = "/v1/portal/{token}/payment_methods/{pm}/detach", tag = "portal",
+    params(("token" = String, Path, description = "The portal token"), ("pm" = String, Path, description = "pm_…")),
+    responses((status = 200, body = PaymentMethod), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "It is the default card", body = Problem)))]
+pub async fn detach_payment_method(
+    State(state): State<AppState>,
+    portal: Portal,
+    Path(path): Path<(String, String)>,
+) -> PortalResult<Json<PaymentMethod>> {
+    let pm_id = path.1;
+    path_id(Kind::PaymentMethod, "payment_method", &pm_id)?;
+    let not_found = || ApiError::not_found("payment_method", pm_id.clone());
+    let customer = customers::get_customer(&state.db, &portal.scope, &portal.customer_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer", portal.customer_id.clone()))?;
+    let default = customer.default_payment_method.clone();
+    let pm = payment_methods::get(
+        &state.db,
+        &portal.scope,
+        &customer.id,
+        &pm_id,
+        default.as_deref(),
+    )
+    .await?
+    .ok_or_else(not_found)?;
+    let is_default = || ApiError::Conflict {
+        code: "payment_method_is_default",
+        detail: format!(
+            "'{pm_id}' is your default card; make another card the default before removing it"
+        ),
+        param: None,
+    };
+    if pm.is_default {
+        return Err(is_default().into());
+    }
+    match payment_methods::detach(&state.db, &portal.scope, &customer.id, &pm_id).await? {
+        Detached::Done => {}
+        Detached::NotFound => return Err(not_found().into()),
+        Detached::IsDefault => return Err(is_default().into()),
+    }
+    state
+        .db
+        .execute(
+            "UPDATE subscriptions SET payment_method_id = $3 WHERE customer_id = $1 \
+             AND payment_method_id = $2 AND merchant_id = $4 AND livemode = $5",
+            &args![
+                &customer.id,
+                &pm_id,
+                default,
+                &portal.scope.merchant_id,
+                portal.scope.livemode
+            ],
+        )
+        .await?;
+    Ok(Json(pm))
+}

@@ -1,0 +1,254 @@
+//! Customer portal sessions: a 256-bit token per link, of which only the SHA-256
+//! is stored, scoped to one customer of one merchant and mode.
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::{Scope, now};
+use crate::args;
+use crate::db::{Db, Tx};
+use crate::ids::{Kind, new_id, random_token};
+
+/// Random bytes in a portal token (hex-encoded: 64 characters).
+pub const TOKEN_BYTES: usize = 32;
+
+/// A stored session (never the token itself).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub merchant_id: String,
+    pub livemode: bool,
+    pub customer_id: String,
+    pub source: String,
+    pub created: String,
+    pub expires_at: String,
+    pub revoked_at: Option<String>,
+}
+
+impl SessionRow {
+    /// The scope the session opens.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            merchant_id: self.merchant_id.clone(),
+            livemode: self.livemode,
+        }
+    }
+
+    /// Whether the link still works at `at`: not revoked, not expired.
+    pub fn is_valid_at(&self, at: chrono::DateTime<chrono::Utc>) -> bool {
+        self.revoked_at.is_none()
+            && chrono::DateTime::parse_from_rfc3339(&self.expires_at).is_ok_and(|e| e > at)
+    }
+}
+
+/// How a session came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Made with the secret key, or by checkout.
+    Direct,
+    /// An e-mailed magic link (counted for the per-address limit).
+    Link,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Link => "link",
+        }
+    }
+}
+
+/// A new session with its token, which exists only in this value.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: String,
+    pub token: String,
+    pub created: String,
+    pub expires_at: String,
+}
+
+/// The stored form of a token.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Whether `raw` is shaped like a token (64 lower-case hex digits), so that
+/// anything else is refused without a query.
+pub fn is_token(raw: &str) -> bool {
+    raw.len() == TOKEN_BYTES * 2 && raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Creates a session for `customer_id` inside the caller's transaction.
+pub async fn insert_session(
+    tx: &mut Tx,
+    scope: &Scope,
+    customer_id: &str,
+    ttl: Duration,
+    source: Source,
+) -> Result<NewSession, sqlx::Error> {
+    let id = new_id(Kind::PortalSession);
+    let token = random_token(TOKEN_BYTES);
+    let start = chrono::Utc::now();
+    let ttl = chrono::Duration::from_std(ttl).unwrap_or_else(|_| chrono::Duration::hours(24));
+    let created = timestamp(start);
+    let expires_at = timestamp(start + ttl);
+    tx.execute(
+        "INSERT INTO portal_sessions (id, token_hash, merchant_id, livemode, customer_id, source, \
+         created, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &args![
+            &id,
+            hash_token(&token),
+            &scope.merchant_id,
+            scope.livemode,
+            customer_id,
+            source.as_str(),
+            &created,
+            &expires_at
+        ],
+    )
+    .await?;
+    Ok(NewSession {
+        id,
+        token,
+        created,
+        expires_at,
+    })
+}
+
+/// Creates a portal session for a customer of this scope, valid for `ttl`, and
+/// returns `(id, token, expires_at)`. The token is not stored: hand it out now.
+pub async fn create_session(
+    db: &Db,
+    scope: &Scope,
+    customer_id: &str,
+    ttl: Duration,
+) -> Result<(String, String, String), sqlx::Error> {
+    let mut tx = Tx::begin(db).await?;
+    let s = insert_session(&mut tx, scope, customer_id, ttl, Source::Direct).await?;
+    tx.commit().await?;
+    Ok((s.id, s.token, s.expires_at))
+}
+
+/// The session a token opens, whatever its state.
+pub async fn find_by_token(db: &Db, token: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    db.fetch_optional(
+        "SELECT id, merchant_id, livemode, customer_id, source, created, expires_at, revoked_at \
+         FROM portal_sessions WHERE token_hash = $1",
+        &args![hash_token(token)],
+    )
+    .await
+}
+
+/// One session of this scope.
+pub async fn get_session(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<SessionRow>, sqlx::Error> {
+    db.fetch_optional(
+        "SELECT id, merchant_id, livemode, customer_id, source, created, expires_at, revoked_at \
+         FROM portal_sessions WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+        &args![id, &scope.merchant_id, scope.livemode],
+    )
+    .await
+}
+
+/// Revokes a session (a second revoke keeps the first time); `None` when there
+/// is no such session in this scope.
+pub async fn revoke(db: &Db, scope: &Scope, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    db.execute(
+        "UPDATE portal_sessions SET revoked_at = $4 WHERE id = $1 AND merchant_id = $2 \
+         AND livemode = $3 AND revoked_at IS NULL",
+        &args![id, &scope.merchant_id, scope.livemode, now()],
+    )
+    .await?;
+    get_session(db, scope, id).await
+}
+
+/// How many magic links went to customers with this e-mail address of this
+/// scope since `since` (RFC 3339), inside the caller's transaction.
+pub async fn links_sent_since(
+    tx: &mut Tx,
+    scope: &Scope,
+    email: &str,
+    since: &str,
+) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = tx
+        .fetch_optional(
+            "SELECT COUNT(*) FROM portal_sessions s JOIN customers c ON c.id = s.customer_id \
+             WHERE s.merchant_id = $1 AND s.livemode = $2 AND s.source = 'link' \
+             AND LOWER(c.email) = LOWER($3) AND s.created > $4",
+            &args![&scope.merchant_id, scope.livemode, email, since],
+        )
+        .await?
+        .unwrap_or((0,));
+    Ok(n)
+}
+
+/// The customers of this scope with this e-mail address (case-insensitive),
+/// oldest first, at most `limit`: (id, email, name, locale).
+pub async fn customers_with_email(
+    tx: &mut Tx,
+    scope: &Scope,
+    email: &str,
+    limit: i64,
+) -> Result<Vec<(String, String, Option<String>, String)>, sqlx::Error> {
+    tx.fetch_all(
+        "SELECT id, email, name, locale FROM customers WHERE merchant_id = $1 AND livemode = $2 \
+         AND LOWER(email) = LOWER($3) ORDER BY id LIMIT $4",
+        &args![&scope.merchant_id, scope.livemode, email, limit],
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn row(expires_at: &str, revoked_at: Option<&str>) -> SessionRow {
+        SessionRow {
+            id: "ps_x".to_owned(),
+            merchant_id: "mer_x".to_owned(),
+            livemode: false,
+            customer_id: "cus_x".to_owned(),
+            source: "direct".to_owned(),
+            created: "2027-01-01T00:00:00.000Z".to_owned(),
+            expires_at: expires_at.to_owned(),
+            revoked_at: revoked_at.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_session_works_until_it_expires_or_is_revoked() {
+        let at = chrono::DateTime::parse_from_rfc3339("2027-01-01T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert!(row("2027-01-02T00:00:00.000Z", None).is_valid_at(at));
+        assert!(!row("2027-01-01T11:59:59.999Z", None).is_valid_at(at));
+        assert!(!row("2027-01-01T12:00:00.000Z", None).is_valid_at(at));
+        assert!(!row("2027-01-02T00:00:00.000Z", Some("2027-01-01T10:00:00Z")).is_valid_at(at));
+        assert!(!row("garbage", None).is_valid_at(at));
+    }
+
+    #[test]
+    fn tokens_are_256_bits_of_hex_and_only_their_hash_is_kept() {
+        let token = random_token(TOKEN_BYTES);
+        assert!(is_token(&token));
+        assert!(!is_token(&token[1..]));
+        assert!(!is_token(
+            &token
+                .to_ascii_uppercase()
+                .replace(|c: char| c.is_ascii_digit(), "A")
+        ));
+        assert_ne!(hash_token(&token), token);
+        assert_eq!(hash_token(&token).len(), 64);
+    }
+}

@@ -1,0 +1,167 @@
+//! A labelled text input with its hint and error, wired for screen readers.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// The value of the input an event came from.
+pub fn input_value(e: &Event) -> String {
+    e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TextFieldProps {
+    pub id: AttrValue,
+    pub label: AttrValue,
+    pub value: AttrValue,
+    pub oninput: Callback<String>,
+    #[prop_or_default]
+    pub error: Option<AttrValue>,
+    #[prop_or_default]
+    pub hint: Option<AttrValue>,
+    #[prop_or_default]
+    pub required: bool,
+    #[prop_or(AttrValue::Static("text"))]
+    pub kind: AttrValue,
+    #[prop_or_default]
+    pub autocomplete: Option<AttrValue>,
+    #[prop_or_default]
+    pub inputmode: Option<AttrValue>,
+    #[prop_or_default]
+    pub placeholder: Option<AttrValue>,
+    #[prop_or_default]
+    pub maxlength: Option<AttrValue>,
+    #[prop_or_default]
+    pub class: Classes,
+}
+
+/// `<label>` + `<input>` + hint + error; the input points at both with
+/// `aria-describedby` and is `aria-invalid` while the error shows.
+#[function_component(TextField)]
+pub fn text_field(props: &TextFieldProps) -> Html {
+    let hint_id = format!("{}-hint", props.id);
+    let error_id = format!("{}-error", props.id);
+    let described: Vec<&str> = [
+        props.hint.as_ref().map(|_| hint_id.as_str()),
+        props.error.as_ref().map(|_| error_id.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let oninput = {
+        let cb = props.oninput.clone();
+        Callback::from(move |e: InputEvent| cb.emit(input_value(&e)))
+    };
+    html! {
+        <div class={classes!("rw-field", props.class.clone(), props.error.is_some().then_some("rw-invalid"))}>
+            <label for={props.id.clone()}>{ props.label.clone() }</label>
+            <input
+                id={props.id.clone()}
+                name={props.id.clone()}
+                type={props.kind.clone()}
+                value={props.value.clone()}
+                required={props.required}
+                autocomplete={props.autocomplete.clone()}
+                inputmode={props.inputmode.clone()}
+                placeholder={props.placeholder.clone()}
+                maxlength={props.maxlength.clone()}
+                aria-invalid={props.error.is_some().then_some("true")}
+                aria-describedby={(!described.is_empty()).then(|| described.join(" "))}
+                {oninput}
+            />
+            if let Some(hint) = &props.hint {
+                <p class="rw-hint" id={hint_id.clone()}>{ hint.clone() }</p>
+            }
+            <ErrorText id={error_id.clone()} error={props.error.clone()} />
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ErrorTextProps {
+    pub id: AttrValue,
+    pub error: Option<AttrValue>,
+}
+
+/// The error under an input, announced when it appears.
+#[function_component(ErrorText)]
+pub fn error_text(props: &ErrorTextProps) -> Html {
+    match &props.error {
+        Some(error) => html! {
+            <p class="rw-error" id={props.id.clone()} role="alert">
+                <svg class="rw-icon" viewBox="0 0 20 20" aria-hidden="true"><path fill="currentColor" d="M10 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16Zm-.9 4h1.8v5.2H9.1V6Zm.9 8.6a1.1 1.1 0 1 1 0-2.2 1.1 1.1 0 0 1 0 2.2Z"/></svg>
+                { error.clone() }
+            </p>
+        },
+        None => html! {},
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct StepperProps {
+    pub id: AttrValue,
+    pub label: AttrValue,
+    pub value: u32,
+    pub onchange: Callback<u32>,
+    #[prop_or(1)]
+    pub min: u32,
+    #[prop_or(999)]
+    pub max: u32,
+    /// Words for the − and + buttons.
+    pub less: AttrValue,
+    pub more: AttrValue,
+    #[prop_or_default]
+    pub error: Option<AttrValue>,
+    /// Shown after the number, e.g. "× €29.00 / seat".
+    #[prop_or_default]
+    pub suffix: Option<AttrValue>,
+    /// Hide the label visually (it stays for screen readers).
+    #[prop_or_default]
+    pub quiet_label: bool,
+}
+
+/// A number input between − and + buttons.
+#[function_component(Stepper)]
+pub fn stepper(props: &StepperProps) -> Html {
+    let (min, max, value) = (props.min, props.max, props.value);
+    let step = |delta: i64| {
+        let cb = props.onchange.clone();
+        let next = (i64::from(value) + delta).clamp(i64::from(min), i64::from(max));
+        let next = u32::try_from(next).unwrap_or(min);
+        Callback::from(move |_: MouseEvent| cb.emit(next))
+    };
+    let oninput = {
+        let cb = props.onchange.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Ok(n) = input_value(&e).trim().parse::<u32>() {
+                cb.emit(n.clamp(min, max));
+            }
+        })
+    };
+    let error_id = format!("{}-error", props.id);
+    html! {
+        <div class={classes!("rw-field", props.error.is_some().then_some("rw-invalid"))}>
+            <label for={props.id.clone()} class={classes!(props.quiet_label.then_some("rw-sr"))}>{ props.label.clone() }</label>
+            <div class="rw-stepper-row">
+                <div class="rw-stepper">
+                    <button type="button" aria-label={props.less.clone()} aria-controls={props.id.clone()} disabled={value <= min} onclick={step(-1)}>{ "−" }</button>
+                    <input
+                        id={props.id.clone()}
+                        type="number"
+                        inputmode="numeric"
+                        min={min.to_string()}
+                        max={max.to_string()}
+                        value={value.to_string()}
+                        aria-invalid={props.error.is_some().then_some("true")}
+                        aria-describedby={props.error.is_some().then(|| error_id.clone())}
+                        {oninput}
+                    />
+                    <button type="button" aria-label={props.more.clone()} aria-controls={props.id.clone()} disabled={value >= max} onclick={step(1)}>{ "+" }</button>
+                </div>
+                if let Some(suffix) = &props.suffix {
+                    <span class="rw-muted">{ suffix.clone() }</span>
+                }
+            </div>
+            <ErrorText id={error_id.clone()} error={props.error.clone()} />
+        </div>
+    }
+}

@@ -1,0 +1,561 @@
+//! The widget's words in English and Dutch.
+//!
+//! Fixed strings live in one [`Text`] table per language, so a missing translation
+//! is a compile error; strings with values in them are methods of [`Locale`].
+
+use renewly_types::Interval;
+
+/// A language the widget speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    #[default]
+    En,
+    Nl,
+}
+
+impl Locale {
+    /// The language of a BCP 47 tag (`nl`, `nl-BE`, `en-GB`), when we speak it.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let language = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match language.as_str() {
+            "en" => Some(Self::En),
+            "nl" => Some(Self::Nl),
+            _ => None,
+        }
+    }
+
+    /// The first tag we speak among the element's `locale` attribute, the page's
+    /// `<html lang>` and the browser's language; English otherwise.
+    pub fn pick<'a>(candidates: impl IntoIterator<Item = Option<&'a str>>) -> Self {
+        candidates
+            .into_iter()
+            .flatten()
+            .find_map(Self::from_tag)
+            .unwrap_or_default()
+    }
+
+    /// The tag sent to the API as the customer's locale.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Nl => "nl",
+        }
+    }
+
+    /// The fixed strings.
+    pub fn text(self) -> &'static Text {
+        match self {
+            Self::En => &EN,
+            Self::Nl => &NL,
+        }
+    }
+
+    /// "month" / "3 months" as in "€29 / month".
+    pub fn period(self, interval: Interval, count: u32) -> String {
+        let (one, many) = match (self, interval) {
+            (Self::En, Interval::Day) => ("day", "days"),
+            (Self::En, Interval::Week) => ("week", "weeks"),
+            (Self::En, Interval::Month) => ("month", "months"),
+            (Self::En, Interval::Year) => ("year", "years"),
+            (Self::Nl, Interval::Day) => ("dag", "dagen"),
+            (Self::Nl, Interval::Week) => ("week", "weken"),
+            (Self::Nl, Interval::Month) => ("maand", "maanden"),
+            (Self::Nl, Interval::Year) => ("jaar", "jaar"),
+        };
+        if count == 1 {
+            one.to_owned()
+        } else {
+            format!("{count} {many}")
+        }
+    }
+
+    /// "every month" / "every 3 months".
+    pub fn every(self, interval: Interval, count: u32) -> String {
+        match self {
+            Self::En => format!("every {}", self.period(interval, count)),
+            Self::Nl => format!("per {}", self.period(interval, count)),
+        }
+    }
+
+    /// The billing-period choice: "Monthly", "Yearly", "Every 3 months".
+    pub fn cadence(self, interval: Interval, count: u32) -> String {
+        let t = self.text();
+        match (interval, count) {
+            (Interval::Month, 1) => t.monthly.to_owned(),
+            (Interval::Year, 1) => t.yearly.to_owned(),
+            (Interval::Week, 1) => t.weekly.to_owned(),
+            (Interval::Day, 1) => t.daily.to_owned(),
+            _ => {
+                let every = self.every(interval, count);
+                let mut chars = every.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    pub fn save_up_to(self, percent: u32) -> String {
+        match self {
+            Self::En => format!("Save up to {percent}%"),
+            Self::Nl => format!("Bespaar tot {percent}%"),
+        }
+    }
+
+    pub fn save_per_year(self, amount: &str) -> String {
+        match self {
+            Self::En => format!("Save {amount} a year"),
+            Self::Nl => format!("Bespaar {amount} per jaar"),
+        }
+    }
+
+    pub fn monthly_equivalent(self, amount: &str) -> String {
+        match self {
+            Self::En => format!("{amount} / month, billed yearly"),
+            Self::Nl => format!("{amount} per maand, jaarlijks gefactureerd"),
+        }
+    }
+
+    pub fn setup_fee(self, amount: &str) -> String {
+        match self {
+            Self::En => format!("+ {amount} one-time setup fee"),
+            Self::Nl => format!("+ eenmalig {amount} opstartkosten"),
+        }
+    }
+
+    pub fn trial(self, days: u32) -> String {
+        match self {
+            Self::En => format!("{days}-day free trial"),
+            Self::Nl => format!("{days} dagen gratis proberen"),
+        }
+    }
+
+    pub fn then_every(self, amount: &str, every: &str, date: &str) -> String {
+        match self {
+            Self::En => format!("Then {amount} {every}, from {date}"),
+            Self::Nl => format!("Daarna {amount} {every}, vanaf {date}"),
+        }
+    }
+
+    pub fn trial_until(self, date: &str) -> String {
+        match self {
+            Self::En => format!("Free trial until {date}"),
+            Self::Nl => format!("Gratis proefperiode tot {date}"),
+        }
+    }
+
+    pub fn pay(self, amount: &str) -> String {
+        match self {
+            Self::En => format!("Pay {amount} and subscribe"),
+            Self::Nl => format!("Betaal {amount} en neem abonnement"),
+        }
+    }
+
+    pub fn subscribe_to(self, plan: &str) -> String {
+        match self {
+            Self::En => format!("Subscribe to {plan}"),
+            Self::Nl => format!("Abonneer op {plan}"),
+        }
+    }
+
+    pub fn subscribed_to(self, plan: &str) -> String {
+        match self {
+            Self::En => format!("You're subscribed to {plan}"),
+            Self::Nl => format!("U bent geabonneerd op {plan}"),
+        }
+    }
+
+    pub fn receipt_sent(self, email: &str) -> String {
+        match self {
+            Self::En => format!("A confirmation and your invoice are on their way to {email}."),
+            Self::Nl => format!("Een bevestiging en uw factuur zijn onderweg naar {email}."),
+        }
+    }
+
+    pub fn confirm_amount(self, amount: &str) -> String {
+        match self {
+            Self::En => format!("Your bank asks you to confirm the payment of {amount}."),
+            Self::Nl => format!("Uw bank vraagt u de betaling van {amount} te bevestigen."),
+        }
+    }
+
+    pub fn invoice_number(self, number: &str) -> String {
+        match self {
+            Self::En => format!("Invoice {number}"),
+            Self::Nl => format!("Factuur {number}"),
+        }
+    }
+
+    pub fn next_invoice(self, date: &str) -> String {
+        match self {
+            Self::En => format!("Next invoice on {date}"),
+            Self::Nl => format!("Volgende factuur op {date}"),
+        }
+    }
+
+    pub fn quantity_of(self, unit: &str) -> String {
+        match self {
+            Self::En => format!("Quantity ({unit})"),
+            Self::Nl => format!("Aantal ({unit})"),
+        }
+    }
+
+    pub fn addon_quantity(self, name: &str) -> String {
+        match self {
+            Self::En => format!("Quantity of {name}"),
+            Self::Nl => format!("Aantal {name}"),
+        }
+    }
+
+    /// The month names for dates, January first.
+    pub fn months(self) -> &'static [&'static str; 12] {
+        match self {
+            Self::En => &[
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ],
+            Self::Nl => &[
+                "januari",
+                "februari",
+                "maart",
+                "april",
+                "mei",
+                "juni",
+                "juli",
+                "augustus",
+                "september",
+                "oktober",
+                "november",
+                "december",
+            ],
+        }
+    }
+
+    /// A message for an API error code the shopper can act on, when we have one.
+    pub fn error_for_code(self, code: &str) -> Option<&'static str> {
+        let t = self.text();
+        Some(match code {
+            "missing_field" => t.err_required,
+            "card_declined" => t.err_card_declined,
+            "insufficient_funds" => t.err_insufficient_funds,
+            "incorrect_number" | "invalid_number" => t.err_incorrect_number,
+            "expired_card" => t.err_expired_card,
+            "invalid_cvc" | "incorrect_cvc" => t.err_invalid_cvc,
+            "authentication_required" => t.err_authentication,
+            _ => return None,
+        })
+    }
+}
+
+/// Every fixed string of the widget.
+pub struct Text {
+    pub monthly: &'static str,
+    pub yearly: &'static str,
+    pub weekly: &'static str,
+    pub daily: &'static str,
+    pub billing_period: &'static str,
+    pub billed_monthly: &'static str,
+    pub subscribe: &'static str,
+    pub start_trial: &'static str,
+    pub most_popular: &'static str,
+    pub prices_exclude_tax: &'static str,
+    pub loading: &'static str,
+    pub load_failed: &'static str,
+    pub retry: &'static str,
+    pub no_plans: &'static str,
+    pub back_to_plans: &'static str,
+    pub plan_not_found: &'static str,
+
+    pub your_plan: &'static str,
+    pub addons: &'static str,
+    pub decrease: &'static str,
+    pub increase: &'static str,
+    pub your_details: &'static str,
+    pub email: &'static str,
+    pub full_name: &'static str,
+    pub company: &'static str,
+    pub vat_number: &'static str,
+    pub vat_hint: &'static str,
+    pub billing_address: &'static str,
+    pub country: &'static str,
+    pub choose_country: &'static str,
+    pub line1: &'static str,
+    pub line2: &'static str,
+    pub postal_code: &'static str,
+    pub city: &'static str,
+    pub region: &'static str,
+
+    pub agreement: &'static str,
+    pub terms: &'static str,
+    pub agree: &'static str,
+    pub signature: &'static str,
+    pub sign_type: &'static str,
+    pub sign_draw: &'static str,
+    pub signer_name: &'static str,
+    pub draw_hint: &'static str,
+    pub signature_pad: &'static str,
+    pub clear: &'static str,
+    pub err_sign: &'static str,
+    pub err_agree: &'static str,
+
+    pub payment: &'static str,
+    pub card_number: &'static str,
+    pub expiry: &'static str,
+    pub cvc: &'static str,
+    pub test_mode: &'static str,
+    pub test_cards: &'static str,
+    pub card_ok: &'static str,
+    pub card_declined: &'static str,
+    pub card_funds: &'static str,
+    pub card_3ds: &'static str,
+    pub processing: &'static str,
+    pub secure_note: &'static str,
+
+    pub summary: &'static str,
+    pub subtotal: &'static str,
+    pub tax: &'static str,
+    pub total_today: &'static str,
+    pub reverse_charge: &'static str,
+    pub updating: &'static str,
+    pub preview_failed: &'static str,
+
+    pub confirm_title: &'static str,
+    pub authenticate: &'static str,
+    pub paid: &'static str,
+    pub manage: &'static str,
+
+    pub portal_title: &'static str,
+    pub portal_coming: &'static str,
+    pub portal_help: &'static str,
+
+    pub err_required: &'static str,
+    pub err_card_declined: &'static str,
+    pub err_insufficient_funds: &'static str,
+    pub err_incorrect_number: &'static str,
+    pub err_expired_card: &'static str,
+    pub err_invalid_cvc: &'static str,
+    pub err_authentication: &'static str,
+    pub err_expiry_format: &'static str,
+    pub err_check_fields: &'static str,
+    pub err_network: &'static str,
+    pub err_generic: &'static str,
+}
+
+static EN: Text = Text {
+    monthly: "Monthly",
+    yearly: "Yearly",
+    weekly: "Weekly",
+    daily: "Daily",
+    billing_period: "Billing period",
+    billed_monthly: "Billed monthly",
+    subscribe: "Subscribe",
+    start_trial: "Start free trial",
+    most_popular: "Most popular",
+    prices_exclude_tax: "Prices exclude VAT.",
+    loading: "Loading…",
+    load_failed: "The plans could not be loaded.",
+    retry: "Try again",
+    no_plans: "No plans are available right now.",
+    back_to_plans: "Back to plans",
+    plan_not_found: "This plan is not available.",
+
+    your_plan: "Your plan",
+    addons: "Add-ons",
+    decrease: "Decrease",
+    increase: "Increase",
+    your_details: "Your details",
+    email: "Email",
+    full_name: "Full name",
+    company: "Company (optional)",
+    vat_number: "VAT number (optional)",
+    vat_hint: "For EU businesses: VAT may be reverse-charged.",
+    billing_address: "Billing address",
+    country: "Country",
+    choose_country: "Select a country",
+    line1: "Address",
+    line2: "Apartment, suite, etc. (optional)",
+    postal_code: "Postal code",
+    city: "City",
+    region: "State / province (optional)",
+
+    agreement: "Agreement",
+    terms: "Terms",
+    agree: "I have read and accept the terms",
+    signature: "Signature",
+    sign_type: "Type",
+    sign_draw: "Draw",
+    signer_name: "Full name of the signer",
+    draw_hint: "Sign with your mouse, finger or pen.",
+    signature_pad: "Signature pad",
+    clear: "Clear",
+    err_sign: "Please sign the agreement.",
+    err_agree: "Please accept the terms to continue.",
+
+    payment: "Payment",
+    card_number: "Card number",
+    expiry: "Expiry (MM / YY)",
+    cvc: "CVC",
+    test_mode: "Test mode",
+    test_cards: "Use a test card:",
+    card_ok: "succeeds",
+    card_declined: "declined",
+    card_funds: "insufficient funds",
+    card_3ds: "asks to authenticate",
+    processing: "Processing…",
+    secure_note: "Your card is stored with the payment provider and charged on each renewal.",
+
+    summary: "Summary",
+    subtotal: "Subtotal",
+    tax: "VAT",
+    total_today: "Total due today",
+    reverse_charge: "VAT reverse-charged",
+    updating: "Updating…",
+    preview_failed: "The total could not be calculated.",
+
+    confirm_title: "Confirm your payment",
+    authenticate: "Authenticate payment",
+    paid: "Paid",
+    manage: "Manage your subscription",
+
+    portal_title: "Your subscription",
+    portal_coming: "Managing your subscription online is coming soon.",
+    portal_help: "To change your plan or cancel, reply to your confirmation email and we will take care of it.",
+
+    err_required: "This field is required.",
+    err_card_declined: "Your card was declined. Try another card.",
+    err_insufficient_funds: "Your card has insufficient funds. Try another card.",
+    err_incorrect_number: "The card number is incorrect.",
+    err_expired_card: "Your card has expired.",
+    err_invalid_cvc: "The security code is invalid.",
+    err_authentication: "The payment was not authenticated.",
+    err_expiry_format: "Enter the expiry date as MM / YY.",
+    err_check_fields: "Please check the highlighted fields.",
+    err_network: "We could not reach the server. Check your connection and try again.",
+    err_generic: "Something went wrong. Please try again.",
+};
+
+static NL: Text = Text {
+    monthly: "Maandelijks",
+    yearly: "Jaarlijks",
+    weekly: "Wekelijks",
+    daily: "Dagelijks",
+    billing_period: "Factuurperiode",
+    billed_monthly: "Maandelijks gefactureerd",
+    subscribe: "Abonneren",
+    start_trial: "Start gratis proefperiode",
+    most_popular: "Meest gekozen",
+    prices_exclude_tax: "Prijzen exclusief btw.",
+    loading: "Laden…",
+    load_failed: "De abonnementen konden niet worden geladen.",
+    retry: "Opnieuw proberen",
+    no_plans: "Er zijn op dit moment geen abonnementen beschikbaar.",
+    back_to_plans: "Terug naar abonnementen",
+    plan_not_found: "Dit abonnement is niet beschikbaar.",
+
+    your_plan: "Uw abonnement",
+    addons: "Extra opties",
+    decrease: "Minder",
+    increase: "Meer",
+    your_details: "Uw gegevens",
+    email: "E-mailadres",
+    full_name: "Volledige naam",
+    company: "Bedrijf (optioneel)",
+    vat_number: "Btw-nummer (optioneel)",
+    vat_hint: "Voor bedrijven in de EU kan de btw worden verlegd.",
+    billing_address: "Factuuradres",
+    country: "Land",
+    choose_country: "Kies een land",
+    line1: "Adres",
+    line2: "Toevoeging (optioneel)",
+    postal_code: "Postcode",
+    city: "Plaats",
+    region: "Provincie / staat (optioneel)",
+
+    agreement: "Overeenkomst",
+    terms: "Voorwaarden",
+    agree: "Ik heb de voorwaarden gelezen en ga akkoord",
+    signature: "Handtekening",
+    sign_type: "Typen",
+    sign_draw: "Tekenen",
+    signer_name: "Volledige naam van de ondertekenaar",
+    draw_hint: "Teken met uw muis, vinger of pen.",
+    signature_pad: "Tekenvlak voor uw handtekening",
+    clear: "Wissen",
+    err_sign: "Onderteken de overeenkomst.",
+    err_agree: "Ga akkoord met de voorwaarden om verder te gaan.",
+
+    payment: "Betaling",
+    card_number: "Kaartnummer",
+    expiry: "Vervaldatum (MM / JJ)",
+    cvc: "CVC",
+    test_mode: "Testmodus",
+    test_cards: "Gebruik een testkaart:",
+    card_ok: "lukt",
+    card_declined: "geweigerd",
+    card_funds: "onvoldoende saldo",
+    card_3ds: "vraagt om bevestiging",
+    processing: "Bezig…",
+    secure_note: "Uw kaart wordt bewaard bij de betaalprovider en bij elke verlenging belast.",
+
+    summary: "Overzicht",
+    subtotal: "Subtotaal",
+    tax: "Btw",
+    total_today: "Totaal vandaag",
+    reverse_charge: "Btw verlegd",
+    updating: "Bijwerken…",
+    preview_failed: "Het totaal kon niet worden berekend.",
+
+    confirm_title: "Bevestig uw betaling",
+    authenticate: "Betaling bevestigen",
+    paid: "Betaald",
+    manage: "Beheer uw abonnement",
+
+    portal_title: "Uw abonnement",
+    portal_coming: "Uw abonnement online beheren kan binnenkort.",
+    portal_help: "Wilt u uw abonnement wijzigen of opzeggen? Beantwoord dan uw bevestigingsmail en wij regelen het.",
+
+    err_required: "Dit veld is verplicht.",
+    err_card_declined: "Uw kaart is geweigerd. Probeer een andere kaart.",
+    err_insufficient_funds: "Onvoldoende saldo op uw kaart. Probeer een andere kaart.",
+    err_incorrect_number: "Het kaartnummer is onjuist.",
+    err_expired_card: "Uw kaart is verlopen.",
+    err_invalid_cvc: "De beveiligingscode is ongeldig.",
+    err_authentication: "De betaling is niet bevestigd.",
+    err_expiry_format: "Vul de vervaldatum in als MM / JJ.",
+    err_check_fields: "Controleer de gemarkeerde velden.",
+    err_network: "De server is niet bereikbaar. Controleer uw verbinding en probeer het opnieuw.",
+    err_generic: "Er ging iets mis. Probeer het opnieuw.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_language_we_speak_wins() {
+        assert_eq!(Locale::pick([None, Some("nl-BE"), Some("en")]), Locale::Nl);
+        assert_eq!(Locale::pick([Some("de"), Some("en-GB")]), Locale::En);
+        assert_eq!(Locale::pick([Some("fr"), None]), Locale::En);
+        assert_eq!(Locale::pick([Some("NL_nl")]), Locale::Nl);
+    }
+
+    #[test]
+    fn periods_read_naturally() {
+        assert_eq!(Locale::En.every(Interval::Month, 1), "every month");
+        assert_eq!(Locale::En.every(Interval::Month, 3), "every 3 months");
+        assert_eq!(Locale::Nl.every(Interval::Year, 1), "per jaar");
+        assert_eq!(Locale::Nl.cadence(Interval::Month, 3), "Per 3 maanden");
+        assert_eq!(Locale::En.cadence(Interval::Year, 1), "Yearly");
+    }
+}
