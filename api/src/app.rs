@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portal)
         .merge(SwaggerUi::new("/docs").url("/v1/openapi.json", api_doc))
         .nest_service("/widget", widget_assets(&state.config.widget_dir))
+        .merge(crate::http::dashboard::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(|uri: Uri| async move { ApiError::RouteNotFound(uri.path().to_owned()) })
@@ -193,7 +194,7 @@ async fn billing_ticker(db: Db, provider: crate::payments::Provider, tick: Durat
         match crate::billing::worker::run_day(
             &db,
             &provider,
-            crate::billing::worker::Filter::All,
+            crate::billing::worker::Filter::RealTime,
             today,
         )
         .await

@@ -312,10 +312,11 @@ async fn billing_run(config: &Config, as_of: Option<chrono::NaiveDate>) -> anyho
     );
     bar.set_message(day.to_string());
     let progress_bar = bar.clone();
-    let summary = worker::run_day_with_progress(&db, &provider, Filter::All, day, &mut move |s| {
-        progress_bar.set_position(s.invoices_created.min(due));
-    })
-    .await?;
+    let summary =
+        worker::run_day_with_progress(&db, &provider, Filter::RealTime, day, &mut move |s| {
+            progress_bar.set_position(s.invoices_created.min(due));
+        })
+        .await?;
     bar.finish_and_clear();
     println!(
         "billing day {day}: {} invoices created, {} charges succeeded, {} failed, {} subscriptions closed",

@@ -298,6 +298,34 @@ fn checkout_body(plan: &str, price: &str, customer: Value, number: &str) -> Valu
 }
 
 scenarios! {
+    async fn a_test_clock_started_in_the_past_drives_test_mode_and_the_calendar_worker_leaves_it_alone(app) {
+        let started = ok(app.post("/v1/test_clock", json!({"now": "2025-01-15"})).await);
+        assert_eq!(started["now"], "2025-01-15");
+        let (plan, price) = monthly_29(app).await;
+        let c = nl_consumer(app, "history@example.com").await;
+        let s = subscribe(app, &c, &plan, &price).await;
+        assert_eq!(s["start_date"], "2025-01-15");
+        // Once subscriptions exist, the clock only moves forward.
+        app.post("/v1/test_clock", json!({"now": "2024-01-01"})).await
+            .assert_problem(409, "test_clock_in_use", None);
+        // The calendar worker (as in `renewly serve`) runs on the real date but does
+        // not touch a merchant whose test mode follows a test clock.
+        let today = renewly::billing::clock::calendar_today();
+        let provider = renewly::payments::Provider::default();
+        let summary = renewly::billing::worker::run_day(app.db(), &provider,
+            renewly::billing::worker::Filter::RealTime, today).await.unwrap();
+        assert_eq!(summary.invoices_created, 0);
+        assert_eq!(invoices(app, &id(&s)).await.len(), 1);
+        // The clock does: Feb 15 and Mar 15 renewals.
+        advance(app, "2025-03-15").await;
+        assert_eq!(invoices(app, &id(&s)).await.len(), 3);
+        assert_eq!(ok(app.get("/v1/test_clock").await)["now"], "2025-03-15");
+        // Live mode has no test clock.
+        let live = app.keys.live_sk.clone().unwrap();
+        app.post_as(&live, "/v1/test_clock", json!({"now": "2025-01-01"})).await
+            .assert_problem(422, "test_mode_only", Some("Authorization"));
+    }
+
     async fn monthly_revenue_is_recognised_at_once_even_across_month_ends(app) {
         // Anchor Jan 31: the periods Jan 31–Feb 28, Feb 28–Mar 31 (31 days) and
         // Mar 31–Apr 30 are each one billing month, so nothing is deferred.

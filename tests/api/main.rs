@@ -4,6 +4,7 @@
 use renewly_tests::{TestApp, scenarios};
 use serde_json::json;
 
+mod analytics;
 mod billing;
 mod catalog;
 mod conventions;

@@ -549,3 +549,13 @@ pub struct ChangeResult {
     /// The proration invoice, when one was charged.
     pub invoice: Option<Invoice>,
 }
+
+/// Starting the test clock on a date of your choice (also in the past), before
+/// any subscription exists in test mode.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StartClock {
+    /// The test mode's today (`YYYY-MM-DD`).
+    pub now: String,
+}

@@ -5,7 +5,7 @@ use gloo_net::http::{Request, RequestBuilder};
 use renewly_types::{CheckoutPreview, CheckoutRequest, Problem, PublicPlan};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,23 +27,61 @@ impl ApiError {
 }
 
 /// A completed `POST /v1/public/checkout`. The subscription and invoice are kept
-/// as JSON: they are handed to the host page in the `renewly:subscribed` event.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// as the JSON text the API sent: they are handed to the host page as they are in
+/// the `renewly:subscribed` event; only the fields shown are read.
+#[derive(Debug, Clone, Deserialize)]
 pub struct Subscribed {
     /// `active` or `requires_action`.
     pub status: String,
-    pub subscription: Value,
+    pub subscription: Box<RawValue>,
     #[serde(default)]
-    pub invoice: Option<Value>,
+    pub invoice: Option<Box<RawValue>>,
     /// The customer's portal link, when the API makes one.
     #[serde(default)]
     pub portal_url: Option<String>,
 }
 
+impl PartialEq for Subscribed {
+    fn eq(&self, other: &Self) -> bool {
+        self.subscription.get() == other.subscription.get()
+            && self.invoice.as_ref().map(|i| i.get()) == other.invoice.as_ref().map(|i| i.get())
+            && self.status == other.status
+            && self.portal_url == other.portal_url
+    }
+}
+
+/// What the confirmation shows of the subscription.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SubscriptionInfo {
+    pub id: String,
+    #[serde(default)]
+    pub next_invoice_date: Option<String>,
+}
+
+/// What the confirmation shows of the invoice.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct InvoiceInfo {
+    pub number: String,
+    pub currency: String,
+    pub total: rust_decimal::Decimal,
+}
+
 impl Subscribed {
-    /// The subscription's id (`sub_…`).
-    pub fn subscription_id(&self) -> &str {
-        self.subscription["id"].as_str().unwrap_or_default()
+    pub fn subscription_info(&self) -> SubscriptionInfo {
+        serde_json::from_str(self.subscription.get()).unwrap_or_default()
+    }
+
+    pub fn invoice_info(&self) -> Option<InvoiceInfo> {
+        serde_json::from_str(self.invoice.as_ref()?.get()).ok()
+    }
+
+    /// `{"subscription": …, "invoice": …}` for the event's detail.
+    pub fn detail_json(&self) -> String {
+        let invoice = self.invoice.as_ref().map_or("null", |i| i.get());
+        format!(
+            r#"{{"subscription":{},"invoice":{invoice}}}"#,
+            self.subscription.get()
+        )
     }
 }
 
@@ -92,10 +130,11 @@ impl Client {
         Ok(list.data)
     }
 
-    /// `POST /v1/public/checkout/preview`: the first invoice's numbers.
-    pub async fn preview(&self, req: &CheckoutRequest) -> Result<CheckoutPreview, ApiError> {
+    /// `POST /v1/public/checkout/preview` of a serialised [`CheckoutRequest`]:
+    /// the first invoice's numbers.
+    pub async fn preview(&self, request_json: String) -> Result<CheckoutPreview, ApiError> {
         let builder = self.authorised(Request::post(&self.url("/v1/public/checkout/preview")));
-        send(builder, Some(body(req)?)).await
+        send(builder, Some(request_json)).await
     }
 
     /// `POST /v1/public/checkout`; `idempotency_key` makes a retry safe.
@@ -111,7 +150,7 @@ impl Client {
     }
 
     /// `POST /v1/public/checkout/{id}/confirm`: the subscription once paid.
-    pub async fn confirm(&self, subscription: &str) -> Result<Value, ApiError> {
+    pub async fn confirm(&self, subscription: &str) -> Result<Box<RawValue>, ApiError> {
         let id = String::from(js_sys::encode_uri_component(subscription));
         let url = self.url(&format!("/v1/public/checkout/{id}/confirm"));
         send(self.authorised(Request::post(&url)), Some("{}".to_owned())).await

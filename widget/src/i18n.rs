@@ -90,7 +90,11 @@ impl Locale {
                 let mut chars = every.chars();
                 chars
                     .next()
-                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .map(|c| {
+                        std::iter::once(c.to_ascii_uppercase())
+                            .chain(chars)
+                            .collect()
+                    })
                     .unwrap_or_default()
             }
         }
@@ -194,10 +198,16 @@ impl Locale {
         }
     }
 
+    /// The quantity's label: "Number of seats" for a unit that is a word.
     pub fn quantity_of(self, unit: &str) -> String {
-        match self {
-            Self::En => format!("Quantity ({unit})"),
-            Self::Nl => format!("Aantal ({unit})"),
+        let word =
+            !unit.is_empty() && unit != "unit" && unit.bytes().all(|b| b.is_ascii_lowercase());
+        match (self, word) {
+            (Self::En, true) if unit.ends_with('s') => format!("Number of {unit}"),
+            (Self::En, true) => format!("Number of {unit}s"),
+            (Self::En, false) => "Quantity".to_owned(),
+            (Self::Nl, true) => format!("Aantal ({unit})"),
+            (Self::Nl, false) => "Aantal".to_owned(),
         }
     }
 
@@ -557,5 +567,8 @@ mod tests {
         assert_eq!(Locale::Nl.every(Interval::Year, 1), "per jaar");
         assert_eq!(Locale::Nl.cadence(Interval::Month, 3), "Per 3 maanden");
         assert_eq!(Locale::En.cadence(Interval::Year, 1), "Yearly");
+        assert_eq!(Locale::En.quantity_of("seat"), "Number of seats");
+        assert_eq!(Locale::En.quantity_of("GB"), "Quantity");
+        assert_eq!(Locale::Nl.quantity_of("unit"), "Aantal");
     }
 }

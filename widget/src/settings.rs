@@ -141,20 +141,13 @@ pub fn use_settings() -> Rc<Settings> {
 }
 
 /// Dispatches `name` on the host element as a bubbling, composed `CustomEvent`
-/// carrying `detail`; returns `false` when a listener called `preventDefault()`.
-pub fn dispatch(
-    settings: &Settings,
-    name: &str,
-    detail: &serde_json::Value,
-    cancelable: bool,
-) -> bool {
+/// carrying `detail_json` (parsed); returns `false` when a listener called
+/// `preventDefault()`.
+pub fn dispatch(settings: &Settings, name: &str, detail_json: &str, cancelable: bool) -> bool {
     let Some(host) = &settings.host else {
         return true;
     };
-    let detail = serde_json::to_string(detail)
-        .ok()
-        .and_then(|json| js_sys::JSON::parse(&json).ok())
-        .unwrap_or(JsValue::NULL);
+    let detail = js_sys::JSON::parse(detail_json).unwrap_or(JsValue::NULL);
     let init = web_sys::CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
@@ -163,5 +156,13 @@ pub fn dispatch(
     match web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
         Ok(event) => host.dispatch_event(&event).unwrap_or(true),
         Err(_) => true,
+    }
+}
+
+/// Sets a `performance.mark` (`renewly:pricing` once the pricing table shows),
+/// for the merchant's real-user monitoring and our time-to-first-render figure.
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
     }
 }

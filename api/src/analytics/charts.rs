@@ -170,13 +170,13 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(lo: Decimal, hi: Decimal) -> (Self, Decimal, usize) {
+    fn new(lo: Decimal, hi: Decimal, width: f64) -> (Self, Decimal, usize) {
         let (start, step, count) = nice_axis(lo, hi);
         let frame = Self {
-            width: 640.0,
+            width,
             height: 240.0,
             left: 64.0,
-            right: 12.0,
+            right: 24.0,
             top: 12.0,
             bottom: 28.0,
             lo: start,
@@ -251,7 +251,11 @@ pub struct Line<'a> {
     pub points: Vec<Option<Decimal>>,
 }
 
-/// A line chart over `months`, each line aligned to them.
+/// The canvas width of a chart in half a row.
+pub const NARROW: f64 = 640.0;
+
+/// A line chart over `months`, each line aligned to them, `width` canvas units
+/// wide ([`NARROW`] for half a row).
 pub fn line_chart(
     id: &str,
     title: &str,
@@ -259,13 +263,14 @@ pub fn line_chart(
     months: &[String],
     lines: &[Line<'_>],
     money: &Money,
+    width: f64,
 ) -> String {
     let values = lines
         .iter()
         .flat_map(|l| l.points.iter().flatten().copied());
     let hi = values.clone().max().unwrap_or(Decimal::ONE);
     let lo = values.min().unwrap_or_default().min(Decimal::ZERO);
-    let (frame, step, count) = Frame::new(lo, hi);
+    let (frame, step, count) = Frame::new(lo, hi, width);
     let n = months.len().max(2);
     let x = |i: usize| frame.left + frame.plot_width() * i as f64 / (n - 1) as f64;
     let mut out = frame.open(id, title, desc);
@@ -342,7 +347,7 @@ pub fn stacked_bars(
     };
     let hi = (0..n).map(|i| sum(i, true)).max().unwrap_or_default();
     let lo = (0..n).map(|i| sum(i, false)).min().unwrap_or_default();
-    let (frame, step, count) = Frame::new(lo.min(Decimal::ZERO), hi.max(Decimal::ONE));
+    let (frame, step, count) = Frame::new(lo.min(Decimal::ZERO), hi.max(Decimal::ONE), NARROW);
     let slot = frame.plot_width() / n as f64;
     let bar = (slot * 0.62).min(36.0);
     let x = |i: usize| frame.left + slot * (i as f64 + 0.5);

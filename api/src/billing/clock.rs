@@ -1,5 +1,5 @@
-//! What "today" is: the calendar date in live mode, the merchant's test clock in
-//! test mode (never earlier than the calendar date).
+//! What "today" is: the calendar date in live mode and in test mode until the
+//! merchant starts a test clock; the test clock's date from then on.
 
 use chrono::NaiveDate;
 
@@ -18,12 +18,10 @@ pub async fn today(db: &Db, scope: &Scope) -> Result<NaiveDate, sqlx::Error> {
     if scope.livemode {
         return Ok(real);
     }
-    Ok(test_clock(db, &scope.merchant_id)
-        .await?
-        .map_or(real, |clock| clock.max(real)))
+    Ok(test_clock(db, &scope.merchant_id).await?.unwrap_or(real))
 }
 
-/// The merchant's test clock, when it was ever advanced.
+/// The merchant's test clock, once started or advanced.
 pub async fn test_clock(db: &Db, merchant_id: &str) -> Result<Option<NaiveDate>, sqlx::Error> {
     let row: Option<(String,)> = db
         .fetch_optional(

@@ -46,11 +46,16 @@ impl Summary {
     }
 }
 
-/// Which data a run covers: one merchant's mode, or everything.
+/// Which data a run covers.
 #[derive(Debug, Clone, Copy)]
 pub enum Filter<'a> {
+    /// One merchant's mode (the test clock).
     Scope(&'a Scope),
+    /// Everything.
     All,
+    /// What runs on the calendar: live data, and test data of merchants that do
+    /// not drive their test mode with a test clock.
+    RealTime,
 }
 
 impl Filter<'_> {
@@ -58,6 +63,7 @@ impl Filter<'_> {
         match self {
             Self::Scope(s) => (s.merchant_id.clone(), 1, s.livemode),
             Self::All => (String::new(), 0, false),
+            Self::RealTime => (String::new(), 2, false),
         }
     }
 }
@@ -204,10 +210,12 @@ async fn renew_batch(
     let (merchant, scoped, livemode) = filter.parts();
     let mut tx = Tx::begin(db).await?;
     let due_sql_pg = "SELECT * FROM subscriptions WHERE next_invoice_date <= $1 \
-         AND status IN ('active', 'past_due') AND ($2 = 0 OR (merchant_id = $3 AND livemode = $4)) \
+         AND status IN ('active', 'past_due') AND ($2 = 0 OR ($2 = 1 AND merchant_id = $3 AND livemode = $4) \
+         OR ($2 = 2 AND (livemode OR merchant_id NOT IN (SELECT merchant_id FROM test_clocks)))) \
          ORDER BY next_invoice_date, id LIMIT $5 FOR UPDATE SKIP LOCKED";
     let due_sql_sqlite = "SELECT * FROM subscriptions WHERE next_invoice_date <= $1 \
-         AND status IN ('active', 'past_due') AND ($2 = 0 OR (merchant_id = $3 AND livemode = $4)) \
+         AND status IN ('active', 'past_due') AND ($2 = 0 OR ($2 = 1 AND merchant_id = $3 AND livemode = $4) \
+         OR ($2 = 2 AND (livemode OR merchant_id NOT IN (SELECT merchant_id FROM test_clocks)))) \
          ORDER BY next_invoice_date, id LIMIT $5";
     let sql = if tx.is_postgres() {
         due_sql_pg
@@ -408,7 +416,8 @@ async fn attempt_payments(
                  c.default_payment_method) AND NOT p.detached \
                  WHERE i.status = 'open' AND i.payment_mode = 'charge_automatically' \
                  AND i.next_attempt_date <= $1 AND NOT i.hard_declined AND i.id > $2 \
-                 AND ($3 = 0 OR (i.merchant_id = $4 AND i.livemode = $5)) ORDER BY i.id LIMIT $6",
+                 AND ($3 = 0 OR ($3 = 1 AND i.merchant_id = $4 AND i.livemode = $5) \
+         OR ($3 = 2 AND (i.livemode OR i.merchant_id NOT IN (SELECT merchant_id FROM test_clocks)))) ORDER BY i.id LIMIT $6",
                 &args![day.to_string(), &after, scoped, &merchant, livemode, BATCH],
             )
             .await?;
@@ -693,7 +702,8 @@ async fn dunning_closes(
     let past_due: Vec<SubscriptionRow> = db
         .fetch_all(
             "SELECT * FROM subscriptions WHERE status = 'past_due' AND past_due_since IS NOT NULL \
-             AND ($1 = 0 OR (merchant_id = $2 AND livemode = $3)) ORDER BY id",
+             AND ($1 = 0 OR ($1 = 1 AND merchant_id = $2 AND livemode = $3) \
+         OR ($1 = 2 AND (livemode OR merchant_id NOT IN (SELECT merchant_id FROM test_clocks)))) ORDER BY id",
             &args![scoped, &merchant, livemode],
         )
         .await?;

@@ -314,6 +314,49 @@ pub async fn get_test_clock(
     }))
 }
 
+/// Starts the test clock on any date (for example two years back, to build a
+/// history) as long as test mode has no subscriptions yet; afterwards it only
+/// moves forward with `advance`.
+#[utoipa::path(post, path = "/v1/test_clock", tag = "billing", request_body = renewly_types::StartClock,
+    responses((status = 200, body = TestClock), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("secret_key" = [])))]
+pub async fn start_test_clock(
+    State(state): State<AppState>,
+    SecretKey(scope): SecretKey,
+    ApiJson(body): ApiJson<renewly_types::StartClock>,
+) -> ApiResult<Json<TestClock>> {
+    test_mode_only(&scope)?;
+    let now: NaiveDate = body
+        .now
+        .parse()
+        .map_err(|_| ApiError::invalid("now", "now must be a date YYYY-MM-DD"))?;
+    let years = (now - clock::calendar_today()).num_days().abs() / 365;
+    if years > 10 {
+        return Err(ApiError::invalid(
+            "now",
+            "Choose a date within ten years of today",
+        ));
+    }
+    let existing: Option<(i64,)> = state
+        .db
+        .fetch_optional(
+            "SELECT COUNT(*) FROM subscriptions WHERE merchant_id = $1 AND livemode = $2",
+            &args![&scope.merchant_id, false],
+        )
+        .await?;
+    if existing.is_some_and(|(n,)| n > 0) {
+        return Err(ApiError::Conflict {
+            code: "test_clock_in_use",
+            detail: "Test mode has subscriptions already; the clock can only move forward (POST /v1/test_clock/advance)".to_owned(),
+            param: None,
+        });
+    }
+    clock::set_test_clock(&state.db, &scope.merchant_id, now).await?;
+    Ok(Json(TestClock {
+        now: now.to_string(),
+    }))
+}
+
 /// Moves the test clock forward, running every billing day on the way in order
 /// (renewals, charges and retries, closes), like a Stripe test clock.
 #[utoipa::path(post, path = "/v1/test_clock/advance", tag = "billing", request_body = AdvanceClock,

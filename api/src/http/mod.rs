@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod checkout;
 pub mod customers;
+pub mod dashboard;
 pub mod extract;
 pub mod health;
 pub mod invoice_pdf;

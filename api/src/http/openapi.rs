@@ -113,7 +113,10 @@ pub fn v1_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::list_ledger))
         .routes(routes!(invoices::trial_balance))
         .routes(routes!(invoices::list_events))
-        .routes(routes!(invoices::get_test_clock))
+        .routes(routes!(
+            invoices::get_test_clock,
+            invoices::start_test_clock
+        ))
         .routes(routes!(invoices::advance_test_clock))
         .routes(routes!(super::analytics::mrr))
         .routes(routes!(super::analytics::movements))

@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use renewly_types::{CheckoutPreview, PaymentMode, PublicPlan};
-use serde_json::json;
 use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -20,7 +19,7 @@ use crate::api::{ApiError, Subscribed};
 use crate::form::{Field, Form, SignMode};
 use crate::format::{date, money};
 use crate::i18n::Locale;
-use crate::settings::{Settings, dispatch, use_settings};
+use crate::settings::{Settings, dispatch, mark, use_settings};
 
 /// How long typing must pause before the summary is recalculated.
 const PREVIEW_DELAY_MS: u32 = 350;
@@ -56,6 +55,14 @@ pub fn checkout_element() -> Html {
         let attempt = attempt.clone();
         Callback::from(move |_: MouseEvent| attempt.set(*attempt + 1))
     };
+    {
+        let shown = matches!(&*plan, Some(Ok(_)));
+        use_effect_with(shown, |shown| {
+            if *shown {
+                mark("renewly:checkout");
+            }
+        });
+    }
     match &*plan {
         None => html! { <Loading /> },
         Some(Ok(plan)) => html! {
@@ -202,11 +209,7 @@ fn focus_first_invalid(root: &NodeRef) {
 
 /// Tells the host page, with the objects the API returned.
 fn announce(settings: &Settings, done: &Subscribed) {
-    let detail = json!({
-        "subscription": done.subscription,
-        "invoice": done.invoice,
-    });
-    dispatch(settings, "renewly:subscribed", &detail, false);
+    dispatch(settings, "renewly:subscribed", &done.detail_json(), false);
 }
 
 /// The checkout for one plan.
@@ -268,10 +271,7 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                 };
                 preview.dispatch(PreviewAction::Start(n));
                 spawn_local(async move {
-                    let Ok(req) = serde_json::from_str(&body) else {
-                        return;
-                    };
-                    match client.preview(&req).await {
+                    match client.preview(body).await {
                         Ok(p) => preview.dispatch(PreviewAction::Loaded(n, Rc::new(p))),
                         Err(err) => {
                             let (field, message) = explain(&err, locale);
@@ -379,7 +379,8 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                     });
                     let (stage, settings, done) = (stage.clone(), settings.clone(), done.clone());
                     spawn_local(async move {
-                        match settings.client.confirm(done.subscription_id()).await {
+                        let id = done.subscription_info().id;
+                        match settings.client.confirm(&id).await {
                             Ok(subscription) => {
                                 let paid = Subscribed {
                                     status: "active".to_owned(),
@@ -398,14 +399,9 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                     });
                 })
             };
-            let total = done.invoice.as_ref().and_then(|i| {
-                let amount = i["total"].as_str()?.parse().ok()?;
-                Some(money(
-                    amount,
-                    i["currency"].as_str().unwrap_or(&plan.currency),
-                    locale,
-                ))
-            });
+            let total = done
+                .invoice_info()
+                .map(|i| money(i.total, &i.currency, locale));
             html! {
                 <div class="rw-panel rw-confirm">
                     <div class="rw-confirm-icon" aria-hidden="true">
@@ -780,17 +776,14 @@ fn success(props: &SuccessProps) -> Html {
             }
         });
     }
-    let invoice = props.done.invoice.as_ref();
-    let number = invoice
-        .and_then(|i| i["number"].as_str())
-        .map(str::to_owned);
-    let paid = invoice.and_then(|i| {
-        let amount = i["total"].as_str()?.parse().ok()?;
-        Some(money(amount, i["currency"].as_str()?, locale))
-    });
-    let next = props.done.subscription["next_invoice_date"]
-        .as_str()
-        .map(|d| date(d, locale));
+    let invoice = props.done.invoice_info();
+    let number = invoice.as_ref().map(|i| i.number.clone());
+    let paid = invoice.map(|i| money(i.total, &i.currency, locale));
+    let next = props
+        .done
+        .subscription_info()
+        .next_invoice_date
+        .map(|d| date(&d, locale));
     html! {
         <div class="rw-panel rw-done" role="status">
             <div class="rw-done-icon" aria-hidden="true">

@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use renewly_types::{Interval, Price, PublicPlan, Recurring, TaxBehavior};
 use rust_decimal::Decimal;
-use serde_json::json;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -15,9 +14,16 @@ use crate::api::ApiError;
 use crate::form::yearly_saving;
 use crate::format::{money, money_short};
 use crate::i18n::Locale;
-use crate::settings::{dispatch, use_settings};
+use crate::settings::{dispatch, mark, use_settings};
 
 type Plans = Rc<Vec<Rc<PublicPlan>>>;
+
+/// The detail of `renewly:select`.
+#[derive(serde::Serialize)]
+struct Selected<'a> {
+    plan: &'a str,
+    price: &'a str,
+}
 
 fn every(interval: Interval) -> Option<Recurring> {
     Some(Recurring {
@@ -81,6 +87,15 @@ pub fn pricing() -> Html {
         });
     }
 
+    {
+        let shown = matches!(&*plans, Some(Ok(_)));
+        use_effect_with(shown, |shown| {
+            if *shown {
+                mark("renewly:pricing");
+            }
+        });
+    }
+
     if let Some((plan, price)) = &*picked {
         let onback = {
             let picked = picked.clone();
@@ -107,7 +122,11 @@ pub fn pricing() -> Html {
     let pick = {
         let (settings, picked) = (settings.clone(), picked.clone());
         Callback::from(move |(plan, price): (Rc<PublicPlan>, String)| {
-            let detail = json!({ "plan": plan.id, "price": price });
+            let detail = serde_json::to_string(&Selected {
+                plan: &plan.id,
+                price: &price,
+            })
+            .unwrap_or_default();
             if dispatch(&settings, "renewly:select", &detail, true) {
                 if let Some(host) = &settings.host {
                     host.scroll_into_view();
@@ -118,7 +137,7 @@ pub fn pricing() -> Html {
     };
     let has_toggle = list.iter().any(|p| offers(p, Interval::Month))
         && list.iter().any(|p| offers(p, Interval::Year));
-    let highlight = settings.highlight.as_deref().map(str::to_lowercase);
+    let highlight = settings.highlight.as_deref().map(str::to_ascii_lowercase);
     let all_exclusive = list
         .iter()
         .flat_map(|p| &p.prices)
@@ -137,7 +156,7 @@ pub fn pricing() -> Html {
             <div class="rw-plans">
                 { for list.iter().map(|plan| {
                     let featured = highlight.as_deref().is_some_and(|h| {
-                        plan.id.to_lowercase() == h || plan.name.to_lowercase() == h
+                        plan.id.eq_ignore_ascii_case(h) || plan.name.eq_ignore_ascii_case(h)
                     });
                     html! {
                         <PlanCard

@@ -1,0 +1,290 @@
+//! The widget in a real browser: the demo merchant site (one origin) embeds the
+//! widget served by the API (another origin), and headless Chromium, driven
+//! through chromedriver, buys subscriptions the way a shopper would.
+//!
+//! Needs Debian `chromium` + `chromium-driver` and the built widget (`cargo xtask
+//! widget`; `cargo xtask test` builds it first). Without Chromium every test here
+//! is skipped with a loud message, unless `CI` is set: then it fails.
+//! On failure a screenshot lands in `target/browser-screenshots/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+
+use harness::{Browser, Result, eventually, run};
+
+const PRICING: &str = "renewly-pricing";
+const CHECKOUT: &str = "renewly-checkout";
+
+/// A fresh e-mail address per run, so customers never collide.
+fn email(who: &str) -> String {
+    format!(
+        "{who}+{}@example.com",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    )
+}
+
+/// Clicks "Subscribe" on the plan called `plan` in the pricing table.
+async fn pick_plan(b: &Browser, plan: &str) -> Result {
+    b.goto("/").await?;
+    let cards = b.find_all(PRICING, ".rw-plan").await?;
+    for card in cards {
+        let title = card
+            .find(fantoccini::Locator::Css("h3"))
+            .await?
+            .text()
+            .await?;
+        if title == plan {
+            card.find(fantoccini::Locator::Css("button"))
+                .await?
+                .click()
+                .await?;
+            b.find(PRICING, "#rw-email").await?;
+            return Ok(());
+        }
+    }
+    Err(format!("no plan called {plan} in the pricing table").into())
+}
+
+/// Fills the shopper's details and a Dutch billing address.
+async fn fill_details(b: &Browser, tag: &str, email: &str) -> Result {
+    b.fill(tag, "#rw-email", email).await?;
+    b.fill(tag, "#rw-name", "Anna de Wit").await?;
+    b.find(tag, "#rw-country")
+        .await?
+        .select_by_value("NL")
+        .await?;
+    b.fill(tag, "#rw-line1", "Prinsengracht 263").await?;
+    b.fill(tag, "#rw-postal", "1016 GV").await?;
+    b.fill(tag, "#rw-city", "Amsterdam").await?;
+    Ok(())
+}
+
+async fn fill_card(b: &Browser, tag: &str, number: &str) -> Result {
+    b.fill(tag, "#rw-card-number", number).await?;
+    b.fill(tag, "#rw-card-expiry", "1234").await?;
+    b.fill(tag, "#rw-card-cvc", "123").await?;
+    Ok(())
+}
+
+/// Waits for the live summary to show Dutch VAT, then submits.
+async fn submit(b: &Browser, tag: &str) -> Result {
+    b.text_contains(tag, ".rw-totals", "21%").await?;
+    eventually("the summary to settle", || async {
+        let busy = b
+            .find(tag, ".rw-summary")
+            .await
+            .ok()?
+            .attr("aria-busy")
+            .await
+            .ok()?;
+        (busy.as_deref() == Some("false")).then_some(())
+    })
+    .await?;
+    b.click(tag, "form button[type=submit]").await
+}
+
+/// The confirmation shows, and the host page heard `renewly:subscribed`.
+async fn assert_subscribed(b: &Browser, tag: &str, plan: &str) -> Result {
+    let heading = b.text_contains(tag, ".rw-done h2", plan).await?;
+    assert!(heading.contains("subscribed"), "{heading}");
+    let status = b
+        .js("return window.__renewlySubscribed && window.__renewlySubscribed.subscription.status")
+        .await?;
+    assert_eq!(
+        status, "active",
+        "the renewly:subscribed event's subscription"
+    );
+    let invoice = b
+        .js("return window.__renewlySubscribed.invoice && window.__renewlySubscribed.invoice.number")
+        .await?;
+    assert!(invoice.as_str().is_some_and(|n| !n.is_empty()), "{invoice}");
+    Ok(())
+}
+
+#[test]
+fn a_shopper_subscribes_to_business_with_a_typed_signature() {
+    run("typed_signature", 1280, |b| async move {
+        pick_plan(&b, "Business").await?;
+        fill_details(&b, PRICING, &email("typed")).await?;
+        b.text_contains(PRICING, ".rw-terms", "Business terms")
+            .await?;
+        b.fill(PRICING, "#rw-signer", "Anna de Wit").await?;
+        b.text_contains(PRICING, ".rw-typed", "Anna de Wit").await?;
+        b.click(PRICING, "#rw-agree").await?;
+        fill_card(&b, PRICING, "4242424242424242").await?;
+        let total = b.text_contains(PRICING, ".rw-total dd", "€").await?;
+        assert_eq!(total, "€119.79", "99.00 + 21% VAT");
+        submit(&b, PRICING).await?;
+        assert_subscribed(&b, PRICING, "Business").await
+    });
+}
+
+#[test]
+fn a_drawn_signature_is_accepted() {
+    run("drawn_signature", 1280, |b| async move {
+        pick_plan(&b, "Business").await?;
+        fill_details(&b, PRICING, &email("drawn")).await?;
+        b.fill(PRICING, "#rw-signer", "Anna de Wit").await?;
+        let draw = b.find_all(PRICING, ".rw-seg").await?;
+        draw[1].click().await?;
+        let pad = b.find(PRICING, "canvas#rw-signature-pad").await?;
+        b.draw_on(&pad).await?;
+        b.click(PRICING, "#rw-agree").await?;
+        fill_card(&b, PRICING, "4242 4242 4242 4242").await?;
+        submit(&b, PRICING).await?;
+        assert_subscribed(&b, PRICING, "Business").await
+    });
+}
+
+#[test]
+fn a_declined_card_shows_the_error_and_a_retry_succeeds() {
+    run("declined_then_retry", 1280, |b| async move {
+        pick_plan(&b, "Pro").await?;
+        fill_details(&b, PRICING, "not-an-email@nowhere").await?;
+        fill_card(&b, PRICING, "4000000000000002").await?;
+        submit(&b, PRICING).await?;
+        // The API refuses the e-mail (422, param customer.email): shown at the field.
+        b.text_contains(PRICING, "#rw-email-error", "e-mail address")
+            .await?;
+        b.fill(PRICING, "#rw-email", &email("declined")).await?;
+        b.click(PRICING, "form button[type=submit]").await?;
+        // The card is declined (402): shown at the card number.
+        b.text_contains(PRICING, "#rw-card-number-error", "declined")
+            .await?;
+        let invalid = b
+            .find(PRICING, "#rw-card-number")
+            .await?
+            .attr("aria-invalid")
+            .await?;
+        assert_eq!(invalid.as_deref(), Some("true"));
+        fill_card(&b, PRICING, "4242424242424242").await?;
+        assert!(!b.present(PRICING, "#rw-card-number-error").await);
+        b.click(PRICING, "form button[type=submit]").await?;
+        assert_subscribed(&b, PRICING, "Pro").await
+    });
+}
+
+#[test]
+fn a_card_that_needs_authentication_goes_through_the_confirm_step() {
+    run("confirm_step", 1280, |b| async move {
+        pick_plan(&b, "Starter").await?;
+        fill_details(&b, PRICING, &email("3ds")).await?;
+        fill_card(&b, PRICING, "4000002760003184").await?;
+        submit(&b, PRICING).await?;
+        b.text_contains(PRICING, ".rw-confirm", "confirm").await?;
+        assert!(
+            b.js("return window.__renewlySubscribed === undefined")
+                .await?
+                .as_bool()
+                .unwrap_or(false),
+            "no renewly:subscribed before the payment is confirmed"
+        );
+        b.text_contains(PRICING, ".rw-confirm button", "Authenticate payment")
+            .await?;
+        b.click(PRICING, ".rw-confirm button").await?;
+        assert_subscribed(&b, PRICING, "Starter").await
+    });
+}
+
+#[test]
+fn the_standalone_checkout_speaks_dutch_and_formats_euros() {
+    run("dutch_checkout", 375, |b| async move {
+        b.goto("/checkout.html?lang=nl").await?;
+        b.text_contains(CHECKOUT, "h2", "Abonneer op Pro").await?;
+        b.find(CHECKOUT, "#rw-country")
+            .await?
+            .select_by_value("NL")
+            .await?;
+        b.text_contains(CHECKOUT, ".rw-totals", "Btw 21%").await?;
+        let total = b
+            .text_contains(CHECKOUT, ".rw-total", "Totaal vandaag")
+            .await?;
+        // €29 plan + €49 set-up fee + 21% VAT = €94.38, written the Dutch way.
+        assert!(total.contains("€\u{a0}94,38"), "{total:?}");
+        Ok(())
+    });
+}
+
+#[test]
+fn host_page_css_does_not_reach_inside_the_widget() {
+    run("css_isolation", 1280, |b| async move {
+        b.goto("/").await?;
+        b.find(PRICING, ".rw-plan button").await?;
+        let script = b
+            .js("return document.querySelector('script[src$=\"/widget/renewly.js\"]').src")
+            .await?;
+        assert_ne!(
+            b.api, b.site,
+            "the widget runs on another origin than the API"
+        );
+        assert_eq!(script, format!("{}/widget/renewly.js", b.api));
+        let styles = b
+            .js(r#"
+                const root = document.querySelector("renewly-pricing").shadowRoot;
+                const css = (el) => getComputedStyle(el);
+                const button = css(root.querySelector(".rw-plan button"));
+                const host = css(document.querySelector("button.cta"));
+                const desc = css(root.querySelector(".rw-plan-desc"));
+                return {
+                    transform: button.textTransform,
+                    spacing: button.letterSpacing,
+                    font: button.fontFamily,
+                    align: desc.textAlign,
+                    hostTransform: host.textTransform,
+                    rootFont: css(root.querySelector(".rw")).fontSize,
+                };
+            "#)
+            .await?;
+        assert_eq!(
+            styles["hostTransform"], "uppercase",
+            "the host page's hostile rule is live"
+        );
+        assert_eq!(styles["transform"], "none", "{styles}");
+        assert_eq!(styles["spacing"], "normal", "{styles}");
+        assert_eq!(styles["align"], "left", "{styles}");
+        assert_eq!(styles["rootFont"], "16px", "{styles}");
+        assert!(
+            !styles["font"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Georgia"),
+            "{styles}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn time_to_first_render_is_measured() {
+    run("first_render", 1280, |b| async move {
+        b.goto("/").await?;
+        b.find(PRICING, ".rw-plan").await?;
+        let t = eventually("the performance marks", || async {
+            let v = b
+                .js(r#"
+                    const mark = performance.getEntriesByName("renewly:pricing")[0];
+                    const nav = performance.getEntriesByType("navigation")[0];
+                    const res = performance.getEntriesByType("resource")
+                        .filter(r => /renewly(\.js|_widget\.js|_widget_bg\.wasm)$/.test(r.name))
+                        .map(r => [r.name.split("/").pop(), Math.round(r.encodedBodySize)]);
+                    return mark ? {
+                        render: mark.startTime,
+                        dom: nav.domContentLoadedEventEnd,
+                        resources: res,
+                    } : null;
+                "#)
+                .await
+                .ok()?;
+            (!v.is_null()).then_some(v)
+        })
+        .await?;
+        println!(
+            "time to first render of the pricing table: {:.0} ms after navigation start (DOMContentLoaded {:.0} ms); transferred: {}",
+            t["render"].as_f64().unwrap_or_default(),
+            t["dom"].as_f64().unwrap_or_default(),
+            t["resources"]
+        );
+        assert!(t["render"].as_f64().unwrap_or(f64::MAX) < 10_000.0, "{t}");
+        Ok(())
+    });
+}
