@@ -11,4 +11,5 @@ mod conventions;
 mod crash;
 mod customers;
 mod documents;
+mod notifications;
 mod portal;

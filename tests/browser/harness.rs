@@ -389,14 +389,18 @@ impl Browser {
     /// Types into an input of the widget, replacing what was there.
     pub async fn fill(&self, tag: &str, css: &str, text: &str) -> Result {
         let input = self.find(tag, css).await?;
-        let select_all: String = [char::from(Key::Control), 'a', char::from(Key::Null)]
-            .into_iter()
+        // Backspaces from the end (where chromedriver puts the caret), as a person
+        // would; select-all shortcuts do not survive between send_keys calls.
+        let old = input.prop("value").await?.unwrap_or_default();
+        let keys: String = std::iter::repeat_n(char::from(Key::Backspace), old.chars().count())
+            .chain(text.chars())
             .collect();
-        input.send_keys(&select_all).await?;
-        input
-            .send_keys(&char::from(Key::Backspace).to_string())
-            .await?;
-        input.send_keys(text).await?;
+        input.send_keys(&keys).await?;
+        let value = input.prop("value").await?.unwrap_or_default();
+        let plain = |s: &str| -> String { s.chars().filter(|c| c.is_alphanumeric()).collect() };
+        if plain(&value) != plain(text) {
+            return Err(format!("typing {text:?} into `{css}` gave {value:?}").into());
+        }
         Ok(())
     }
 

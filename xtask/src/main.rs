@@ -5,7 +5,12 @@
 //! - `cargo xtask build` — wasm target, wasm-bindgen-cli of the locked version,
 //!   widget (wasm32 + wasm-bindgen), server (release)
 //! - `cargo xtask test`  — fmt check, clippy, wasm32 build of types and widget,
-//!   every test on SQLite and PostgreSQL (PostgreSQL is started when it is down)
+//!   the widget itself (the browser tests load it), every test on SQLite and
+//!   PostgreSQL (PostgreSQL is started when it is down)
+//! - `cargo xtask widget-size` — the widget's transfer size (raw, gzip, brotli)
+//!   and, with Chromium, its time to first render
+
+mod size;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -21,13 +26,15 @@ fn main() -> ExitCode {
         Some("demo") => build().and_then(|()| demo(&args[1..])),
         Some("test") => test(),
         Some("widget") => widget(),
+        Some("widget-size") => widget_size(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <demo|build|test|widget>\n\
                  \n  demo    build everything and run `renewly demo` (seeded merchant, API + demo site)\
                  \n  build   wasm target, wasm-bindgen-cli, widget and release server\
                  \n  test    fmt, clippy, wasm32 builds and all tests on SQLite and PostgreSQL\
-                 \n  widget  only the widget (wasm32 + wasm-bindgen into widget/dist)"
+                 \n  widget  only the widget (wasm32 + wasm-bindgen into widget/dist)\
+                 \n  widget-size  build the widget; print its transfer size and time to first render"
             );
             return ExitCode::from(2);
         }
@@ -255,5 +262,14 @@ fn test() -> Result {
         ],
     )?;
     ensure_postgres()?;
+    // The browser tests load the built widget.
+    widget()?;
     run(&cargo, &["test", "--workspace"])
+}
+
+/// Builds the widget, then prints its sizes and (with Chromium) first render.
+fn widget_size() -> Result {
+    widget()?;
+    size::report(&root().join("widget").join("dist"))?;
+    size::first_render()
 }

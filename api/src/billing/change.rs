@@ -80,7 +80,8 @@ pub enum Actor {
     Customer,
 }
 
-fn period_amount(items: &[PricedItem], currency: &Currency) -> Decimal {
+/// What `items` cost per period before tax (list minus discounts, rounded per line).
+pub fn period_amount(items: &[PricedItem], currency: &Currency) -> Decimal {
     items
         .iter()
         .filter(|i| i.recurring())
@@ -498,6 +499,8 @@ pub async fn apply(
                     } else if p.total.is_zero() {
                         post::record_payment(&mut tx, &row, today, None).await?;
                     }
+                    let paid = charge.is_some() || p.total.is_zero();
+                    super::notify::invoice(&mut tx, &row, paid).await?;
                     posted = Some(row.id);
                 }
             }

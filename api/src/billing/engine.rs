@@ -363,7 +363,26 @@ pub async fn subscribe(
                 )
                 .await?;
             }
+            if status == "active" {
+                // A receipt, or the invoice to pay (send_invoice).
+                super::notify::invoice(&mut tx, &row, paid).await?;
+            }
         }
+    }
+    if status == "active" {
+        super::notify::subscribed(
+            &mut tx,
+            scope,
+            &order.customer,
+            &plan.name,
+            super::change::period_amount(&order.chosen.items, cur),
+            cur.code(),
+            order.chosen.recurring,
+            order.start,
+            q.trial_end,
+            q.next_invoice_date,
+        )
+        .await?;
     }
     if status == "active" && q.trial_end.is_none() {
         if let Some(row) = post::reload(&mut tx, &sub_id).await? {
@@ -460,6 +479,7 @@ pub async fn confirm(
             .await?;
         if let Some(inv) = inv {
             post::record_payment(&mut tx, &inv, start, Some(&charge.id)).await?;
+            super::notify::invoice(&mut tx, &inv, true).await?;
         }
         if let Some(fresh) = post::reload(&mut tx, sub_id).await? {
             if fresh.trial_end.is_none() {
@@ -540,11 +560,14 @@ pub async fn close(
             &serde_json::json!({"cancel_at": end, "reason": reason}),
         )
         .await?;
+        super::notify::cancelled(&mut tx, &row, &end, &reason).await?;
     } else if !close_in_tx(&mut tx, &row, today, &reason, comment).await? {
         return Err(BillingError::Conflict {
             code: "subscription_closed",
             detail: "The subscription is already closed".to_owned(),
         });
+    } else if row.status != "draft" {
+        super::notify::cancelled(&mut tx, &row, &today.to_string(), &reason).await?;
     }
     tx.commit().await?;
     bstore::get_subscription(db, scope, sub_id)

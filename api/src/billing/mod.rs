@@ -9,6 +9,7 @@
 pub mod change;
 pub mod clock;
 pub mod engine;
+pub mod notify;
 pub mod portal_ops;
 pub mod post;
 pub mod pricing;

@@ -336,6 +336,9 @@ async fn renew(
             summary.invoices_created += 1;
             if worked.total.is_zero() {
                 post::record_payment(tx, &inv, start, None).await?;
+            } else if !charge_auto {
+                // send_invoice: the invoice goes out with a link to pay it.
+                super::notify::invoice(tx, &inv, false).await?;
             }
             if !charge_auto && row.mrr_minor == 0 && row.base_mrr_minor > 0 {
                 // A trial ends with its first invoice in send_invoice mode.
@@ -600,6 +603,7 @@ async fn settle(
         )
         .await?;
         post::record_payment(tx, &current, day, charge_id.as_deref()).await?;
+        super::notify::invoice(tx, &current, true).await?;
         summary.charges_succeeded += 1;
         if let Some(sub_id) = &inv.subscription_id {
             if let Some(fresh) = post::reload(tx, sub_id).await? {
@@ -668,6 +672,8 @@ async fn settle(
     )
     .await?;
     summary.charges_failed += 1;
+    let closes_on = first.checked_add_days(Days::new(u64::from(dunning.close_after_days)));
+    super::notify::payment_failed(tx, &current, attempts, code.as_deref(), next, closes_on).await?;
     if let Some(sub_id) = &inv.subscription_id {
         let changed = tx
             .execute(
@@ -739,6 +745,8 @@ async fn dunning_closes(
                 tx.commit().await?;
                 continue;
             }
+            super::notify::cancelled(&mut tx, &fresh, &close_on.to_string(), "payment_failed")
+                .await?;
             let open: Vec<InvoiceRow> = tx
                 .fetch_all(
                     "SELECT * FROM invoices WHERE subscription_id = $1 AND status = 'open'",

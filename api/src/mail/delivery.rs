@@ -49,6 +49,7 @@ struct Claimed {
     html_body: String,
     attachment_invoice_id: Option<String>,
     attempts: i64,
+    customer_id: Option<String>,
 }
 
 /// Why one message was not delivered.
@@ -127,12 +128,12 @@ const CLAIM_SQLITE: &str = "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
     SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
     ORDER BY next_attempt_at, id LIMIT $3) \
     RETURNING id, merchant_id, livemode, to_email, locale, template, subject, text_body, \
-    html_body, attachment_invoice_id, attempts";
+    html_body, attachment_invoice_id, attempts, customer_id";
 const CLAIM_POSTGRES: &str = "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (\
     SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
     ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
     RETURNING id, merchant_id, livemode, to_email, locale, template, subject, text_body, \
-    html_body, attachment_invoice_id, attempts";
+    html_body, attachment_invoice_id, attempts, customer_id";
 
 /// Takes due messages for this worker by moving them a lease into the future,
 /// so that two workers never send the same message at once.
@@ -190,6 +191,42 @@ async fn mark_failed(db: &Db, msg: &Claimed, failure: Failure) -> Result<(), sql
     .map(|_| ())
 }
 
+/// The bodies with [`super::PORTAL_LINK`] replaced by a fresh portal link for the
+/// message's customer (valid 7 days).
+async fn with_portal_link(
+    db: &Db,
+    config: &Config,
+    scope: &Scope,
+    msg: &Claimed,
+) -> Result<(String, String), Failure> {
+    let placeholder = super::PORTAL_LINK;
+    let needs = msg.text_body.contains(placeholder) || msg.html_body.contains(placeholder);
+    let (true, Some(customer)) = (needs, &msg.customer_id) else {
+        return Ok((msg.text_body.clone(), msg.html_body.clone()));
+    };
+    let db_error = |e: sqlx::Error| Failure::Transient(format!("database: {e}"));
+    let mut tx = Tx::begin(db).await.map_err(db_error)?;
+    let session = crate::store::portal::insert_session(
+        &mut tx,
+        scope,
+        customer,
+        Duration::from_secs(7 * 24 * 3600),
+        crate::store::portal::Source::Direct,
+    )
+    .await
+    .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    let base = config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.listen));
+    let link = format!("{base}/portal/{}", session.token);
+    Ok((
+        msg.text_body.replace(placeholder, &link),
+        msg.html_body.replace(placeholder, &link),
+    ))
+}
+
 /// The RFC 5322 message: text and HTML alternatives, plus the invoice PDF.
 async fn build(db: &Db, config: &Config, msg: &Claimed) -> Result<Message, Failure> {
     let scope = Scope {
@@ -216,8 +253,8 @@ async fn build(db: &Db, config: &Config, msg: &Claimed) -> Result<Message, Failu
         // Stable, so a message re-sent after a crash can be recognised.
         .message_id(Some(format!("<{}@{domain}>", msg.id)))
         .date_now();
-    let alternative =
-        MultiPart::alternative_plain_html(msg.text_body.clone(), msg.html_body.clone());
+    let (text, html) = with_portal_link(db, config, &scope, msg).await?;
+    let alternative = MultiPart::alternative_plain_html(text, html);
     let body = match &msg.attachment_invoice_id {
         None => alternative,
         Some(invoice_id) => {

@@ -62,7 +62,14 @@ pub struct NewMessage {
     pub html_body: String,
     /// An invoice rendered as PDF and attached when the message is delivered.
     pub attachment_invoice_id: Option<String>,
+    /// The customer the message is about: [`PORTAL_LINK`] in its bodies becomes a
+    /// fresh portal link for this customer when it is sent.
+    pub customer_id: Option<String>,
 }
+
+/// Stands for a portal link in a message body until delivery, when a portal
+/// session is made for the message's customer (so no token sits in the outbox).
+pub const PORTAL_LINK: &str = "https://renewly.invalid/portal-link";
 
 impl NewMessage {
     /// A message from a rendered template.
@@ -78,6 +85,7 @@ impl NewMessage {
             text_body,
             html_body,
             attachment_invoice_id: None,
+            customer_id: None,
         }
     }
 
@@ -126,6 +134,12 @@ impl NewMessage {
     }
 
     /// A sign-in link to the customer portal.
+    /// The same message, about `customer_id` (see [`PORTAL_LINK`]).
+    pub fn for_customer(mut self, customer_id: &str) -> Self {
+        self.customer_id = Some(customer_id.to_owned());
+        self
+    }
+
     pub fn magic_link(scope: &Scope, to: &Recipient, m: &templates::MagicLink) -> Self {
         Self::new(scope, to, "magic_link", templates::magic_link(to.lang(), m))
     }
@@ -143,8 +157,8 @@ pub async fn enqueue_returning_id(tx: &mut Tx, msg: &NewMessage) -> Result<Strin
     let created = now();
     tx.execute(
         "INSERT INTO outbox (id, merchant_id, livemode, to_email, locale, template, subject, \
-         text_body, html_body, attachment_invoice_id, status, attempts, next_attempt_at, created) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11)",
+         text_body, html_body, attachment_invoice_id, status, attempts, next_attempt_at, created, \
+         customer_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $12)",
         &args![
             &id,
             &msg.merchant_id,
@@ -156,7 +170,8 @@ pub async fn enqueue_returning_id(tx: &mut Tx, msg: &NewMessage) -> Result<Strin
             &msg.text_body,
             &msg.html_body,
             &msg.attachment_invoice_id,
-            &created
+            &created,
+            &msg.customer_id
         ],
     )
     .await?;
