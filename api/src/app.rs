@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/v1/openapi.json", api_doc))
         .nest_service("/widget", widget_assets(&state.config.widget_dir))
         .merge(crate::http::dashboard::routes())
+        .merge(crate::http::hosted::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(|uri: Uri| async move { ApiError::RouteNotFound(uri.path().to_owned()) })

@@ -40,6 +40,7 @@ pub async fn analytics(
     subscriptions: usize,
     pg_admin_url: &str,
     html: Option<&std::path::Path>,
+    keep: bool,
 ) -> anyhow::Result<()> {
     let (url, cleanup) = fresh_database(backend, pg_admin_url).await?;
     let mut config = Config::for_database(&url);
@@ -112,7 +113,11 @@ pub async fn analytics(
         println!("  dashboard written to {}", path.display());
     }
     db.close().await;
-    cleanup.run(pg_admin_url).await;
+    if keep {
+        println!("  kept the database: {url}");
+    } else {
+        cleanup.run(pg_admin_url).await;
+    }
     Ok(())
 }
 

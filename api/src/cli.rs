@@ -91,6 +91,9 @@ pub enum BenchCommand {
         /// Also write the dashboard of the seeded data (last 12 months) to this file.
         #[arg(long, value_name = "FILE")]
         html: Option<std::path::PathBuf>,
+        /// Keep the scratch database (and print its URL) instead of dropping it.
+        #[arg(long)]
+        keep: bool,
     },
 }
 
@@ -250,10 +253,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     database,
                     pg_url,
                     html,
+                    keep,
                 },
         } => {
-            crate::bench_analytics::analytics(database, subscriptions, &pg_url, html.as_deref())
-                .await
+            crate::bench_analytics::analytics(
+                database,
+                subscriptions,
+                &pg_url,
+                html.as_deref(),
+                keep,
+            )
+            .await
         }
         Command::Openapi => {
             println!("{}", crate::http::openapi::document().to_pretty_json()?);

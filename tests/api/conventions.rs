@@ -253,4 +253,22 @@ scenarios! {
         let r = app.get("/v1/nope").await;
         assert!(r.header("x-request-id").is_some());
     }
+
+    async fn hosted_portal_and_checkout_pages_embed_the_widget_and_refuse_junk(app) {
+        let token = "ab".repeat(32);
+        let r = app.send(Method::GET, &format!("/portal/{token}"), None, None, &[]).await;
+        assert_eq!(r.status, 200);
+        assert!(r.text.contains(&format!(r#"<renewly-portal token="{token}">"#)));
+        assert!(r.text.contains("/widget/renewly.js"));
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        let r = app.send(Method::GET, "/portal/not-a-token", None, None, &[]).await;
+        assert_eq!(r.status, 404);
+        let plan = "plan_01jzzzzzzzzzzzzzzzzzzzzzzz";
+        let r = app.send(Method::GET, &format!("/checkout/{plan}?key={}", app.keys.pk), None, None, &[]).await;
+        assert_eq!(r.status, 200);
+        assert!(r.text.contains(&format!(r#"publishable-key="{}" plan="{plan}""#, app.keys.pk)));
+        let hostile = format!("/checkout/{plan}?key=pk_test_%22%3E%3Cscript%3Ealert(1)%3C/script%3E");
+        assert_eq!(app.send(Method::GET, &hostile, None, None, &[]).await.status, 404);
+        assert_eq!(app.send(Method::GET, "/checkout/nope?key=pk_test_x", None, None, &[]).await.status, 404);
+    }
 }

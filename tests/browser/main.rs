@@ -262,32 +262,26 @@ fn time_to_first_render_is_measured() {
     run("first_render", 1280, |b| async move {
         b.goto("/").await?;
         b.find(PRICING, ".rw-plan").await?;
+        // `renewly:pricing` is the widget's performance mark once the table shows.
         let t = eventually("the performance marks", || async {
             let v = b
                 .js(r#"
                     const mark = performance.getEntriesByName("renewly:pricing")[0];
                     const nav = performance.getEntriesByType("navigation")[0];
-                    const res = performance.getEntriesByType("resource")
-                        .filter(r => /renewly(\.js|_widget\.js|_widget_bg\.wasm)$/.test(r.name))
-                        .map(r => [r.name.split("/").pop(), Math.round(r.encodedBodySize)]);
-                    return mark ? {
-                        render: mark.startTime,
-                        dom: nav.domContentLoadedEventEnd,
-                        resources: res,
-                    } : null;
+                    return mark ? { render: mark.startTime, dom: nav.domContentLoadedEventEnd } : null;
                 "#)
                 .await
                 .ok()?;
             (!v.is_null()).then_some(v)
         })
         .await?;
+        let render = t["render"].as_f64().unwrap_or(f64::MAX);
         println!(
-            "time to first render of the pricing table: {:.0} ms after navigation start (DOMContentLoaded {:.0} ms); transferred: {}",
-            t["render"].as_f64().unwrap_or_default(),
+            "time to first render of the pricing table: {render:.0} ms after navigation start \
+             (DOMContentLoaded at {:.0} ms; loopback, headless Chromium, plans fetched from the API)",
             t["dom"].as_f64().unwrap_or_default(),
-            t["resources"]
         );
-        assert!(t["render"].as_f64().unwrap_or(f64::MAX) < 10_000.0, "{t}");
+        assert!(render < 10_000.0, "{t}");
         Ok(())
     });
 }

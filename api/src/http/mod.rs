@@ -6,6 +6,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod extract;
 pub mod health;
+pub mod hosted;
 pub mod invoice_pdf;
 pub mod invoices;
 pub mod merchant;
