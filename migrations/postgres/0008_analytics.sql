@@ -29,12 +29,17 @@ CREATE TABLE dashboard_sessions (
 );
 CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at);
 
+-- Reports sum the MRR log per day in the order of this index (movements,
+-- salespeople, close reasons) ...
 CREATE INDEX mrr_events_analytics ON mrr_events (merchant_id, livemode, event_date, kind,
-    currency, delta_minor, subscription_mrr_minor, customer_id, salesperson_id, plan_id);
-CREATE INDEX mrr_events_firsts ON mrr_events (merchant_id, livemode, kind, customer_id,
-    currency, event_date);
-CREATE INDEX invoices_analytics ON invoices (merchant_id, livemode, issue_date, status,
-    currency, subtotal_minor, subscription_id, customer_id);
+    currency, salesperson_id, delta_minor, subscription_mrr_minor, plan_id, customer_id);
+-- ... and per customer through this one (cohorts).
+CREATE INDEX mrr_events_customers ON mrr_events (merchant_id, livemode, customer_id, currency,
+    kind, event_date, delta_minor, subscription_mrr_minor);
+-- Revenue per day of issue; non-recurring lines are found by their kind.
+CREATE INDEX invoices_analytics ON invoices (merchant_id, livemode, issue_date, currency,
+    status, subtotal_minor);
 CREATE INDEX invoice_lines_kind ON invoice_lines (kind, invoice_id, net_minor);
+-- The country filter.
 CREATE INDEX customers_country ON customers (merchant_id, livemode,
     (address::json ->> 'country'));

@@ -190,6 +190,8 @@ fn a_card_that_needs_authentication_goes_through_the_confirm_step() {
 fn the_standalone_checkout_speaks_dutch_and_formats_euros() {
     run("dutch_checkout", 375, |b| async move {
         b.goto("/checkout.html?lang=nl").await?;
+        let width = b.js("return window.innerWidth").await?;
+        assert_eq!(width, 375, "a phone-sized viewport");
         b.text_contains(CHECKOUT, "h2", "Abonneer op Pro").await?;
         b.find(CHECKOUT, "#rw-country")
             .await?
@@ -258,6 +260,36 @@ fn host_page_css_does_not_reach_inside_the_widget() {
 }
 
 #[test]
+fn several_elements_share_one_wasm_instance_and_a_second_script_tag_is_harmless() {
+    run("two_elements", 1280, |b| async move {
+        b.goto("/").await?;
+        b.find(PRICING, ".rw-plan").await?;
+        // A second copy of the script tag and a second element, added late.
+        b.js(r#"
+            const plan = document.querySelector("renewly-pricing").getAttribute("plans").split(" ")[0];
+            const again = document.createElement("script");
+            again.src = document.querySelector('script[src$="/widget/renewly.js"]').src;
+            document.head.append(again);
+            const el = document.createElement("renewly-checkout");
+            el.setAttribute("publishable-key", document.querySelector("renewly-pricing").getAttribute("publishable-key"));
+            el.setAttribute("plan", plan);
+            document.querySelector("main").append(el);
+        "#)
+        .await?;
+        b.text_contains(CHECKOUT, "h2", "Starter").await?;
+        let fetched = b
+            .js("return performance.getEntriesByType('resource').filter(r => r.name.endsWith('renewly_widget_bg.wasm')).length")
+            .await?;
+        assert_eq!(fetched, 1, "the wasm module is fetched once");
+        assert!(
+            b.present(PRICING, ".rw-plan").await,
+            "the first element still shows"
+        );
+        Ok(())
+    });
+}
+
+#[test]
 fn time_to_first_render_is_measured() {
     run("first_render", 1280, |b| async move {
         b.goto("/").await?;
@@ -282,6 +314,110 @@ fn time_to_first_render_is_measured() {
             t["dom"].as_f64().unwrap_or_default(),
         );
         assert!(render < 10_000.0, "{t}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_customer_cancels_from_the_portal_after_seeing_the_retention_offer() {
+    const PORTAL: &str = "renewly-portal";
+    run("portal_cancel", 1280, |b| async move {
+        pick_plan(&b, "Pro").await?;
+        fill_details(&b, PRICING, &email("portal")).await?;
+        fill_card(&b, PRICING, "4242424242424242").await?;
+        submit(&b, PRICING).await?;
+        assert_subscribed(&b, PRICING, "Pro").await?;
+        // The confirmation's "manage" link opens the hosted portal.
+        let url = b
+            .js("return document.querySelector('renewly-pricing').shadowRoot.querySelector('.rw-done a.rw-button').href")
+            .await?;
+        let url = url.as_str().expect("a portal link").to_owned();
+        b.client.goto(&url).await?;
+        b.text_contains(PORTAL, ".rw-sub h4", "Pro").await?;
+        b.text_contains(PORTAL, ".rw-sub .rw-status", "Active")
+            .await?;
+        b.text_contains(PORTAL, ".rw-sub", "•••• 4242").await?;
+        b.text_contains(PORTAL, ".rw-table", "Paid").await?;
+        b.js("document.addEventListener('renewly:cancelled', e => { window.__renewlyCancelled = e.detail; })")
+            .await?;
+        b.click(PORTAL, ".rw-sub-actions .rw-link").await?;
+        b.text_contains(PORTAL, "h2", "Why are you leaving").await?;
+        // "Too expensive" comes with an offer, shown before anything is cancelled.
+        b.click(PORTAL, ".rw-choice input").await?;
+        b.click(PORTAL, "form button[type=submit]").await?;
+        b.text_contains(PORTAL, ".rw-offer-text", "20%").await?;
+        b.click(PORTAL, ".rw-offer .rw-secondary").await?;
+        b.click(PORTAL, ".rw-danger").await?;
+        b.text_contains(PORTAL, "h2", "cancelled").await?;
+        b.text_contains(PORTAL, ".rw-portal-flow", "ends on")
+            .await?;
+        let cancel_at = eventually("the renewly:cancelled event", || async {
+            b.js("return window.__renewlyCancelled && window.__renewlyCancelled.cancel_at")
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+        })
+        .await?;
+        assert_eq!(cancel_at.len(), 10, "{cancel_at}");
+        // Back on the overview the subscription can be kept again.
+        b.click(PORTAL, ".rw-center .rw-button").await?;
+        b.text_contains(PORTAL, ".rw-banner", "Keep my subscription")
+            .await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn a_customer_previews_and_makes_an_upgrade_and_replaces_the_card_in_the_portal() {
+    const PORTAL: &str = "renewly-portal";
+    run("portal_change", 1280, |b| async move {
+        pick_plan(&b, "Pro").await?;
+        fill_details(&b, PRICING, &email("upgrade")).await?;
+        fill_card(&b, PRICING, "4242424242424242").await?;
+        submit(&b, PRICING).await?;
+        assert_subscribed(&b, PRICING, "Pro").await?;
+        let url = b
+            .js("return document.querySelector('renewly-pricing').shadowRoot.querySelector('.rw-done a.rw-button').href")
+            .await?;
+        b.client.goto(url.as_str().expect("a portal link")).await?;
+        b.js("document.addEventListener('renewly:plan-changed', e => { window.__renewlyChanged = e.detail; })")
+            .await?;
+        b.click(PORTAL, ".rw-sub-actions .rw-secondary").await?;
+        b.text_contains(PORTAL, "h2", "Change your plan").await?;
+        // Business, monthly: an upgrade charged pro rata now.
+        let choices = b.find_all(PORTAL, ".rw-choice").await?;
+        let mut picked = false;
+        for choice in choices {
+            if choice.text().await?.contains("€99.00") {
+                choice.click().await?;
+                picked = true;
+                break;
+            }
+        }
+        assert!(picked, "Business monthly is offered");
+        b.click(PORTAL, ".rw-sub-actions .rw-primary").await?;
+        b.text_contains(PORTAL, ".rw-change-preview", "Upgrade")
+            .await?;
+        b.text_contains(PORTAL, ".rw-change-preview", "Due now")
+            .await?;
+        if let Ok(png) = b.client.screenshot().await {
+            let _ = std::fs::write(std::env::temp_dir().join("portal-change-preview.png"), png);
+        }
+        b.click(PORTAL, ".rw-sub-actions .rw-primary").await?;
+        b.text_contains(PORTAL, ".rw-notice", "changed").await?;
+        b.text_contains(PORTAL, ".rw-sub h4", "Business").await?;
+        let applied = b
+            .js("return window.__renewlyChanged && window.__renewlyChanged.applied")
+            .await?;
+        assert_eq!(applied, true, "the renewly:plan-changed event");
+        // A new card becomes the default.
+        b.click(PORTAL, ".rw-portal-box .rw-button").await?;
+        fill_card(&b, PORTAL, "5555555555554444").await?;
+        b.click(PORTAL, "form button[type=submit]").await?;
+        b.text_contains(PORTAL, ".rw-notice", "card has been saved")
+            .await?;
+        b.text_contains(PORTAL, ".rw-portal-side", "•••• 4444")
+            .await?;
         Ok(())
     });
 }

@@ -2,7 +2,11 @@
 //! JSON in, JSON or RFC 9457 problem+json out.
 
 use gloo_net::http::{Request, RequestBuilder};
-use renewly_types::{CheckoutPreview, CheckoutRequest, Problem, PublicPlan};
+use renewly_types::{
+    AddPortalPaymentMethod, ChangeSubscription, CheckoutPreview, CheckoutRequest, Invoice,
+    PaymentMethod, PortalCancel, PortalCancellation, PortalChangeResult, PortalOverview,
+    PortalSubscription, Problem, PublicPlan,
+};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -13,7 +17,7 @@ pub enum ApiError {
     /// No answer: offline, blocked by CORS, server down.
     Network,
     /// The API answered with a problem document.
-    Problem(Problem),
+    Problem(Box<Problem>),
 }
 
 impl ApiError {
@@ -21,7 +25,7 @@ impl ApiError {
     pub fn problem(&self) -> Option<&Problem> {
         match self {
             Self::Network => None,
-            Self::Problem(p) => Some(p),
+            Self::Problem(p) => Some(p.as_ref()),
         }
     }
 }
@@ -39,6 +43,9 @@ pub struct Subscribed {
     /// The customer's portal link, when the API makes one.
     #[serde(default)]
     pub portal_url: Option<String>,
+    /// Set once the shopper confirmed the payment (the invoice above predates it).
+    #[serde(skip)]
+    pub confirmed: bool,
 }
 
 impl PartialEq for Subscribed {
@@ -62,6 +69,9 @@ pub struct SubscriptionInfo {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct InvoiceInfo {
     pub number: String,
+    /// `paid`, `open`, …
+    #[serde(default)]
+    pub status: String,
     pub currency: String,
     pub total: rust_decimal::Decimal,
 }
@@ -157,19 +167,98 @@ impl Client {
     }
 }
 
+/// The customer portal's calls: the token in the URL is the whole
+/// authorisation, so no `Authorization` header is sent (the portal's CORS
+/// policy does not allow one).
+impl Client {
+    fn portal_url(&self, token: &str, rest: &str) -> String {
+        let token = String::from(js_sys::encode_uri_component(token));
+        self.url(&format!("/v1/portal/{token}{rest}"))
+    }
+
+    fn portal_sub_url(&self, token: &str, subscription: &str, action: &str) -> String {
+        let id = String::from(js_sys::encode_uri_component(subscription));
+        self.portal_url(token, &format!("/subscriptions/{id}/{action}"))
+    }
+
+    /// `GET /v1/portal/{token}`: the first screen.
+    pub async fn portal(&self, token: &str) -> Result<PortalOverview, ApiError> {
+        send(Request::get(&self.portal_url(token, "")), None).await
+    }
+
+    /// `GET /v1/portal/{token}/invoices`, newest first.
+    pub async fn portal_invoices(&self, token: &str) -> Result<Vec<Invoice>, ApiError> {
+        let list: Data<Invoice> =
+            send(Request::get(&self.portal_url(token, "/invoices")), None).await?;
+        Ok(list.data)
+    }
+
+    /// Where an invoice's PDF is downloaded.
+    pub fn portal_invoice_pdf(&self, token: &str, invoice: &str) -> String {
+        let id = String::from(js_sys::encode_uri_component(invoice));
+        self.portal_url(token, &format!("/invoices/{id}/pdf"))
+    }
+
+    /// `POST …/subscriptions/{id}/change`, previewed or made.
+    pub async fn portal_change(
+        &self,
+        token: &str,
+        subscription: &str,
+        change: &ChangeSubscription,
+    ) -> Result<PortalChangeResult, ApiError> {
+        let url = self.portal_sub_url(token, subscription, "change");
+        send(Request::post(&url), Some(json(change)?)).await
+    }
+
+    /// `POST …/subscriptions/{id}/cancel`: closes at the period's end.
+    pub async fn portal_cancel(
+        &self,
+        token: &str,
+        subscription: &str,
+        cancel: &PortalCancel,
+    ) -> Result<PortalCancellation, ApiError> {
+        let url = self.portal_sub_url(token, subscription, "cancel");
+        send(Request::post(&url), Some(json(cancel)?)).await
+    }
+
+    /// `POST …/subscriptions/{id}/undo_cancel`: keeps the subscription.
+    pub async fn portal_undo_cancel(
+        &self,
+        token: &str,
+        subscription: &str,
+    ) -> Result<PortalSubscription, ApiError> {
+        let url = self.portal_sub_url(token, subscription, "undo_cancel");
+        send(Request::post(&url), Some("{}".to_owned())).await
+    }
+
+    /// `POST …/payment_methods`: a new default card.
+    pub async fn portal_add_card(
+        &self,
+        token: &str,
+        card: &AddPortalPaymentMethod,
+    ) -> Result<PaymentMethod, ApiError> {
+        let url = self.portal_url(token, "/payment_methods");
+        send(Request::post(&url), Some(json(card)?)).await
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|e| local_problem(&e.to_string()))
+}
+
 fn body(req: &CheckoutRequest) -> Result<String, ApiError> {
     serde_json::to_string(req).map_err(|e| local_problem(&e.to_string()))
 }
 
 fn local_problem(detail: &str) -> ApiError {
-    ApiError::Problem(Problem {
+    ApiError::Problem(Box::new(Problem {
         kind: "about:blank".to_owned(),
         title: "Client error".to_owned(),
         status: 0,
         detail: detail.to_owned(),
         code: "client_error".to_owned(),
         param: None,
-    })
+    }))
 }
 
 async fn send<T: DeserializeOwned>(
@@ -189,7 +278,7 @@ async fn send<T: DeserializeOwned>(
     if response.ok() {
         return serde_json::from_str(&text).map_err(|e| local_problem(&e.to_string()));
     }
-    Err(ApiError::Problem(
+    Err(ApiError::Problem(Box::new(
         serde_json::from_str::<Problem>(&text).unwrap_or_else(|_| Problem {
             kind: "about:blank".to_owned(),
             title: "HTTP error".to_owned(),
@@ -198,5 +287,5 @@ async fn send<T: DeserializeOwned>(
             code: "http_error".to_owned(),
             param: None,
         }),
-    ))
+    )))
 }

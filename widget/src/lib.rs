@@ -2,11 +2,22 @@
 //! of `<renewly-pricing>`, `<renewly-checkout>` and `<renewly-portal>`.
 //!
 //! Attributes read (see [`settings::Settings`]): `publishable-key`, `api`,
-//! `plans`, `plan`, `price`, `locale`, `token`, `customer-email`, `highlight`,
-//! `interval`, `country`. Events dispatched on the element (bubbling, composed):
-//! `renewly:select` (cancelable; detail `{plan, price}`) when a plan is picked in
-//! the pricing table, and `renewly:subscribed` (detail `{subscription, invoice}`)
-//! once a checkout is paid.
+//! `plans`, `plan`, `price`, `locale`, `token`, `customer-email`, `highlight`
+//! (plan id or name), `interval` (`month`/`year`), `country`. The language is the
+//! `locale` attribute, else the page's `<html lang>`, else the browser's (English
+//! and Dutch).
+//!
+//! Events dispatched on the element (bubbling, composed): `renewly:ready` (from
+//! the loader, once mounted), `renewly:select` (cancelable; detail `{plan,
+//! price}`) when a plan is picked in the pricing table, and `renewly:subscribed`
+//! (detail `{subscription, invoice}` as the API returned them) once a checkout is
+//! paid. Performance marks: `renewly:pricing`, `renewly:checkout`.
+//!
+//! Theming: `--renewly-primary`, `--renewly-on-primary`, `--renewly-radius`,
+//! `--renewly-font`, `--renewly-text`, `--renewly-bg`, `--renewly-error` on the
+//! element or any ancestor. A page with a strict Content-Security-Policy needs
+//! the API's origin in `script-src` and `connect-src`, and `'wasm-unsafe-eval'`
+//! in `script-src`.
 
 pub mod api;
 mod components;

@@ -1,13 +1,14 @@
-//! The SQL behind the reports. Everything is summed in the database, per day and
-//! kind (per month for amounts already in the reported currency, which need no
-//! conversion), so a query returns a few thousand rows however long the event
-//! log is.
+//! The SQL behind the reports. Everything is summed in the database per day
+//! (and kind), in the order of a covering index so that neither backend sorts,
+//! so a query returns a few thousand rows however long the event log is; the
+//! pure modules then fold days into months. Amounts are converted day by day,
+//! because exchange rates change by the day.
 //!
 //! Parameters are numbered the same in every query: `$1` merchant, `$2` livemode,
-//! `$3` reported currency, `$4` plan, `$5` salesperson, `$6` country, then the
-//! query's own. The customer's country is read from its address JSON, which the
-//! two backends spell differently; hence a SQLite and a PostgreSQL text of each
-//! query, built from the same pieces.
+//! `$3` plan, `$4` salesperson, `$5` country, then the query's own. The
+//! customer's country is read from its address JSON, which the two backends spell
+//! differently; hence a SQLite and a PostgreSQL text of each query, built from the
+//! same pieces.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -37,53 +38,39 @@ macro_rules! event_filters {
     ($b:tt) => {
         concat!(
             "e.merchant_id = $1 AND e.livemode = $2 ",
-            "AND ($4 IS NULL OR e.plan_id = $4) AND ($5 IS NULL OR e.salesperson_id = $5) ",
-            "AND ($6 IS NULL OR e.customer_id IN (SELECT c.id FROM customers c WHERE ",
+            "AND ($3 IS NULL OR e.plan_id = $3) AND ($4 IS NULL OR e.salesperson_id = $4) ",
+            "AND ($5 IS NULL OR e.customer_id IN (SELECT c.id FROM customers c WHERE ",
             "c.merchant_id = $1 AND c.livemode = $2 AND ",
             country_of!($b),
-            " = $6))"
+            " = $5))"
         )
     };
 }
 
-/// The filters on `invoices i`, through the invoice's subscription and customer.
+/// The filters on `invoices i`, through the invoice's subscription and customer;
+/// `$6`–`$7` is the range of issue dates.
 macro_rules! invoice_filters {
     ($b:tt) => {
         concat!(
-            "i.merchant_id = $1 AND i.livemode = $2 AND i.status IN ('open', 'paid') ",
-            "AND i.issue_date >= $7 AND i.issue_date <= $8 ",
+            "i.merchant_id = $1 AND i.livemode = $2 AND i.issue_date >= $6 AND i.issue_date <= $7 ",
+            "AND i.status IN ('open', 'paid') ",
+            "AND ($3 IS NULL OR i.subscription_id IN (SELECT s.id FROM subscriptions s WHERE ",
+            "s.merchant_id = $1 AND s.livemode = $2 AND s.plan_id = $3)) ",
             "AND ($4 IS NULL OR i.subscription_id IN (SELECT s.id FROM subscriptions s WHERE ",
-            "s.merchant_id = $1 AND s.livemode = $2 AND s.plan_id = $4)) ",
-            "AND ($5 IS NULL OR i.subscription_id IN (SELECT s.id FROM subscriptions s WHERE ",
-            "s.merchant_id = $1 AND s.livemode = $2 AND s.salesperson_id = $5)) ",
-            "AND ($6 IS NULL OR i.customer_id IN (SELECT c.id FROM customers c WHERE ",
+            "s.merchant_id = $1 AND s.livemode = $2 AND s.salesperson_id = $4)) ",
+            "AND ($5 IS NULL OR i.customer_id IN (SELECT c.id FROM customers c WHERE ",
             "c.merchant_id = $1 AND c.livemode = $2 AND ",
             country_of!($b),
-            " = $6))"
+            " = $5))"
         )
     };
 }
 
-/// The bucket key of a dated row: its month when already in `$3`, else its day.
-macro_rules! day_key {
-    ($date:literal, $currency:literal) => {
-        concat!(
-            "CASE WHEN ",
-            $currency,
-            " = $3 THEN SUBSTR(",
-            $date,
-            ", 1, 7) ELSE ",
-            $date,
-            " END"
-        )
-    };
-}
-
-/// The sums of `mrr_events e` per bucket.
+/// The sums of `mrr_events e` per group, after `$day AS day`.
 macro_rules! event_sums {
-    () => {
+    ($day:expr) => {
         concat!(
-            day_key!("e.event_date", "e.currency"),
+            $day,
             " AS day, e.currency AS currency, e.kind AS kind, ",
             "CAST(SUM(e.delta_minor) AS BIGINT) AS amount_minor, ",
             "CAST(COUNT(*) AS BIGINT) AS events, ",
@@ -94,14 +81,16 @@ macro_rules! event_sums {
     };
 }
 
+// Index `mrr_events_analytics` is (merchant, livemode, event_date, kind, currency,
+// salesperson_id, …): these groupings follow it.
 macro_rules! movements_sql {
     ($b:tt) => {
         concat!(
             "SELECT '' AS grp, ",
-            event_sums!(),
+            event_sums!("e.event_date"),
             " FROM mrr_events e WHERE ",
             event_filters!($b),
-            " AND e.event_date <= $7 GROUP BY day, e.currency, e.kind"
+            " AND e.event_date <= $6 GROUP BY e.event_date, e.kind, e.currency"
         )
     };
 }
@@ -110,10 +99,10 @@ macro_rules! salespeople_sql {
     ($b:tt) => {
         concat!(
             "SELECT e.salesperson_id AS grp, ",
-            event_sums!(),
+            event_sums!("e.event_date"),
             " FROM mrr_events e WHERE ",
             event_filters!($b),
-            " AND e.event_date <= $7 GROUP BY e.salesperson_id, day, e.currency, e.kind"
+            " AND e.event_date <= $6 GROUP BY e.event_date, e.kind, e.currency, e.salesperson_id"
         )
     };
 }
@@ -122,42 +111,49 @@ macro_rules! reasons_sql {
     ($b:tt) => {
         concat!(
             "SELECT e.close_reason AS grp, ",
-            event_sums!(),
+            event_sums!("e.event_date"),
             " FROM mrr_events e WHERE ",
             event_filters!($b),
-            " AND e.event_date >= $7 AND e.event_date <= $8 ",
+            " AND e.event_date >= $6 AND e.event_date <= $7 ",
             "AND e.kind IN ('churn', 'contraction') AND e.subscription_mrr_minor = 0 ",
-            "GROUP BY e.close_reason, day, e.currency, e.kind"
+            "GROUP BY e.event_date, e.kind, e.currency, e.close_reason"
         )
     };
 }
 
+// Every event of the customers whose first `new` (per currency) is in the range,
+// found through index `mrr_events_customers` (merchant, livemode, customer_id,
+// currency, kind, event_date, …). This one groups by cohort and must sort, so it
+// keeps rows small: per month for amounts already in the reported currency (`$9`),
+// per day for the others.
 macro_rules! cohorts_sql {
     ($b:tt) => {
         concat!(
             "SELECT f.cohort AS grp, ",
-            event_sums!(),
+            event_sums!(
+                "CASE WHEN e.currency = $9 THEN SUBSTR(e.event_date, 1, 7) ELSE e.event_date END"
+            ),
             " FROM mrr_events e JOIN (SELECT e.customer_id AS customer_id, e.currency AS currency, ",
             "SUBSTR(MIN(e.event_date), 1, 7) AS cohort FROM mrr_events e WHERE ",
             event_filters!($b),
             " AND e.kind = 'new' GROUP BY e.customer_id, e.currency ",
-            "HAVING SUBSTR(MIN(e.event_date), 1, 7) >= $8 AND SUBSTR(MIN(e.event_date), 1, 7) <= $9) f ",
+            "HAVING SUBSTR(MIN(e.event_date), 1, 7) >= $7 AND SUBSTR(MIN(e.event_date), 1, 7) <= $8) f ",
             "ON f.customer_id = e.customer_id AND f.currency = e.currency WHERE ",
             event_filters!($b),
-            " AND e.event_date <= $7 GROUP BY f.cohort, day, e.currency, e.kind"
+            " AND e.event_date <= $6 GROUP BY f.cohort, day, e.kind, e.currency"
         )
     };
 }
 
+// Index `invoices_analytics` is (merchant, livemode, issue_date, currency, status,
+// subtotal_minor).
 macro_rules! revenue_sql {
     ($b:tt) => {
         concat!(
-            "SELECT ",
-            day_key!("i.issue_date", "i.currency"),
-            " AS day, i.currency AS currency, CAST(SUM(i.subtotal_minor) AS BIGINT) AS amount_minor ",
-            "FROM invoices i WHERE ",
+            "SELECT i.issue_date AS day, i.currency AS currency, ",
+            "CAST(SUM(i.subtotal_minor) AS BIGINT) AS amount_minor FROM invoices i WHERE ",
             invoice_filters!($b),
-            " GROUP BY day, i.currency"
+            " GROUP BY i.issue_date, i.currency"
         )
     };
 }
@@ -167,13 +163,12 @@ macro_rules! revenue_sql {
 macro_rules! non_recurring_sql {
     ($b:tt) => {
         concat!(
-            "SELECT ",
-            day_key!("i.issue_date", "i.currency"),
-            " AS day, i.currency AS currency, CAST(SUM(l.net_minor) AS BIGINT) AS amount_minor ",
+            "SELECT i.issue_date AS day, i.currency AS currency, ",
+            "CAST(SUM(l.net_minor) AS BIGINT) AS amount_minor ",
             "FROM invoice_lines l CROSS JOIN invoices i WHERE i.id = l.invoice_id ",
             "AND l.kind IN ('one_off', 'setup_fee') AND ",
             invoice_filters!($b),
-            " GROUP BY day, i.currency"
+            " GROUP BY i.issue_date, i.currency"
         )
     };
 }
@@ -202,7 +197,6 @@ impl Filter {
         args![
             &self.scope.merchant_id,
             self.scope.livemode,
-            self.currency.code(),
             &self.plan,
             &self.salesperson,
             &self.country

@@ -47,8 +47,11 @@ struct To {
     name: Option<String>,
 }
 
+/// id, email, locale, name, company.
+type ToRow = (String, String, String, Option<String>, Option<String>);
+
 async fn customer(tx: &mut Tx, id: &str) -> Result<Option<To>, sqlx::Error> {
-    let row: Option<(String, String, String, Option<String>, Option<String>)> = tx
+    let row: Option<ToRow> = tx
         .fetch_optional(
             "SELECT id, email, locale, name, company FROM customers WHERE id = $1",
             &args![id],

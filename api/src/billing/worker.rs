@@ -407,8 +407,22 @@ async fn attempt_payments(
 ) -> Result<Summary, sqlx::Error> {
     let (merchant, scoped, livemode) = filter.parts();
     let mut summary = Summary::default();
-    let mut after = String::new();
-    loop {
+    // Which invoices are due, once (an index lookup); then each page by its id
+    // range, a primary-key range scan.
+    let due_ids: Vec<(String,)> = db
+        .fetch_all(
+            "SELECT id FROM invoices WHERE status = 'open' AND payment_mode = 'charge_automatically' \
+             AND next_attempt_date <= $1 AND NOT hard_declined \
+             AND ($2 = 0 OR ($2 = 1 AND merchant_id = $3 AND livemode = $4) \
+             OR ($2 = 2 AND (livemode OR merchant_id NOT IN (SELECT merchant_id FROM test_clocks)))) \
+             ORDER BY id",
+            &args![day.to_string(), scoped, &merchant, livemode],
+        )
+        .await?;
+    for chunk in due_ids.chunks(usize::try_from(BATCH).unwrap_or(200)) {
+        let (Some((first,)), Some((last,))) = (chunk.first(), chunk.last()) else {
+            continue;
+        };
         let due: Vec<DueInvoice> = db
             .fetch_all(
                 "SELECT i.*, s.status AS sub_status, s.plan_id AS sub_plan, p.id AS pm_id, \
@@ -417,18 +431,19 @@ async fn attempt_payments(
                  JOIN customers c ON c.id = i.customer_id \
                  LEFT JOIN payment_methods p ON p.id = COALESCE(s.payment_method_id, i.payment_method_id, \
                  c.default_payment_method) AND NOT p.detached \
-                 WHERE i.status = 'open' AND i.payment_mode = 'charge_automatically' \
-                 AND i.next_attempt_date <= $1 AND NOT i.hard_declined AND i.id > $2 \
-                 AND ($3 = 0 OR ($3 = 1 AND i.merchant_id = $4 AND i.livemode = $5) \
-         OR ($3 = 2 AND (i.livemode OR i.merchant_id NOT IN (SELECT merchant_id FROM test_clocks)))) ORDER BY i.id LIMIT $6",
-                &args![day.to_string(), &after, scoped, &merchant, livemode, BATCH],
+                 WHERE i.id >= $2 AND i.id <= $3 AND i.status = 'open' \
+                 AND i.payment_mode = 'charge_automatically' AND i.next_attempt_date <= $1 \
+                 AND NOT i.hard_declined ORDER BY i.id",
+                &args![day.to_string(), first, last],
             )
             .await?;
+        let wanted: std::collections::HashSet<&str> =
+            chunk.iter().map(|(id,)| id.as_str()).collect();
+        let due: Vec<DueInvoice> = due
+            .into_iter()
+            .filter(|d| wanted.contains(d.inv.id.as_str()))
+            .collect();
         attempt_page(db, provider, &due, day, cache, &mut summary).await?;
-        match due.last() {
-            Some(last) if due.len() as i64 == BATCH => after = last.inv.id.clone(),
-            _ => break,
-        }
     }
     Ok(summary)
 }

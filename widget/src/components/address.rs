@@ -96,7 +96,7 @@ pub fn address_fields(props: &AddressProps) -> Html {
             }
         };
     html! {
-        <div class="rw-grid">
+        <div class="rw-grid rw-grid-tight">
             <div class="rw-span-2">
                 <CountrySelect
                     value={form.country.clone()}

@@ -184,8 +184,14 @@ fn explain(err: &ApiError, locale: Locale) -> (Option<Field>, String) {
     }
 }
 
-/// An `Idempotency-Key` that is the same for the same request from this page
-/// (a retry after a lost answer) and differs for anything else.
+/// A random hex string for idempotency keys.
+fn new_nonce() -> String {
+    format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64)
+}
+
+/// An `Idempotency-Key` that is the same for the same request while no answer
+/// came back (a retry after a lost connection cannot charge twice) and differs
+/// for anything else; the nonce is renewed after every answer.
 fn idempotency_key(nonce: &str, body: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in body.bytes() {
@@ -233,9 +239,7 @@ pub fn checkout(props: &CheckoutProps) -> Html {
     let preview = use_reducer(Preview::default);
     let stage = use_state(|| Stage::Form);
     let seq = use_mut_ref(|| 0u32);
-    let nonce = use_memo((), |_| {
-        format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64)
-    });
+    let nonce = use_mut_ref(new_nonce);
     let root = use_node_ref();
     let focus_tick = use_state(|| 0u32);
 
@@ -328,15 +332,23 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                 }
             };
             stage.set(Stage::Submitting);
-            let key = idempotency_key(&nonce, &serde_json::to_string(&req).unwrap_or_default());
-            let (form, stage, settings, focus_tick) = (
+            let key = idempotency_key(
+                &nonce.borrow(),
+                &serde_json::to_string(&req).unwrap_or_default(),
+            );
+            let (form, stage, settings, focus_tick, nonce) = (
                 form.clone(),
                 stage.clone(),
                 settings.clone(),
                 focus_tick.clone(),
+                nonce.clone(),
             );
             spawn_local(async move {
-                match settings.client.checkout(&req, &key).await {
+                let answer = settings.client.checkout(&req, &key).await;
+                if !matches!(answer, Err(ApiError::Network)) {
+                    *nonce.borrow_mut() = new_nonce();
+                }
+                match answer {
                     Ok(done) if done.status == "requires_action" => stage.set(Stage::Confirm {
                         done: Rc::new(done),
                         busy: false,
@@ -385,6 +397,7 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                                 let paid = Subscribed {
                                     status: "active".to_owned(),
                                     subscription,
+                                    confirmed: true,
                                     ..(*done).clone()
                                 };
                                 announce(&settings, &paid);
@@ -572,7 +585,7 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
             <fieldset class="rw-options" id={Field::Addons.id()} aria-invalid={form.errors.contains_key(&Field::Addons).then_some("true")}>
                 <legend class="rw-label">{ t.addons }</legend>
                 { for addons.iter().map(|price| {
-                    let (name, unit, description) = product_name(&price.product)
+                    let (name, _unit, description) = product_name(&price.product)
                         .unwrap_or_else(|| (price.nickname.clone().unwrap_or_default(), String::new(), None));
                     let qty = form.addons.get(&price.product).copied().unwrap_or(0);
                     let product = price.product.clone();
@@ -609,7 +622,6 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
                                     onchange={set_qty}
                                     less={t.decrease}
                                     more={t.increase}
-                                    suffix={(!unit.is_empty()).then(|| AttrValue::from(format!("× {unit}")))}
                                 />
                             }
                         </div>
@@ -778,7 +790,14 @@ fn success(props: &SuccessProps) -> Html {
     }
     let invoice = props.done.invoice_info();
     let number = invoice.as_ref().map(|i| i.number.clone());
-    let paid = invoice.map(|i| money(i.total, &i.currency, locale));
+    let amount = invoice.as_ref().map(|i| {
+        let total = money(i.total, &i.currency, locale);
+        if i.status == "paid" || props.done.confirmed {
+            format!("{total} · {}", t.paid)
+        } else {
+            total
+        }
+    });
     let next = props
         .done
         .subscription_info()
@@ -795,7 +814,7 @@ fn success(props: &SuccessProps) -> Html {
             }
             <dl class="rw-receipt">
                 if let Some(number) = number {
-                    <div><dt>{ locale.invoice_number(&number) }</dt><dd>{ paid.map(|p| format!("{p} · {}", t.paid)).unwrap_or_default() }</dd></div>
+                    <div><dt>{ locale.invoice_number(&number) }</dt><dd>{ amount.unwrap_or_default() }</dd></div>
                 }
                 if let Some(next) = next {
                     <div><dt>{ locale.next_invoice(&next) }</dt><dd></dd></div>
