@@ -35,10 +35,10 @@ CREATE INDEX mrr_events_analytics ON mrr_events (merchant_id, livemode, event_da
     currency, salesperson_id, delta_minor, subscription_mrr_minor, plan_id, customer_id);
 -- ... and per customer through this one (cohorts).
 CREATE INDEX mrr_events_customers ON mrr_events (merchant_id, livemode, customer_id, currency,
-    kind, event_date, delta_minor, subscription_mrr_minor);
+    kind, event_date, delta_minor, subscription_mrr_minor, plan_id, salesperson_id);
 -- Revenue per day of issue; non-recurring lines are found by their kind.
 CREATE INDEX invoices_analytics ON invoices (merchant_id, livemode, issue_date, currency,
-    status, subtotal_minor);
+    status, subtotal_minor, subscription_id, customer_id);
 CREATE INDEX invoice_lines_kind ON invoice_lines (kind, invoice_id, net_minor);
 -- The country filter.
 CREATE INDEX customers_country ON customers (merchant_id, livemode,

@@ -12,4 +12,5 @@ mod crash;
 mod customers;
 mod documents;
 mod notifications;
+mod openapi;
 mod portal;

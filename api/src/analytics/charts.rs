@@ -99,7 +99,7 @@ fn group(int: &str) -> String {
     let bytes: Vec<char> = int.chars().collect();
     let mut out = String::new();
     for (i, c) in bytes.iter().enumerate() {
-        if i > 0 && (bytes.len() - i) % 3 == 0 {
+        if i > 0 && (bytes.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(*c);
@@ -329,6 +329,10 @@ pub struct Stack<'a> {
 
 /// Bars per month: positive series stacked up from zero, negative ones down, and
 /// a marker at each month's sum (net).
+#[expect(
+    clippy::needless_range_loop,
+    reason = "one index walks every stack's values"
+)]
 pub fn stacked_bars(
     id: &str,
     title: &str,

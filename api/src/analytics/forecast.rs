@@ -13,9 +13,10 @@ pub const HORIZON: i32 = 12;
 
 /// The method, as the response states it.
 pub const METHOD: &str = "Linear projection: the average monthly net new MRR and the average \
-    monthly net new active subscriptions of the last 6 months up to and including `to` are \
-    added once per month to the figures at the end of `to`, for 12 months (never below zero). \
-    Expected annual growth = 12 × the monthly average.";
+    monthly net new active subscriptions of the 6 months ending with the last month of the \
+    report (to) are added once per month to the MRR and active subscriptions at the end of that \
+    month, for 12 months, never going below zero. Expected annual growth is 12 times the monthly \
+    average.";
 
 /// A projection.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,9 @@
 //! The SQL behind the reports. Everything is summed in the database per day
-//! (and kind), in the order of a covering index so that neither backend sorts,
-//! so a query returns a few thousand rows however long the event log is; the
-//! pure modules then fold days into months. Amounts are converted day by day,
-//! because exchange rates change by the day.
+//! (and kind), where possible in the order of a covering index so that the
+//! database need not sort, so a query returns a few thousand rows however long
+//! the event log is; the pure modules then fold days into months. Amounts in
+//! other currencies are converted day by day, because exchange rates change by
+//! the day.
 //!
 //! Parameters are numbered the same in every query: `$1` merchant, `$2` livemode,
 //! `$3` plan, `$4` salesperson, `$5` country, then the query's own. The
@@ -82,7 +83,7 @@ macro_rules! event_sums {
 }
 
 // Index `mrr_events_analytics` is (merchant, livemode, event_date, kind, currency,
-// salesperson_id, …): these groupings follow it.
+// salesperson_id, …): this grouping follows it.
 macro_rules! movements_sql {
     ($b:tt) => {
         concat!(
@@ -95,14 +96,18 @@ macro_rules! movements_sql {
     };
 }
 
+// Per salesperson, days would make tens of thousands of rows: amounts already in
+// the reported currency (`$7`) are summed per month instead.
 macro_rules! salespeople_sql {
     ($b:tt) => {
         concat!(
             "SELECT e.salesperson_id AS grp, ",
-            event_sums!("e.event_date"),
+            event_sums!(
+                "CASE WHEN e.currency = $7 THEN SUBSTR(e.event_date, 1, 7) ELSE e.event_date END"
+            ),
             " FROM mrr_events e WHERE ",
             event_filters!($b),
-            " AND e.event_date <= $6 GROUP BY e.event_date, e.kind, e.currency, e.salesperson_id"
+            " AND e.event_date <= $6 GROUP BY e.salesperson_id, day, e.kind, e.currency"
         )
     };
 }
@@ -326,7 +331,8 @@ pub async fn by_salesperson(
     to: Month,
 ) -> Result<Vec<Keyed<Option<String>>>, ReportError> {
     let sql = pick(db, salespeople_sql!(sqlite), salespeople_sql!(postgres));
-    let rows = event_rows(db, sql, f.args(), &args![to.last_day().to_string()]).await?;
+    let extra = args![to.last_day().to_string(), f.currency.code()];
+    let rows = event_rows(db, sql, f.args(), &extra).await?;
     Ok(into_buckets(rows, f, rates)?)
 }
 
@@ -354,7 +360,12 @@ pub async fn by_cohort(
     to: Month,
 ) -> Result<Vec<Keyed<Month>>, ReportError> {
     let sql = pick(db, cohorts_sql!(sqlite), cohorts_sql!(postgres));
-    let extra = args![to.last_day().to_string(), from.to_string(), to.to_string()];
+    let extra = args![
+        to.last_day().to_string(),
+        from.to_string(),
+        to.to_string(),
+        f.currency.code()
+    ];
     let rows = event_rows(db, sql, f.args(), &extra).await?;
     Ok(into_buckets(rows, f, rates)?
         .into_iter()

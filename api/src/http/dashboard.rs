@@ -271,10 +271,10 @@ form.filters{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-end;margin:16
 label{display:flex;flex-direction:column;gap:4px;font-size:12px;font-weight:600;color:var(--muted)}
 input,select{font:inherit;color:var(--ink);padding:7px 10px;border:1px solid #cbd5e1;border-radius:8px;background:#fff;min-width:120px}
 .notice{padding:10px 14px;border-radius:10px;background:#fff1f2;color:#9f1239;border:1px solid #fecdd3;margin:0 0 16px}
-.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:12px;margin-bottom:20px}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px;margin-bottom:20px}
 .tile{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:14px 16px}
 .tile .k{font-size:12px;font-weight:600;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
-.tile .v{font-size:22px;font-weight:700;margin-top:2px;font-variant-numeric:tabular-nums}
+.tile .v{font-size:20px;font-weight:700;margin-top:2px;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 .tile .d{font-size:12px;color:var(--muted)}.up{color:#047857}.down{color:var(--rose)}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:16px;margin-bottom:16px}
 figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:12px;padding:16px 18px}
@@ -586,10 +586,17 @@ fn mrr_figure(o: &Overview, money: &Money) -> String {
     )
 }
 
+/// A movement series: label, colour, and how to read it from a month.
+type Series<'a> = (
+    &'a str,
+    &'a str,
+    fn(&renewly_types::MovementMonth) -> Decimal,
+);
+
 fn movements_figure(o: &Overview, money: &Money) -> String {
     let mv = &o.movements.months;
     let months: Vec<String> = mv.iter().map(|m| m.month.clone()).collect();
-    let series: [(&str, &str, fn(&renewly_types::MovementMonth) -> Decimal); 5] = [
+    let series: [Series<'_>; 5] = [
         ("New", palette::INDIGO, |m| m.new),
         ("Expansion", palette::TEAL, |m| m.expansion),
         ("Reactivation", palette::SKY, |m| m.reactivation),
