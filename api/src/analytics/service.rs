@@ -240,12 +240,11 @@ pub fn movements(r: &Report, buckets: &[Bucket]) -> MrrMovements {
 
 /// The revenue of posted invoices per month of the range.
 pub async fn revenue(r: &Report, db: &Db) -> Result<BTreeMap<Month, Revenue>, ApiError> {
-    let net = store::net_revenue(db, &r.filter, &r.rates, r.from, r.to)
-        .await
-        .map_err(report_error)?;
-    let extra = store::non_recurring_revenue(db, &r.filter, &r.rates, r.from, r.to)
-        .await
-        .map_err(report_error)?;
+    let (net, extra) = tokio::try_join!(
+        store::net_revenue(db, &r.filter, &r.rates, r.from, r.to),
+        store::non_recurring_revenue(db, &r.filter, &r.rates, r.from, r.to),
+    )
+    .map_err(report_error)?;
     let mut out: BTreeMap<Month, Revenue> = BTreeMap::new();
     for (m, v) in net {
         out.entry(m).or_default().net += v;
@@ -254,6 +253,14 @@ pub async fn revenue(r: &Report, db: &Db) -> Result<BTreeMap<Month, Revenue>, Ap
         out.entry(m).or_default().non_recurring += v;
     }
     Ok(out)
+}
+
+/// The movement buckets and the revenue, read at the same time.
+pub async fn buckets_and_revenue(
+    r: &Report,
+    db: &Db,
+) -> Result<(Vec<Bucket>, BTreeMap<Month, Revenue>), ApiError> {
+    tokio::try_join!(r.movement_buckets(db), revenue(r, db))
 }
 
 /// KPIs per month.
@@ -437,16 +444,21 @@ pub struct Overview {
     pub forecast: Forecast,
 }
 
-/// Builds every report of the dashboard (cohorts measured by `metric`).
+/// Builds every report of the dashboard (cohorts measured by `metric`), reading
+/// the database with several queries at once.
 pub async fn overview(r: &Report, db: &Db, metric: Metric) -> Result<Overview, ApiError> {
-    let buckets = r.movement_buckets(db).await?;
-    let revenue = revenue(r, db).await?;
+    let ((buckets, revenue), cohorts, churn_reasons, salespeople) = tokio::try_join!(
+        buckets_and_revenue(r, db),
+        cohorts(r, db, metric),
+        churn_reasons(r, db),
+        salespeople(r, db),
+    )?;
     Ok(Overview {
         movements: movements(r, &buckets),
         kpis: kpis(r, &buckets, &revenue),
-        cohorts: cohorts(r, db, metric).await?,
-        churn_reasons: churn_reasons(r, db).await?,
-        salespeople: salespeople(r, db).await?,
+        cohorts,
+        churn_reasons,
+        salespeople,
         forecast: forecast(r, &buckets),
     })
 }

@@ -5,184 +5,168 @@
 //! other currencies are converted day by day, because exchange rates change by
 //! the day.
 //!
-//! Parameters are numbered the same in every query: `$1` merchant, `$2` livemode,
-//! `$3` plan, `$4` salesperson, `$5` country, then the query's own. The
-//! customer's country is read from its address JSON, which the two backends spell
-//! differently; hence a SQLite and a PostgreSQL text of each query, built from the
-//! same pieces.
+//! Each query is assembled from fixed pieces with only the filters asked for
+//! (every value is a bound parameter), so that both databases plan it for what
+//! it is rather than for `$n IS NULL OR …`. The customer's country is read from
+//! its address JSON, which the two backends spell differently.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use sqlx::AssertSqlSafe;
 
 use super::fx::{MissingRate, Rates};
 use super::month::Month;
 use super::series::{Bucket, Keyed};
 use crate::args;
-use crate::db::{Arg, Db};
+use crate::db::{AnyRow, Arg, Db};
 use crate::domain::currency::Currency;
 use crate::domain::money::from_minor;
 use crate::domain::mrr::Movement;
 use crate::store::Scope;
 use crate::store::billing::currency;
 
-macro_rules! country_of {
-    (sqlite) => {
-        "json_extract(c.address, '$.country')"
-    };
-    (postgres) => {
-        "(c.address::json ->> 'country')"
-    };
+/// A query being assembled: its text and the values of its `$n` placeholders.
+struct Query {
+    sql: String,
+    args: Vec<Arg>,
 }
 
-/// The filters on `mrr_events e`.
-macro_rules! event_filters {
-    ($b:tt) => {
-        concat!(
-            "e.merchant_id = $1 AND e.livemode = $2 ",
-            "AND ($3 IS NULL OR e.plan_id = $3) AND ($4 IS NULL OR e.salesperson_id = $4) ",
-            "AND ($5 IS NULL OR e.customer_id IN (SELECT c.id FROM customers c WHERE ",
-            "c.merchant_id = $1 AND c.livemode = $2 AND ",
-            country_of!($b),
-            " = $5))"
-        )
-    };
-}
-
-/// The filters on `invoices i`, through the invoice's subscription and customer;
-/// `$6`–`$7` is the range of issue dates.
-macro_rules! invoice_filters {
-    ($b:tt) => {
-        concat!(
-            "i.merchant_id = $1 AND i.livemode = $2 AND i.issue_date >= $6 AND i.issue_date <= $7 ",
-            "AND i.status IN ('open', 'paid') ",
-            "AND ($3 IS NULL OR i.subscription_id IN (SELECT s.id FROM subscriptions s WHERE ",
-            "s.merchant_id = $1 AND s.livemode = $2 AND s.plan_id = $3)) ",
-            "AND ($4 IS NULL OR i.subscription_id IN (SELECT s.id FROM subscriptions s WHERE ",
-            "s.merchant_id = $1 AND s.livemode = $2 AND s.salesperson_id = $4)) ",
-            "AND ($5 IS NULL OR i.customer_id IN (SELECT c.id FROM customers c WHERE ",
-            "c.merchant_id = $1 AND c.livemode = $2 AND ",
-            country_of!($b),
-            " = $5))"
-        )
-    };
-}
-
-/// The sums of `mrr_events e` per group, after `$day AS day`.
-macro_rules! event_sums {
-    ($day:expr) => {
-        concat!(
-            $day,
-            " AS day, e.currency AS currency, e.kind AS kind, ",
-            "CAST(SUM(e.delta_minor) AS BIGINT) AS amount_minor, ",
-            "CAST(COUNT(*) AS BIGINT) AS events, ",
-            "CAST(SUM(CASE WHEN e.subscription_mrr_minor > 0 AND e.subscription_mrr_minor = e.delta_minor ",
-            "THEN 1 ELSE 0 END) AS BIGINT) AS started, ",
-            "CAST(SUM(CASE WHEN e.subscription_mrr_minor = 0 THEN 1 ELSE 0 END) AS BIGINT) AS ended"
-        )
-    };
-}
-
-// Index `mrr_events_analytics` is (merchant, livemode, event_date, kind, currency,
-// salesperson_id, …): this grouping follows it.
-macro_rules! movements_sql {
-    ($b:tt) => {
-        concat!(
-            "SELECT '' AS grp, ",
-            event_sums!("e.event_date"),
-            " FROM mrr_events e WHERE ",
-            event_filters!($b),
-            " AND e.event_date <= $6 GROUP BY e.event_date, e.kind, e.currency"
-        )
-    };
-}
-
-// Per salesperson, days would make tens of thousands of rows: amounts already in
-// the reported currency (`$7`) are summed per month instead.
-macro_rules! salespeople_sql {
-    ($b:tt) => {
-        concat!(
-            "SELECT e.salesperson_id AS grp, ",
-            event_sums!(
-                "CASE WHEN e.currency = $7 THEN SUBSTR(e.event_date, 1, 7) ELSE e.event_date END"
-            ),
-            " FROM mrr_events e WHERE ",
-            event_filters!($b),
-            " AND e.event_date <= $6 GROUP BY e.salesperson_id, day, e.kind, e.currency"
-        )
-    };
-}
-
-macro_rules! reasons_sql {
-    ($b:tt) => {
-        concat!(
-            "SELECT e.close_reason AS grp, ",
-            event_sums!("e.event_date"),
-            " FROM mrr_events e WHERE ",
-            event_filters!($b),
-            " AND e.event_date >= $6 AND e.event_date <= $7 ",
-            "AND e.kind IN ('churn', 'contraction') AND e.subscription_mrr_minor = 0 ",
-            "GROUP BY e.event_date, e.kind, e.currency, e.close_reason"
-        )
-    };
-}
-
-// Every event of the customers whose first `new` (per currency) is in the range,
-// found through index `mrr_events_customers` (merchant, livemode, customer_id,
-// currency, kind, event_date, …). This one groups by cohort and must sort, so it
-// keeps rows small: per month for amounts already in the reported currency (`$9`),
-// per day for the others.
-macro_rules! cohorts_sql {
-    ($b:tt) => {
-        concat!(
-            "SELECT f.cohort AS grp, ",
-            event_sums!(
-                "CASE WHEN e.currency = $9 THEN SUBSTR(e.event_date, 1, 7) ELSE e.event_date END"
-            ),
-            " FROM mrr_events e JOIN (SELECT e.customer_id AS customer_id, e.currency AS currency, ",
-            "SUBSTR(MIN(e.event_date), 1, 7) AS cohort FROM mrr_events e WHERE ",
-            event_filters!($b),
-            " AND e.kind = 'new' GROUP BY e.customer_id, e.currency ",
-            "HAVING SUBSTR(MIN(e.event_date), 1, 7) >= $7 AND SUBSTR(MIN(e.event_date), 1, 7) <= $8) f ",
-            "ON f.customer_id = e.customer_id AND f.currency = e.currency WHERE ",
-            event_filters!($b),
-            " AND e.event_date <= $6 GROUP BY f.cohort, day, e.kind, e.currency"
-        )
-    };
-}
-
-// Index `invoices_analytics` is (merchant, livemode, issue_date, currency, status,
-// subtotal_minor).
-macro_rules! revenue_sql {
-    ($b:tt) => {
-        concat!(
-            "SELECT i.issue_date AS day, i.currency AS currency, ",
-            "CAST(SUM(i.subtotal_minor) AS BIGINT) AS amount_minor FROM invoices i WHERE ",
-            invoice_filters!($b),
-            " GROUP BY i.issue_date, i.currency"
-        )
-    };
-}
-
-// `CROSS JOIN` makes SQLite walk the few non-recurring lines first (index on
-// `kind`) rather than every invoice; PostgreSQL plans it as an ordinary join.
-macro_rules! non_recurring_sql {
-    ($b:tt) => {
-        concat!(
-            "SELECT i.issue_date AS day, i.currency AS currency, ",
-            "CAST(SUM(l.net_minor) AS BIGINT) AS amount_minor ",
-            "FROM invoice_lines l CROSS JOIN invoices i WHERE i.id = l.invoice_id ",
-            "AND l.kind IN ('one_off', 'setup_fee') AND ",
-            invoice_filters!($b),
-            " GROUP BY i.issue_date, i.currency"
-        )
-    };
-}
-
-fn pick(db: &Db, sqlite: &'static str, postgres: &'static str) -> &'static str {
-    match db {
-        Db::Sqlite(_) => sqlite,
-        Db::Postgres(_) => postgres,
+impl Query {
+    /// Starts with the merchant as `$1` and the mode as `$2`.
+    fn new(scope: &Scope) -> Self {
+        Self {
+            sql: String::new(),
+            args: args![&scope.merchant_id, scope.livemode].to_vec(),
+        }
     }
+
+    /// The placeholder of a new value.
+    fn arg(&mut self, value: impl Into<Arg>) -> String {
+        self.args.push(value.into());
+        format!("${}", self.args.len())
+    }
+
+    fn push(&mut self, text: &str) {
+        self.sql.push_str(text);
+    }
+}
+
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Int(v) => q.bind(*v),
+                Arg::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+/// Runs a report query. On PostgreSQL it gets more sort and hash memory than the
+/// default 4 MB, so that grouping a few hundred thousand rows stays in memory.
+async fn run<T: AnyRow>(db: &Db, q: Query) -> Result<Vec<T>, sqlx::Error> {
+    match db {
+        Db::Sqlite(pool) => {
+            bind_args!(sqlx::query_as::<_, T>(AssertSqlSafe(q.sql)), &q.args)
+                .fetch_all(pool)
+                .await
+        }
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SET LOCAL work_mem = '64MB'")
+                .execute(&mut *tx)
+                .await?;
+            let rows = bind_args!(sqlx::query_as::<_, T>(AssertSqlSafe(q.sql)), &q.args)
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(rows)
+        }
+    }
+}
+
+/// The customer's billing country in SQL, for customers aliased `c`.
+fn country_of(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "json_extract(c.address, '$.country')",
+        Db::Postgres(_) => "(c.address::json ->> 'country')",
+    }
+}
+
+/// The conditions on `mrr_events e` for the scope and the filters asked for.
+fn event_filters(db: &Db, q: &mut Query, f: &Filter) -> String {
+    let mut w = "e.merchant_id = $1 AND e.livemode = $2".to_owned();
+    if let Some(plan) = &f.plan {
+        w.push_str(&format!(" AND e.plan_id = {}", q.arg(plan)));
+    }
+    if let Some(person) = &f.salesperson {
+        w.push_str(&format!(" AND e.salesperson_id = {}", q.arg(person)));
+    }
+    if let Some(country) = &f.country {
+        w.push_str(&format!(
+            " AND e.customer_id IN (SELECT c.id FROM customers c WHERE c.merchant_id = $1 \
+             AND c.livemode = $2 AND {} = {})",
+            country_of(db),
+            q.arg(country)
+        ));
+    }
+    w
+}
+
+/// The conditions on `invoices i`: scope, issue dates, and the filters through the
+/// invoice's subscription and customer.
+fn invoice_filters(db: &Db, q: &mut Query, f: &Filter, from: Month, to: Month) -> String {
+    let mut w = format!(
+        "i.merchant_id = $1 AND i.livemode = $2 AND i.issue_date >= {} AND i.issue_date <= {}",
+        q.arg(from.first_day().to_string()),
+        q.arg(to.last_day().to_string())
+    );
+    if let Some(plan) = &f.plan {
+        w.push_str(&format!(
+            " AND i.subscription_id IN (SELECT s.id FROM subscriptions s WHERE \
+             s.merchant_id = $1 AND s.livemode = $2 AND s.plan_id = {})",
+            q.arg(plan)
+        ));
+    }
+    if let Some(person) = &f.salesperson {
+        w.push_str(&format!(
+            " AND i.subscription_id IN (SELECT s.id FROM subscriptions s WHERE \
+             s.merchant_id = $1 AND s.livemode = $2 AND s.salesperson_id = {})",
+            q.arg(person)
+        ));
+    }
+    if let Some(country) = &f.country {
+        w.push_str(&format!(
+            " AND i.customer_id IN (SELECT c.id FROM customers c WHERE c.merchant_id = $1 \
+             AND c.livemode = $2 AND {} = {})",
+            country_of(db),
+            q.arg(country)
+        ));
+    }
+    w
+}
+
+/// The sums of `mrr_events e` per group, after `{day} AS day`.
+fn event_sums(day: &str) -> String {
+    format!(
+        "{day} AS day, e.currency AS currency, e.kind AS kind, \
+         CAST(SUM(e.delta_minor) AS BIGINT) AS amount_minor, CAST(COUNT(*) AS BIGINT) AS events, \
+         CAST(SUM(CASE WHEN e.subscription_mrr_minor > 0 AND e.subscription_mrr_minor = e.delta_minor \
+         THEN 1 ELSE 0 END) AS BIGINT) AS started, \
+         CAST(SUM(CASE WHEN e.subscription_mrr_minor = 0 THEN 1 ELSE 0 END) AS BIGINT) AS ended"
+    )
+}
+
+/// A day, or the month for amounts already in the reported currency: where the
+/// grouping must sort anyway, this keeps its rows few.
+fn day_or_month(q: &mut Query, f: &Filter) -> String {
+    format!(
+        "CASE WHEN e.currency = {} THEN SUBSTR(e.event_date, 1, 7) ELSE e.event_date END",
+        q.arg(f.currency.code())
+    )
 }
 
 /// What every report is filtered by.
@@ -197,19 +181,6 @@ pub struct Filter {
     pub country: Option<String>,
 }
 
-impl Filter {
-    fn args(&self) -> Vec<Arg> {
-        args![
-            &self.scope.merchant_id,
-            self.scope.livemode,
-            &self.plan,
-            &self.salesperson,
-            &self.country
-        ]
-        .to_vec()
-    }
-}
-
 #[derive(sqlx::FromRow)]
 struct EventRow {
     grp: Option<String>,
@@ -220,13 +191,6 @@ struct EventRow {
     events: i64,
     started: i64,
     ended: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct AmountRow {
-    day: String,
-    currency: String,
-    amount_minor: i64,
 }
 
 /// Why a report could not be made.
@@ -298,42 +262,47 @@ pub fn parse_kind(raw: &str) -> Option<Movement> {
     })
 }
 
-async fn event_rows(
-    db: &Db,
-    sql: &'static str,
-    mut args: Vec<Arg>,
-    extra: &[Arg],
-) -> Result<Vec<EventRow>, sqlx::Error> {
-    args.extend_from_slice(extra);
-    db.fetch_all(sql, &args).await
-}
-
-/// Every movement up to the end of `to`, per day and kind.
+/// Every movement up to the end of `to`, per day and kind (in the order of
+/// index `mrr_events_analytics`: no sort).
 pub async fn movements(
     db: &Db,
     f: &Filter,
     rates: &Rates,
     to: Month,
 ) -> Result<Vec<Bucket>, ReportError> {
-    let sql = pick(db, movements_sql!(sqlite), movements_sql!(postgres));
-    let rows = event_rows(db, sql, f.args(), &args![to.last_day().to_string()]).await?;
+    let mut q = Query::new(&f.scope);
+    let filters = event_filters(db, &mut q, f);
+    let end = q.arg(to.last_day().to_string());
+    q.push(&format!(
+        "SELECT '' AS grp, {} FROM mrr_events e WHERE {filters} AND e.event_date <= {end} \
+         GROUP BY e.event_date, e.kind, e.currency",
+        event_sums("e.event_date")
+    ));
+    let rows: Vec<EventRow> = run(db, q).await?;
     Ok(into_buckets(rows, f, rates)?
         .into_iter()
         .map(|k| k.bucket)
         .collect())
 }
 
-/// Every movement up to the end of `to`, per salesperson, day and kind.
+/// Every movement up to the end of `to`, per salesperson, day (month in the
+/// reported currency) and kind.
 pub async fn by_salesperson(
     db: &Db,
     f: &Filter,
     rates: &Rates,
     to: Month,
 ) -> Result<Vec<Keyed<Option<String>>>, ReportError> {
-    let sql = pick(db, salespeople_sql!(sqlite), salespeople_sql!(postgres));
-    let extra = args![to.last_day().to_string(), f.currency.code()];
-    let rows = event_rows(db, sql, f.args(), &extra).await?;
-    Ok(into_buckets(rows, f, rates)?)
+    let mut q = Query::new(&f.scope);
+    let filters = event_filters(db, &mut q, f);
+    let end = q.arg(to.last_day().to_string());
+    let day = day_or_month(&mut q, f);
+    q.push(&format!(
+        "SELECT e.salesperson_id AS grp, {} FROM mrr_events e WHERE {filters} \
+         AND e.event_date <= {end} GROUP BY e.salesperson_id, day, e.kind, e.currency",
+        event_sums(&day)
+    ));
+    Ok(into_buckets(run(db, q).await?, f, rates)?)
 }
 
 /// The movements in `[from, to]` that ended a subscription's MRR, per close reason.
@@ -344,14 +313,24 @@ pub async fn by_close_reason(
     from: Month,
     to: Month,
 ) -> Result<Vec<Keyed<Option<String>>>, ReportError> {
-    let sql = pick(db, reasons_sql!(sqlite), reasons_sql!(postgres));
-    let range = args![from.first_day().to_string(), to.last_day().to_string()];
-    let rows = event_rows(db, sql, f.args(), &range).await?;
-    Ok(into_buckets(rows, f, rates)?)
+    let mut q = Query::new(&f.scope);
+    let filters = event_filters(db, &mut q, f);
+    let start = q.arg(from.first_day().to_string());
+    let end = q.arg(to.last_day().to_string());
+    q.push(&format!(
+        "SELECT e.close_reason AS grp, {} FROM mrr_events e WHERE {filters} \
+         AND e.event_date >= {start} AND e.event_date <= {end} \
+         AND e.kind IN ('churn', 'contraction') AND e.subscription_mrr_minor = 0 \
+         GROUP BY e.event_date, e.kind, e.currency, e.close_reason",
+        event_sums("e.event_date")
+    ));
+    Ok(into_buckets(run(db, q).await?, f, rates)?)
 }
 
 /// The movements up to the end of `to` of the customers whose first `new` movement
-/// (per currency) is in `[from, to]`, per cohort, day and kind.
+/// (per currency) is in `[from, to]`, per cohort, day (month in the reported
+/// currency) and kind. The cohort comes from a window over each customer's events
+/// in the order of index `mrr_events_customers`, so the log is read once.
 pub async fn by_cohort(
     db: &Db,
     f: &Filter,
@@ -359,15 +338,23 @@ pub async fn by_cohort(
     from: Month,
     to: Month,
 ) -> Result<Vec<Keyed<Month>>, ReportError> {
-    let sql = pick(db, cohorts_sql!(sqlite), cohorts_sql!(postgres));
-    let extra = args![
-        to.last_day().to_string(),
-        from.to_string(),
-        to.to_string(),
-        f.currency.code()
-    ];
-    let rows = event_rows(db, sql, f.args(), &extra).await?;
-    Ok(into_buckets(rows, f, rates)?
+    let mut q = Query::new(&f.scope);
+    let filters = event_filters(db, &mut q, f);
+    let end = q.arg(to.last_day().to_string());
+    let first = q.arg(from.first_day().to_string());
+    let last = q.arg(to.last_day().to_string());
+    let day = day_or_month(&mut q, f);
+    q.push(&format!(
+        "SELECT SUBSTR(e.first_new, 1, 7) AS grp, {} FROM (SELECT e.event_date, e.kind, \
+         e.currency, e.delta_minor, e.subscription_mrr_minor, \
+         MIN(CASE WHEN e.kind = 'new' THEN e.event_date END) \
+         OVER (PARTITION BY e.customer_id, e.currency) AS first_new \
+         FROM mrr_events e WHERE {filters} AND e.event_date <= {end}) e \
+         WHERE e.first_new >= {first} AND e.first_new <= {last} \
+         GROUP BY SUBSTR(e.first_new, 1, 7), day, e.kind, e.currency",
+        event_sums(&day)
+    ));
+    Ok(into_buckets(run(db, q).await?, f, rates)?
         .into_iter()
         .filter_map(|k| {
             let cohort = k.key.as_deref().and_then(Month::parse)?;
@@ -379,22 +366,51 @@ pub async fn by_cohort(
         .collect())
 }
 
-async fn amounts_per_month(
+#[derive(sqlx::FromRow)]
+struct InvoiceSumRow {
+    day: String,
+    currency: String,
+    status: String,
+    amount_minor: i64,
+}
+
+/// Per day and currency, what `column` sums to over the open and paid invoices of
+/// `[from, to]` (`from_lines`: over their one-off and setup-fee lines). Grouped by
+/// status and filtered here rather than in SQL, so that the scan stays on index
+/// `invoices_analytics`.
+async fn invoice_sums(
     db: &Db,
-    sql: &'static str,
     f: &Filter,
     rates: &Rates,
     from: Month,
     to: Month,
+    from_lines: bool,
 ) -> Result<Vec<(Month, Decimal)>, ReportError> {
-    let mut args = f.args();
-    args.extend(args![
-        from.first_day().to_string(),
-        to.last_day().to_string()
-    ]);
-    let rows: Vec<AmountRow> = db.fetch_all(sql, &args).await?;
+    let mut q = Query::new(&f.scope);
+    let filters = invoice_filters(db, &mut q, f, from, to);
+    let sql = if from_lines {
+        // `CROSS JOIN` makes SQLite walk the few non-recurring lines first (index
+        // on `kind`); PostgreSQL plans it as an ordinary join.
+        format!(
+            "SELECT i.issue_date AS day, i.currency AS currency, i.status AS status, \
+             CAST(SUM(l.net_minor) AS BIGINT) AS amount_minor FROM invoice_lines l \
+             CROSS JOIN invoices i WHERE i.id = l.invoice_id AND l.kind IN ('one_off', 'setup_fee') \
+             AND {filters} GROUP BY i.issue_date, i.currency, i.status"
+        )
+    } else {
+        format!(
+            "SELECT i.issue_date AS day, i.currency AS currency, i.status AS status, \
+             CAST(SUM(i.subtotal_minor) AS BIGINT) AS amount_minor FROM invoices i \
+             WHERE {filters} GROUP BY i.issue_date, i.currency, i.status"
+        )
+    };
+    q.push(&sql);
+    let rows: Vec<InvoiceSumRow> = run(db, q).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
+    for r in rows
+        .iter()
+        .filter(|r| matches!(r.status.as_str(), "open" | "paid"))
+    {
         let date = key_date(&r.day);
         let amount = convert(r.amount_minor, &r.currency, date, &f.currency, rates)?;
         out.push((Month::of(date), amount));
@@ -410,8 +426,7 @@ pub async fn net_revenue(
     from: Month,
     to: Month,
 ) -> Result<Vec<(Month, Decimal)>, ReportError> {
-    let sql = pick(db, revenue_sql!(sqlite), revenue_sql!(postgres));
-    amounts_per_month(db, sql, f, rates, from, to).await
+    invoice_sums(db, f, rates, from, to, false).await
 }
 
 /// Σ net of the one-off and setup-fee lines of those invoices, per month.
@@ -422,8 +437,7 @@ pub async fn non_recurring_revenue(
     from: Month,
     to: Month,
 ) -> Result<Vec<(Month, Decimal)>, ReportError> {
-    let sql = pick(db, non_recurring_sql!(sqlite), non_recurring_sql!(postgres));
-    amounts_per_month(db, sql, f, rates, from, to).await
+    invoice_sums(db, f, rates, from, to, true).await
 }
 
 /// The names of the merchant's users, for the salesperson report.

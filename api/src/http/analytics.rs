@@ -60,8 +60,7 @@ pub async fn kpis(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<Kpis>> {
     let r = Report::prepare(&state.db, &scope, &q).await?;
-    let buckets = r.movement_buckets(&state.db).await?;
-    let revenue = service::revenue(&r, &state.db).await?;
+    let (buckets, revenue) = service::buckets_and_revenue(&r, &state.db).await?;
     Ok(Json(service::kpis(&r, &buckets, &revenue)))
 }
 
