@@ -329,8 +329,9 @@ pub async fn by_close_reason(
 
 /// The movements up to the end of `to` of the customers whose first `new` movement
 /// (per currency) is in `[from, to]`, per cohort, day (month in the reported
-/// currency) and kind. The cohort comes from a window over each customer's events
-/// in the order of index `mrr_events_customers`, so the log is read once.
+/// currency) and kind, through index `mrr_events_customers`. What each backend
+/// does fastest differs: SQLite finds the cohort's customers first and looks up
+/// their events; PostgreSQL reads the log once with a window per customer.
 pub async fn by_cohort(
     db: &Db,
     f: &Filter,
@@ -341,19 +342,36 @@ pub async fn by_cohort(
     let mut q = Query::new(&f.scope);
     let filters = event_filters(db, &mut q, f);
     let end = q.arg(to.last_day().to_string());
-    let first = q.arg(from.first_day().to_string());
-    let last = q.arg(to.last_day().to_string());
     let day = day_or_month(&mut q, f);
-    q.push(&format!(
-        "SELECT SUBSTR(e.first_new, 1, 7) AS grp, {} FROM (SELECT e.event_date, e.kind, \
-         e.currency, e.delta_minor, e.subscription_mrr_minor, \
-         MIN(CASE WHEN e.kind = 'new' THEN e.event_date END) \
-         OVER (PARTITION BY e.customer_id, e.currency) AS first_new \
-         FROM mrr_events e WHERE {filters} AND e.event_date <= {end}) e \
-         WHERE e.first_new >= {first} AND e.first_new <= {last} \
-         GROUP BY SUBSTR(e.first_new, 1, 7), day, e.kind, e.currency",
-        event_sums(&day)
-    ));
+    let sums = event_sums(&day);
+    let sql = match db {
+        Db::Sqlite(_) => {
+            let (first, last) = (q.arg(from.to_string()), q.arg(to.to_string()));
+            format!(
+                "SELECT f.cohort AS grp, {sums} FROM mrr_events e JOIN (SELECT e.customer_id AS \
+                 customer_id, e.currency AS currency, SUBSTR(MIN(e.event_date), 1, 7) AS cohort \
+                 FROM mrr_events e WHERE {filters} AND e.kind = 'new' \
+                 GROUP BY e.customer_id, e.currency HAVING SUBSTR(MIN(e.event_date), 1, 7) >= {first} \
+                 AND SUBSTR(MIN(e.event_date), 1, 7) <= {last}) f \
+                 ON f.customer_id = e.customer_id AND f.currency = e.currency \
+                 WHERE {filters} AND e.event_date <= {end} GROUP BY f.cohort, day, e.kind, e.currency"
+            )
+        }
+        Db::Postgres(_) => {
+            let first = q.arg(from.first_day().to_string());
+            let last = q.arg(to.last_day().to_string());
+            format!(
+                "SELECT SUBSTR(e.first_new, 1, 7) AS grp, {sums} FROM (SELECT e.event_date, e.kind, \
+                 e.currency, e.delta_minor, e.subscription_mrr_minor, \
+                 MIN(CASE WHEN e.kind = 'new' THEN e.event_date END) \
+                 OVER (PARTITION BY e.customer_id, e.currency) AS first_new \
+                 FROM mrr_events e WHERE {filters} AND e.event_date <= {end}) e \
+                 WHERE e.first_new >= {first} AND e.first_new <= {last} \
+                 GROUP BY SUBSTR(e.first_new, 1, 7), day, e.kind, e.currency"
+            )
+        }
+    };
+    q.push(&sql);
     Ok(into_buckets(run(db, q).await?, f, rates)?
         .into_iter()
         .filter_map(|k| {
