@@ -60,14 +60,56 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The built widget (`renewly.js`, glue and wasm), loadable from any origin: the
-/// API calls it makes are what the merchant's `allowed_origins` guard.
+/// API calls it makes are what the merchant's `allowed_origins` guard. The glue and
+/// the wasm carry a content hash in their names and are cached for a year; the
+/// loader, the URL merchants embed, for five minutes. Browsers that accept brotli
+/// or gzip get the files compressed at build time.
 fn widget_assets(dir: &std::path::Path) -> Router {
     let cors = tower_http::cors::CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([axum::http::Method::GET]);
+    let files = tower_http::services::ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip();
     Router::new()
-        .fallback_service(tower_http::services::ServeDir::new(dir))
+        .fallback_service(files)
+        .layer(axum::middleware::from_fn(widget_cache_headers))
         .layer(cors)
+}
+
+async fn widget_cache_headers(
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let hashed = is_content_hashed(req.uri().path());
+    let mut resp = next.run(req).await;
+    let status = resp.status();
+    if status.is_success() || status == axum::http::StatusCode::NOT_MODIFIED {
+        let value = if hashed {
+            "public, max-age=31536000, immutable"
+        } else {
+            "public, max-age=300"
+        };
+        resp.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static(value),
+        );
+    }
+    resp
+}
+
+/// `name-<16 hex>.ext`, as `cargo xtask widget` publishes the glue and the wasm.
+fn is_content_hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or("");
+    let Some((stem, _ext)) = file.rsplit_once('.') else {
+        return false;
+    };
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        hash.len() == 16
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 /// The path with long segments (portal and quote tokens) masked, for logs.
@@ -231,5 +273,84 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[test]
+    fn content_hashed_names_are_recognised() {
+        assert!(is_content_hashed(
+            "/renewly_widget_bg-0123456789abcdef.wasm"
+        ));
+        assert!(is_content_hashed("/renewly_widget-fedcba9876543210.js"));
+        assert!(!is_content_hashed("/renewly.js"));
+        assert!(!is_content_hashed(
+            "/renewly_widget_bg-0123456789ABCDEF.wasm"
+        ));
+        assert!(!is_content_hashed("/renewly_widget_bg-0123.wasm"));
+        assert!(!is_content_hashed("/renewly_widget_bg-0123456789abcdef"));
+    }
+
+    async fn get(dir: &std::path::Path, path: &str, encoding: &str) -> axum::response::Response {
+        let req = Request::builder()
+            .uri(path)
+            .header(header::ACCEPT_ENCODING, encoding)
+            .header(header::ORIGIN, "https://shop.example")
+            .body(Body::empty())
+            .unwrap();
+        widget_assets(dir).oneshot(req).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn widget_files_carry_cache_headers_types_and_compressed_bodies() {
+        let dir = std::env::temp_dir().join(format!("renewly-widget-{}", ulid::Ulid::generate()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let wasm = "renewly_widget_bg-0123456789abcdef.wasm";
+        std::fs::write(dir.join(wasm), b"\0asm-raw").unwrap();
+        std::fs::write(dir.join(format!("{wasm}.gz")), b"gzipped").unwrap();
+        std::fs::write(dir.join(format!("{wasm}.br")), b"brotli").unwrap();
+        std::fs::write(dir.join("renewly.js"), b"// loader").unwrap();
+
+        let r = get(&dir, &format!("/{wasm}"), "gzip, br").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let h = r.headers();
+        assert_eq!(h[header::CONTENT_TYPE], "application/wasm");
+        assert_eq!(
+            h[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(h[header::CONTENT_ENCODING], "br");
+        assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+        let body = axum::body::to_bytes(r.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"brotli");
+
+        let r = get(&dir, &format!("/{wasm}"), "gzip").await;
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
+        let r = get(&dir, &format!("/{wasm}"), "identity").await;
+        assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
+        let body = axum::body::to_bytes(r.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"\0asm-raw");
+
+        let r = get(&dir, "/renewly.js", "").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "public, max-age=300");
+        assert!(
+            r.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .contains("javascript")
+        );
+
+        let r = get(&dir, "/renewly_widget_bg-aaaaaaaaaaaaaaaa.wasm", "").await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(r.headers().get(header::CACHE_CONTROL).is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -258,7 +258,7 @@ scenarios! {
         let token = "ab".repeat(32);
         let r = app.send(Method::GET, &format!("/portal/{token}"), None, None, &[]).await;
         assert_eq!(r.status, 200);
-        assert!(r.text.contains(&format!(r#"<renewly-portal token="{token}">"#)));
+        assert!(r.text.contains(&format!(r#"<renewly-portal token="{token}" locale="en">"#)));
         assert!(r.text.contains("/widget/renewly.js"));
         assert_eq!(r.header("cache-control"), Some("no-store"));
         let r = app.send(Method::GET, "/portal/not-a-token", None, None, &[]).await;
@@ -270,5 +270,46 @@ scenarios! {
         let hostile = format!("/checkout/{plan}?key=pk_test_%22%3E%3Cscript%3Ealert(1)%3C/script%3E");
         assert_eq!(app.send(Method::GET, &hostile, None, None, &[]).await.status, 404);
         assert_eq!(app.send(Method::GET, "/checkout/nope?key=pk_test_x", None, None, &[]).await.status, 404);
+    }
+
+    async fn hosted_pages_speak_the_customers_or_the_browsers_language(app) {
+        let plan = "plan_01jzzzzzzzzzzzzzzzzzzzzzzz";
+        let checkout = format!("/checkout/{plan}?key={}", app.keys.pk);
+        let lang = |r: &renewly_tests::Resp| {
+            let html = r.text.split("<html lang=\"").nth(1).unwrap_or("");
+            html.split('"').next().unwrap_or("").to_owned()
+        };
+        // The browser's preference, by quality; a language we do not speak is skipped.
+        for (accept, want) in [
+            ("nl-NL,nl;q=0.9,en;q=0.8", "nl"),
+            ("fr-FR, en;q=0.5, nl;q=0.7", "nl"),
+            ("de, en-GB;q=0.9", "en"),
+            ("nl;q=0, en;q=0.1", "en"),
+            ("", "en"),
+        ] {
+            let r = app.send(Method::GET, &checkout, None, None, &[("accept-language", accept)]).await;
+            assert_eq!(r.status, 200);
+            assert_eq!(lang(&r), want, "Accept-Language: {accept}");
+            assert!(r.text.contains(&format!(r#"locale="{want}""#)), "{}", r.text);
+            assert_eq!(r.header("vary"), Some("Accept-Language"));
+        }
+        assert!(app.send(Method::GET, &checkout, None, None, &[("accept-language", "nl")]).await
+            .text.contains("<title>Afrekenen</title>"));
+        // `?locale=` wins over the browser.
+        let r = app.send(Method::GET, &format!("{checkout}&locale=nl-BE"), None, None, &[("accept-language", "en")]).await;
+        assert_eq!(lang(&r), "nl");
+
+        // The portal speaks the customer's stored language, whatever the browser says.
+        let c = app.post("/v1/customers", json!({"email": "sanne@example.nl", "locale": "nl"})).await;
+        assert_eq!(c.status, 201, "{}", c.text);
+        let id = c.body["id"].as_str().unwrap();
+        let s = app.post(&format!("/v1/customers/{id}/portal_sessions"), json!({})).await;
+        let token = s.body["token"].as_str().unwrap().to_owned();
+        let r = app.send(Method::GET, &format!("/portal/{token}"), None, None, &[("accept-language", "en-US")]).await;
+        assert_eq!(lang(&r), "nl");
+        assert!(r.text.contains(&format!(r#"<renewly-portal token="{token}" locale="nl">"#)));
+        assert!(r.text.contains("<title>Uw abonnement</title>"));
+        let r = app.send(Method::GET, &format!("/portal/{token}?locale=en"), None, None, &[]).await;
+        assert_eq!(lang(&r), "en");
     }
 }

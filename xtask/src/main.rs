@@ -10,6 +10,7 @@
 //! - `cargo xtask widget-size` — the widget's transfer size (raw, gzip, brotli)
 //!   and, with Chromium, its time to first render
 
+mod dist;
 mod size;
 
 use std::path::{Path, PathBuf};
@@ -153,10 +154,13 @@ fn widget() -> Result {
         .join(WASM_TARGET)
         .join("wasm-release")
         .join("renewly_widget.wasm");
-    let dist = root().join("widget").join("dist");
-    std::fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
+    // wasm-bindgen writes into a staging folder; `dist` gets the published files.
+    let staging = target_dir.join("widget-staging");
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)
+        .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
     let wasm = wasm.to_string_lossy().into_owned();
-    let dist_s = dist.to_string_lossy().into_owned();
+    let staging_s = staging.to_string_lossy().into_owned();
     run(
         "wasm-bindgen",
         &[
@@ -166,15 +170,16 @@ fn widget() -> Result {
             "--remove-name-section",
             "--remove-producers-section",
             "--out-dir",
-            &dist_s,
+            &staging_s,
             &wasm,
         ],
     )?;
-    std::fs::copy(
-        root().join("widget").join("loader.js"),
-        dist.join("renewly.js"),
-    )
-    .map_err(|e| format!("cannot copy the loader: {e}"))?;
+    let dist = root().join("widget").join("dist");
+    let published = dist::publish(&staging, &dist, &root().join("widget").join("loader.js"))?;
+    eprintln!(
+        "published {}, {} and {}",
+        published.loader, published.glue, published.wasm
+    );
     eprintln!("widget built into {}", dist.display());
     Ok(())
 }

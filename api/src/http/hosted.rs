@@ -3,8 +3,8 @@
 //! the same widget a merchant embeds.
 
 use axum::Router;
-use axum::extract::{Path, Query};
-use axum::http::{StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
@@ -18,10 +18,51 @@ pub fn routes() -> Router<AppState> {
         .route("/checkout/{plan}", get(checkout))
 }
 
-fn page(title: &str, element: &str) -> Response {
+/// The languages the widget speaks.
+const LANGUAGES: [&str; 2] = ["en", "nl"];
+
+/// The page's language: `?locale=`, else the customer's stored locale (portal),
+/// else the browser's `Accept-Language` (by quality), else English.
+fn language(query: Option<&str>, stored: Option<&str>, headers: &HeaderMap) -> &'static str {
+    let speak = |tag: &str| {
+        let primary = tag.split(['-', '_']).next().unwrap_or("").trim();
+        LANGUAGES
+            .into_iter()
+            .find(|l| l.eq_ignore_ascii_case(primary))
+    };
+    if let Some(l) = query.and_then(speak).or_else(|| stored.and_then(speak)) {
+        return l;
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut offered: Vec<(u16, &'static str)> = accept
+        .split(',')
+        .filter_map(|part| {
+            let mut bits = part.split(';');
+            let lang = speak(bits.next()?)?;
+            let q = bits
+                .find_map(|b| b.trim().strip_prefix("q="))
+                .map_or(Some(1000), |q| {
+                    q.trim()
+                        .parse::<f32>()
+                        .ok()
+                        .filter(|q| (0.0..=1.0).contains(q))
+                        .map(|q| (q * 1000.0).round() as u16)
+                })?;
+            (q > 0).then_some((q, lang))
+        })
+        .collect();
+    // Stable: of equal quality, the first named wins.
+    offered.sort_by(|a, b| b.0.cmp(&a.0));
+    offered.first().map_or("en", |o| o.1)
+}
+
+fn page(lang: &str, title: &str, element: &str) -> Response {
     let html = format!(
         r#"<!doctype html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -47,6 +88,7 @@ fn page(title: &str, element: &str) -> Response {
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::X_FRAME_OPTIONS, "DENY"),
+            (header::VARY, "Accept-Language"),
         ],
         Html(html),
     )
@@ -63,14 +105,47 @@ fn not_found() -> Response {
 
 /// The customer portal for a portal token (the token itself is checked by the
 /// API the widget calls).
-async fn portal(Path(token): Path<String>) -> Response {
+async fn portal(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<LocaleQuery>,
+    headers: HeaderMap,
+) -> Response {
     if !crate::store::portal::is_token(&token) {
         return not_found();
     }
+    let stored = customer_locale(&state, &token).await;
+    let lang = language(q.locale.as_deref(), stored.as_deref(), &headers);
+    let title = if lang == "nl" {
+        "Uw abonnement"
+    } else {
+        "Your subscription"
+    };
     page(
-        "Your subscription",
-        &format!(r#"<renewly-portal token="{token}"></renewly-portal>"#),
+        lang,
+        title,
+        &format!(r#"<renewly-portal token="{token}" locale="{lang}"></renewly-portal>"#),
     )
+}
+
+/// The locale stored on the customer a portal token belongs to, if any.
+async fn customer_locale(state: &AppState, token: &str) -> Option<String> {
+    let session = crate::store::portal::find_by_token(&state.db, token)
+        .await
+        .ok()
+        .flatten()?;
+    let customer =
+        crate::store::customers::get_customer(&state.db, &session.scope(), &session.customer_id)
+            .await
+            .ok()
+            .flatten()?;
+    Some(customer.locale)
+}
+
+/// `?locale=` on a hosted page.
+#[derive(serde::Deserialize)]
+struct LocaleQuery {
+    locale: Option<String>,
 }
 
 /// Query of the hosted checkout.
@@ -82,7 +157,11 @@ struct CheckoutQuery {
 }
 
 /// A checkout for a published plan, with the merchant's publishable key.
-async fn checkout(Path(plan): Path<String>, Query(q): Query<CheckoutQuery>) -> Response {
+async fn checkout(
+    Path(plan): Path<String>,
+    Query(q): Query<CheckoutQuery>,
+    headers: HeaderMap,
+) -> Response {
     let key_ok = |k: &str| {
         (k.starts_with("pk_test_") || k.starts_with("pk_live_"))
             && k.len() <= 100
@@ -102,15 +181,17 @@ async fn checkout(Path(plan): Path<String>, Query(q): Query<CheckoutQuery>) -> R
         .price
         .map(|p| format!(r#" price="{p}""#))
         .unwrap_or_default();
-    let locale = q
-        .locale
-        .filter(|l| l.len() <= 10 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        .map(|l| format!(r#" locale="{l}""#))
-        .unwrap_or_default();
+    let lang = language(q.locale.as_deref(), None, &headers);
+    let title = if lang == "nl" {
+        "Afrekenen"
+    } else {
+        "Checkout"
+    };
     page(
-        "Checkout",
+        lang,
+        title,
         &format!(
-            r#"<renewly-checkout publishable-key="{key}" plan="{plan}"{price}{locale}></renewly-checkout>"#
+            r#"<renewly-checkout publishable-key="{key}" plan="{plan}"{price} locale="{lang}"></renewly-checkout>"#
         ),
     )
 }
