@@ -5,8 +5,9 @@
 //! - `cargo xtask build` — wasm target, wasm-bindgen-cli of the locked version,
 //!   widget (wasm32 + wasm-bindgen), server (release)
 //! - `cargo xtask test`  — fmt check, clippy, wasm32 build of types and widget,
-//!   the widget itself (the browser tests load it), every test on SQLite and
-//!   PostgreSQL (PostgreSQL is started when it is down)
+//!   the widget itself (the browser tests load it), the widget's wasm-bindgen
+//!   tests in headless Chromium, every test on SQLite and PostgreSQL (PostgreSQL
+//!   is started when it is down)
 //! - `cargo xtask widget-size` — the widget's transfer size (raw, gzip, brotli)
 //!   and, with Chromium, its time to first render
 
@@ -247,6 +248,7 @@ fn test() -> Result {
             "clippy",
             "-p",
             "renewly-widget",
+            "--all-targets",
             "--target",
             WASM_TARGET,
             "--",
@@ -269,7 +271,46 @@ fn test() -> Result {
     ensure_postgres()?;
     // The browser tests load the built widget.
     widget()?;
+    widget_in_browser()?;
     run(&cargo, &["test", "--workspace"])
+}
+
+/// The widget's wasm-bindgen tests (`widget/tests/web.rs`) in headless Chromium.
+/// Without Chromium they are skipped, loudly, except in CI where that fails.
+fn widget_in_browser() -> Result {
+    let driver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    if !Path::new(&driver).exists() {
+        let what = format!("{driver} is missing (apt-get install chromium chromium-driver)");
+        if std::env::var_os("CI").is_some() {
+            return Err(what);
+        }
+        eprintln!("SKIPPED: the widget's wasm-bindgen tests; {what}");
+        return Ok(());
+    }
+    eprintln!("+ (wasm-bindgen-test-runner in headless Chromium)");
+    let status = Command::new(cargo())
+        .args([
+            "test",
+            "-p",
+            "renewly-widget",
+            "--target",
+            WASM_TARGET,
+            "--test",
+            "web",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
+        .env("CHROMEDRIVER", &driver)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("the widget's wasm-bindgen tests failed".to_owned())
+    }
 }
 
 /// Builds the widget, then prints its sizes and (with Chromium) first render.
