@@ -55,7 +55,7 @@ fn language(query: Option<&str>, stored: Option<&str>, headers: &HeaderMap) -> &
         })
         .collect();
     // Stable: of equal quality, the first named wins.
-    offered.sort_by(|a, b| b.0.cmp(&a.0));
+    offered.sort_by_key(|o| std::cmp::Reverse(o.0));
     offered.first().map_or("en", |o| o.1)
 }
 
