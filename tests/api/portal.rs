@@ -440,9 +440,9 @@ scenarios! {
         assert_eq!(ok(app.get(&format!("/v1/subscriptions/{sid2}")).await)["cancel_at"], Value::Null);
         // Pausing and resuming, which this plan allows.
         let paused = ok(ppost(app, &token2, &format!("/subscriptions/{sid2}/pause"), json!({})).await);
-        assert_eq!(paused["status"], "paused");
+        assert_eq!((&paused["status"], &paused["paused_at"]), (&json!("paused"), &json!("2027-04-01")));
         let resumed = ok(ppost(app, &token2, &format!("/subscriptions/{sid2}/resume"), json!({})).await);
-        assert_eq!(resumed["status"], "active");
+        assert_eq!((&resumed["status"], &resumed["paused_at"]), (&json!("active"), &Value::Null));
     }
 
     async fn a_magic_link_is_mailed_to_a_known_address_only_and_looks_the_same_either_way(app) {

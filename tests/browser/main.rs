@@ -14,6 +14,7 @@ use harness::{Browser, Result, eventually, run};
 
 const PRICING: &str = "renewly-pricing";
 const CHECKOUT: &str = "renewly-checkout";
+const PORTAL: &str = "renewly-portal";
 
 /// A fresh e-mail address per run, so customers never collide.
 fn email(who: &str) -> String {
@@ -98,6 +99,22 @@ async fn assert_subscribed(b: &Browser, tag: &str, plan: &str) -> Result {
         .js("return window.__renewlySubscribed.invoice && window.__renewlySubscribed.invoice.number")
         .await?;
     assert!(invoice.as_str().is_some_and(|n| !n.is_empty()), "{invoice}");
+    Ok(())
+}
+
+/// Subscribes a new shopper to `plan` with a good card and opens the hosted
+/// portal from the confirmation's "manage" link.
+async fn open_portal(b: &Browser, plan: &str, who: &str) -> Result {
+    pick_plan(b, plan).await?;
+    fill_details(b, PRICING, &email(who)).await?;
+    fill_card(b, PRICING, "4242424242424242").await?;
+    submit(b, PRICING).await?;
+    assert_subscribed(b, PRICING, plan).await?;
+    let url = b
+        .js("return document.querySelector('renewly-pricing').shadowRoot.querySelector('.rw-done a.rw-button').href")
+        .await?;
+    b.client.goto(url.as_str().expect("a portal link")).await?;
+    b.text_contains(PORTAL, ".rw-sub h4", plan).await?;
     Ok(())
 }
 
@@ -320,7 +337,6 @@ fn time_to_first_render_is_measured() {
 
 #[test]
 fn a_customer_cancels_from_the_portal_after_seeing_the_retention_offer() {
-    const PORTAL: &str = "renewly-portal";
     run("portal_cancel", 1280, |b| async move {
         pick_plan(&b, "Pro").await?;
         fill_details(&b, PRICING, &email("portal")).await?;
@@ -369,7 +385,6 @@ fn a_customer_cancels_from_the_portal_after_seeing_the_retention_offer() {
 
 #[test]
 fn a_customer_previews_and_makes_an_upgrade_and_replaces_the_card_in_the_portal() {
-    const PORTAL: &str = "renewly-portal";
     run("portal_change", 1280, |b| async move {
         pick_plan(&b, "Pro").await?;
         fill_details(&b, PRICING, &email("upgrade")).await?;
@@ -418,6 +433,120 @@ fn a_customer_previews_and_makes_an_upgrade_and_replaces_the_card_in_the_portal(
             .await?;
         b.text_contains(PORTAL, ".rw-portal-side", "•••• 4444")
             .await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn a_customer_fixes_a_refused_email_and_moves_house_in_the_portal_and_it_sticks() {
+    run("portal_details", 1280, |b| async move {
+        open_portal(&b, "Starter", "details").await?;
+        // The checkout made an order, listed with its plan and invoice.
+        let orders = b.text_contains(PORTAL, ".rw-orders", "Starter").await?;
+        assert!(orders.contains("INV/"), "{orders}");
+
+        b.click_text(PORTAL, ".rw-portal-box button", "Edit details")
+            .await?;
+        b.text_contains(PORTAL, "h2", "Your details").await?;
+        assert_eq!(
+            b.focused(PORTAL).await?,
+            "h2",
+            "the panel's heading has the focus"
+        );
+        let name = b.find(PORTAL, "#rw-name").await?.prop("value").await?;
+        assert_eq!(
+            name.as_deref(),
+            Some("Anna de Wit"),
+            "the form starts from what is on file"
+        );
+
+        // The API refuses the e-mail address (422, param `email`): said at the input.
+        b.fill(PORTAL, "#rw-email", "not-an-email@nowhere").await?;
+        b.click(PORTAL, "form button[type=submit]").await?;
+        b.text_contains(PORTAL, "#rw-email-error", "e-mail address")
+            .await?;
+        let invalid = b
+            .find(PORTAL, "#rw-email")
+            .await?
+            .attr("aria-invalid")
+            .await?;
+        assert_eq!(invalid.as_deref(), Some("true"));
+        assert_eq!(b.focused(PORTAL).await?, "input#rw-email");
+
+        let new_email = email("moved");
+        b.fill(PORTAL, "#rw-email", &new_email).await?;
+        assert!(!b.present(PORTAL, "#rw-email-error").await);
+        b.fill(PORTAL, "#rw-name", "Anna de Wit-Peeters").await?;
+        b.fill(PORTAL, "#rw-company", "Peeters BV").await?;
+        b.find(PORTAL, "#rw-country")
+            .await?
+            .select_by_value("BE")
+            .await?;
+        b.fill(PORTAL, "#rw-line1", "Grote Markt 1").await?;
+        b.fill(PORTAL, "#rw-postal", "1000").await?;
+        b.fill(PORTAL, "#rw-city", "Brussel").await?;
+        b.click(PORTAL, "form button[type=submit]").await?;
+        b.text_contains(PORTAL, ".rw-notice", "details have been saved")
+            .await?;
+        assert_eq!(b.focused(PORTAL).await?, "p.rw-banner.rw-notice");
+        b.text_contains(PORTAL, ".rw-address", "Grote Markt 1")
+            .await?;
+
+        // A fresh page reads the details back from the API.
+        b.client.refresh().await?;
+        let address = b.text_contains(PORTAL, ".rw-address", "Brussel").await?;
+        assert!(address.contains("Anna de Wit-Peeters"), "{address}");
+        assert!(
+            address.contains("1000 Brussel") && address.contains("BE"),
+            "{address}"
+        );
+        assert!(!address.contains("Amsterdam"), "{address}");
+        b.text_contains(PORTAL, ".rw-portal-head", &new_email)
+            .await?;
+        b.text_contains(PORTAL, ".rw-portal-head", "Peeters BV")
+            .await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn a_customer_pauses_and_resumes_a_subscription_in_a_phone_sized_portal() {
+    run("portal_pause", 320, |b| async move {
+        open_portal(&b, "Pro", "pause").await?;
+        b.js("['renewly:paused', 'renewly:resumed'].forEach(n => document.addEventListener(n, e => { window[n] = e.detail.status; }))")
+            .await?;
+        let fits = b
+            .js("const r = document.querySelector('renewly-portal'); \
+                 return r.shadowRoot.querySelector('.rw-portal').scrollWidth <= r.clientWidth && r.clientWidth <= 320;")
+            .await?;
+        assert_eq!(fits, true, "nothing sticks out at 320 px");
+
+        b.click_text(PORTAL, ".rw-sub-actions button", "Pause")
+            .await?;
+        b.text_contains(PORTAL, "h2", "Pause your subscription?")
+            .await?;
+        assert_eq!(b.focused(PORTAL).await?, "h2");
+        b.click(PORTAL, ".rw-portal-flow .rw-primary").await?;
+        b.text_contains(PORTAL, ".rw-notice", "is paused").await?;
+        b.text_contains(PORTAL, ".rw-sub .rw-status", "Paused")
+            .await?;
+        b.text_contains(PORTAL, ".rw-sub .rw-warn", "Paused since")
+            .await?;
+        assert!(
+            !b.present(PORTAL, ".rw-sub-actions .rw-secondary").await,
+            "a paused subscription is neither changed nor paused again"
+        );
+        assert_eq!(b.js("return window['renewly:paused']").await?, "paused");
+
+        b.click_text(PORTAL, ".rw-sub button", "Resume").await?;
+        b.text_contains(PORTAL, "h2", "Resume your subscription?")
+            .await?;
+        b.click(PORTAL, ".rw-portal-flow .rw-primary").await?;
+        b.text_contains(PORTAL, ".rw-notice", "resumed").await?;
+        b.text_contains(PORTAL, ".rw-sub .rw-status", "Active")
+            .await?;
+        assert!(!b.present(PORTAL, ".rw-sub .rw-warn").await);
+        assert_eq!(b.js("return window['renewly:resumed']").await?, "active");
         Ok(())
     });
 }

@@ -217,6 +217,9 @@ pub struct PortalSubscription {
     pub cancel_at: Option<String>,
     pub close_reason: Option<String>,
     pub closed_at: Option<String>,
+    /// When a paused subscription was paused (`YYYY-MM-DD`); it stays paused,
+    /// and is not invoiced, until it is resumed.
+    pub paused_at: Option<String>,
     pub scheduled_change: Option<PortalScheduledChange>,
     /// Other published plans on the same schedule and currency that the customer
     /// may switch to (empty when the plan allows no changes).

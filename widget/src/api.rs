@@ -3,9 +3,7 @@
 
 use gloo_net::http::{Request, RequestBuilder};
 use renewly_types::{
-    AddPortalPaymentMethod, ChangeSubscription, CheckoutPreview, CheckoutRequest, Invoice,
-    PaymentMethod, PortalCancel, PortalCancellation, PortalChangeResult, PortalOverview,
-    PortalSubscription, Problem, PublicPlan,
+    CheckoutPreview, CheckoutRequest, PortalOverview, Problem, PublicPlan, UpdatePortalCustomer,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -95,9 +93,21 @@ impl Subscribed {
     }
 }
 
+/// A list's envelope. The rows are kept as text and read by [`rows`], so that
+/// the envelope is not compiled again for every kind of row.
 #[derive(Deserialize)]
-struct Data<T> {
-    data: Vec<T>,
+struct Data {
+    data: Box<RawValue>,
+}
+
+/// The rows of a list answer.
+fn rows<T: DeserializeOwned>(list: Data) -> Result<Vec<T>, ApiError> {
+    parse(list.data.get())
+}
+
+/// An answer's JSON read as `T`.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| local_problem(&e.to_string()))
 }
 
 /// Talks to one Renewly API with one publishable key.
@@ -136,8 +146,7 @@ impl Client {
             url.push_str("?plans=");
             url.push_str(&String::from(js_sys::encode_uri_component(&joined)));
         }
-        let list: Data<PublicPlan> = send(self.authorised(Request::get(&url)), None).await?;
-        Ok(list.data)
+        rows(send(self.authorised(Request::get(&url)), None).await?)
     }
 
     /// `POST /v1/public/checkout/preview` of a serialised [`CheckoutRequest`]:
@@ -156,7 +165,7 @@ impl Client {
         let builder = self
             .authorised(Request::post(&self.url("/v1/public/checkout")))
             .header("Idempotency-Key", idempotency_key);
-        send(builder, Some(body(req)?)).await
+        send(builder, Some(json(req)?)).await
     }
 
     /// `POST /v1/public/checkout/{id}/confirm`: the subscription once paid.
@@ -169,16 +178,12 @@ impl Client {
 
 /// The customer portal's calls: the token in the URL is the whole
 /// authorisation, so no `Authorization` header is sent (the portal's CORS
-/// policy does not allow one).
+/// policy does not allow one). `rest` is the path after the token, e.g.
+/// `/invoices` or `/subscriptions/sub_…/pause` (ids come from the API).
 impl Client {
     fn portal_url(&self, token: &str, rest: &str) -> String {
         let token = String::from(js_sys::encode_uri_component(token));
         self.url(&format!("/v1/portal/{token}{rest}"))
-    }
-
-    fn portal_sub_url(&self, token: &str, subscription: &str, action: &str) -> String {
-        let id = String::from(js_sys::encode_uri_component(subscription));
-        self.portal_url(token, &format!("/subscriptions/{id}/{action}"))
     }
 
     /// `GET /v1/portal/{token}`: the first screen.
@@ -186,68 +191,53 @@ impl Client {
         send(Request::get(&self.portal_url(token, "")), None).await
     }
 
-    /// `GET /v1/portal/{token}/invoices`, newest first.
-    pub async fn portal_invoices(&self, token: &str) -> Result<Vec<Invoice>, ApiError> {
-        let list: Data<Invoice> =
-            send(Request::get(&self.portal_url(token, "/invoices")), None).await?;
-        Ok(list.data)
+    /// `GET /v1/portal/{token}{rest}` of a list (`/invoices`, `/orders`,
+    /// `/payment_methods`), newest first.
+    pub async fn portal_list<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        rest: &str,
+    ) -> Result<Vec<T>, ApiError> {
+        rows(send(Request::get(&self.portal_url(token, rest)), None).await?)
     }
 
     /// Where an invoice's PDF is downloaded.
     pub fn portal_invoice_pdf(&self, token: &str, invoice: &str) -> String {
-        let id = String::from(js_sys::encode_uri_component(invoice));
-        self.portal_url(token, &format!("/invoices/{id}/pdf"))
+        self.portal_url(token, &format!("/invoices/{invoice}/pdf"))
     }
 
-    /// `POST …/subscriptions/{id}/change`, previewed or made.
-    pub async fn portal_change(
+    /// `POST /v1/portal/{token}{rest}` with a JSON body (`{}` when `None`):
+    /// changes, cancellations, pause and resume, cards, paying an invoice. The
+    /// answer is the API's JSON text, as the element's events hand it on; read
+    /// it with [`parse`].
+    pub async fn portal_post(
         &self,
         token: &str,
-        subscription: &str,
-        change: &ChangeSubscription,
-    ) -> Result<PortalChangeResult, ApiError> {
-        let url = self.portal_sub_url(token, subscription, "change");
-        send(Request::post(&url), Some(json(change)?)).await
+        rest: &str,
+        body: Option<String>,
+    ) -> Result<String, ApiError> {
+        let url = self.portal_url(token, rest);
+        request(
+            Request::post(&url),
+            Some(body.unwrap_or_else(|| "{}".to_owned())),
+        )
+        .await
     }
 
-    /// `POST …/subscriptions/{id}/cancel`: closes at the period's end.
-    pub async fn portal_cancel(
+    /// `PATCH /v1/portal/{token}/customer`: new contact details and address.
+    pub async fn portal_update_customer(
         &self,
         token: &str,
-        subscription: &str,
-        cancel: &PortalCancel,
-    ) -> Result<PortalCancellation, ApiError> {
-        let url = self.portal_sub_url(token, subscription, "cancel");
-        send(Request::post(&url), Some(json(cancel)?)).await
-    }
-
-    /// `POST …/subscriptions/{id}/undo_cancel`: keeps the subscription.
-    pub async fn portal_undo_cancel(
-        &self,
-        token: &str,
-        subscription: &str,
-    ) -> Result<PortalSubscription, ApiError> {
-        let url = self.portal_sub_url(token, subscription, "undo_cancel");
-        send(Request::post(&url), Some("{}".to_owned())).await
-    }
-
-    /// `POST …/payment_methods`: a new default card.
-    pub async fn portal_add_card(
-        &self,
-        token: &str,
-        card: &AddPortalPaymentMethod,
-    ) -> Result<PaymentMethod, ApiError> {
-        let url = self.portal_url(token, "/payment_methods");
-        send(Request::post(&url), Some(json(card)?)).await
+        update: &UpdatePortalCustomer,
+    ) -> Result<String, ApiError> {
+        let url = self.portal_url(token, "/customer");
+        request(Request::patch(&url), Some(json(update)?)).await
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
+/// A request body as JSON.
+pub fn json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
     serde_json::to_string(value).map_err(|e| local_problem(&e.to_string()))
-}
-
-fn body(req: &CheckoutRequest) -> Result<String, ApiError> {
-    serde_json::to_string(req).map_err(|e| local_problem(&e.to_string()))
 }
 
 fn local_problem(detail: &str) -> ApiError {
@@ -261,10 +251,17 @@ fn local_problem(detail: &str) -> ApiError {
     }))
 }
 
+/// One call; the answer's JSON read as `T`. The request itself is made by
+/// [`request`], which is not generic, so that it is compiled once.
 async fn send<T: DeserializeOwned>(
     builder: RequestBuilder,
     json: Option<String>,
 ) -> Result<T, ApiError> {
+    parse(&request(builder, json).await?)
+}
+
+/// Sends a request; the body of a 2xx answer, or the problem document.
+async fn request(builder: RequestBuilder, json: Option<String>) -> Result<String, ApiError> {
     let request = match json {
         Some(body) => builder
             .header("Content-Type", "application/json")
@@ -276,7 +273,7 @@ async fn send<T: DeserializeOwned>(
     let status = response.status();
     let text = response.text().await.map_err(|_| ApiError::Network)?;
     if response.ok() {
-        return serde_json::from_str(&text).map_err(|e| local_problem(&e.to_string()));
+        return Ok(text);
     }
     Err(ApiError::Problem(Box::new(
         serde_json::from_str::<Problem>(&text).unwrap_or_else(|_| Problem {

@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 
 use renewly_types::{
     AddonInput, Address, CardDetails, CheckoutCustomer, CheckoutPayment, CheckoutRequest,
-    PaymentMode, Price, PublicPlan, Recurring, SignatureInput,
+    PaymentMode, PortalCustomer, Price, PublicPlan, Recurring, SignatureInput,
+    UpdatePortalCustomer,
 };
 
+use crate::api::ApiError;
 use crate::i18n::{Locale, Text};
 
 /// An input of the checkout form; errors are attached to one.
@@ -59,10 +61,15 @@ impl Field {
     }
 
     /// The input an API error's dotted `param` is about (`customer.address.city`,
-    /// `payment_method.card.cvc`, `addons.0.quantity`).
+    /// `payment_method.card.cvc`, `addons.0.quantity`; the portal's `email`,
+    /// `address.city` and `card.cvc`).
     pub fn from_param(param: &str) -> Option<Self> {
         let p = param.trim();
-        if let Some(rest) = p.strip_prefix("payment_method") {
+        let p = p.strip_prefix("customer.").unwrap_or(p);
+        if let Some(rest) = p
+            .strip_prefix("payment_method")
+            .or_else(|| p.strip_prefix("card"))
+        {
             let last = rest.rsplit('.').next().unwrap_or_default();
             return Some(match last {
                 "exp_month" | "exp_year" => Self::CardExpiry,
@@ -75,16 +82,16 @@ impl Field {
         }
         Some(match p {
             "quantity" => Self::Quantity,
-            "customer.email" => Self::Email,
-            "customer.name" => Self::Name,
-            "customer.company" => Self::Company,
-            "customer.vat_number" => Self::VatNumber,
-            "customer.address" | "customer.address.country" => Self::Country,
-            "customer.address.line1" => Self::Line1,
-            "customer.address.line2" => Self::Line2,
-            "customer.address.postal_code" => Self::PostalCode,
-            "customer.address.city" => Self::City,
-            "customer.address.region" => Self::Region,
+            "email" => Self::Email,
+            "name" => Self::Name,
+            "company" => Self::Company,
+            "vat_number" => Self::VatNumber,
+            "address" | "address.country" => Self::Country,
+            "address.line1" => Self::Line1,
+            "address.line2" => Self::Line2,
+            "address.postal_code" => Self::PostalCode,
+            "address.city" => Self::City,
+            "address.region" => Self::Region,
             "signature" | "signature.name" => Self::SignatureName,
             "signature.image" => Self::SignatureImage,
             "agree" => Self::Agree,
@@ -196,6 +203,62 @@ impl Form {
         }
     }
 
+    /// The portal's edit form, filled in with the customer's details.
+    pub fn from_customer(c: &PortalCustomer) -> Self {
+        let s = |v: &Option<String>| v.clone().unwrap_or_default();
+        let a = &c.address;
+        Self {
+            email: c.email.clone(),
+            name: s(&c.name),
+            company: s(&c.company),
+            vat_number: s(&c.vat_number),
+            country: s(&a.country),
+            line1: s(&a.line1),
+            line2: s(&a.line2),
+            postal_code: s(&a.postal_code),
+            city: s(&a.city),
+            region: s(&a.region),
+            ..Self::default()
+        }
+    }
+
+    /// The portal's `PATCH …/customer`: every field is sent, a blank optional one
+    /// as `null` (cleared); or the errors to fix first.
+    pub fn customer_update(
+        &self,
+        locale: Locale,
+    ) -> Result<UpdatePortalCustomer, BTreeMap<Field, String>> {
+        let mut errors = BTreeMap::new();
+        for field in [Field::Email, Field::Country] {
+            if self.value(field).trim().is_empty() {
+                errors.insert(field, locale.text().err_required.to_owned());
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(UpdatePortalCustomer {
+            email: text(&self.email),
+            name: Some(text(&self.name)),
+            company: Some(text(&self.company)),
+            vat_number: Some(text(&self.vat_number)),
+            address: Some(self.address()),
+            locale: None,
+        })
+    }
+
+    /// The billing address as typed.
+    fn address(&self) -> Address {
+        Address {
+            line1: text(&self.line1),
+            line2: text(&self.line2),
+            city: text(&self.city),
+            postal_code: text(&self.postal_code),
+            region: text(&self.region),
+            country: text(&self.country),
+        }
+    }
+
     /// The chosen plan price.
     pub fn chosen<'a>(&self, plan: &'a PublicPlan) -> Option<&'a Price> {
         plan.prices.iter().find(|p| p.id == self.price)
@@ -279,12 +342,7 @@ impl Form {
             customer: CheckoutCustomer {
                 email: text(&self.email),
                 name: text(&self.name),
-                address: Some(Address {
-                    line1: text(&self.line1),
-                    line2: text(&self.line2),
-                    city: text(&self.city),
-                    ..preview.customer.address.clone().unwrap_or_default()
-                }),
+                address: Some(self.address()),
                 ..preview.customer
             },
             signature,
@@ -315,7 +373,8 @@ impl Form {
         }
     }
 
-    fn card(&self, t: &Text, errors: &mut BTreeMap<Field, String>) -> CheckoutPayment {
+    /// The typed card, with what is missing or malformed added to `errors`.
+    pub fn card(&self, t: &Text, errors: &mut BTreeMap<Field, String>) -> CheckoutPayment {
         let number = digits(&self.card_number);
         if number.is_empty() {
             errors.insert(Field::CardNumber, t.err_required.to_owned());
@@ -337,6 +396,25 @@ impl Form {
             },
         }
     }
+}
+
+/// The message for a failed call, and the input it belongs to (if any).
+pub fn explain(err: &ApiError, locale: Locale) -> (Option<Field>, String) {
+    let t = locale.text();
+    let ApiError::Problem(p) = err else {
+        return (None, t.err_network.to_owned());
+    };
+    let message = match locale.error_for_code(&p.code) {
+        Some(m) => m,
+        None if p.status >= 500 || p.detail.is_empty() => t.err_generic,
+        None => &p.detail,
+    };
+    let field = p.param.as_deref().and_then(Field::from_param);
+    let field = match (p.status, field) {
+        (402, None) => Some(Field::CardNumber),
+        (_, field) => field,
+    };
+    (field, message.to_owned())
 }
 
 /// `Some(trimmed)` unless blank.
@@ -484,6 +562,47 @@ mod tests {
         assert_eq!(Field::from_param("payment_method"), Some(Field::CardNumber));
         assert_eq!(Field::from_param("addons.1.quantity"), Some(Field::Addons));
         assert_eq!(Field::from_param("plan"), None);
+        // The portal names its fields without the `customer.` prefix.
+        assert_eq!(Field::from_param("email"), Some(Field::Email));
+        assert_eq!(Field::from_param("address.city"), Some(Field::City));
+        assert_eq!(Field::from_param("card.cvc"), Some(Field::CardCvc));
+    }
+
+    #[test]
+    fn the_portal_sends_every_detail_and_clears_blank_ones() {
+        let customer: PortalCustomer = serde_json::from_value(serde_json::json!({
+            "id": "cus_1", "object": "customer", "email": "ann@example.com", "name": "Ann",
+            "company": "Smit BV", "vat_number": null, "locale": "nl", "default_payment_method": null,
+            "address": {"line1": "Dam 1", "city": "Amsterdam", "country": "NL"}
+        }))
+        .unwrap();
+        let mut form = Form::from_customer(&customer);
+        assert_eq!(
+            (form.value(Field::City), form.value(Field::Company)),
+            ("Amsterdam", "Smit BV")
+        );
+        form.set(Field::Company, " ".to_owned());
+        form.set(Field::PostalCode, "1012 JS".to_owned());
+        let json = serde_json::to_value(form.customer_update(Locale::En).unwrap()).unwrap();
+        assert_eq!(json["email"], "ann@example.com");
+        assert_eq!(json["name"], "Ann");
+        assert!(
+            json["company"].is_null() && json.get("company").is_some(),
+            "{json}"
+        );
+        assert!(
+            json["locale"].is_null(),
+            "the language is left alone: {json}"
+        );
+        assert_eq!(json["address"]["postal_code"], "1012 JS");
+        assert_eq!(json["address"]["line1"], "Dam 1");
+        form.set(Field::Email, String::new());
+        form.set(Field::Country, String::new());
+        let errors = form.customer_update(Locale::En).unwrap_err();
+        assert_eq!(
+            errors.keys().copied().collect::<Vec<_>>(),
+            [Field::Email, Field::Country]
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! The billing address: a country select with ISO codes and localised names, and
-//! the address lines.
+//! The customer's details (e-mail, name, company, VAT number) and billing
+//! address: a country select with ISO codes and localised names, and the
+//! address lines. Shared by the checkout and the portal.
 
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use super::field::{ErrorText, TextField};
+use super::field::{ErrorText, TextField, TextFieldProps};
 use crate::countries::{COUNTRIES, DUTCH_ORDER};
 use crate::form::{Field, Form};
 use crate::i18n::Locale;
@@ -71,38 +72,86 @@ pub struct AddressProps {
     pub onedit: Callback<(Field, String)>,
 }
 
+/// A text input of the form: its value, its error, and edits to `onedit`.
+fn input(
+    form: &Form,
+    onedit: &Callback<(Field, String)>,
+    field: Field,
+    label: &'static str,
+    autocomplete: &'static str,
+) -> TextFieldProps {
+    TextFieldProps {
+        id: field.id().into(),
+        label: label.into(),
+        value: form.value(field).to_owned().into(),
+        oninput: onedit.reform(move |v: String| (field, v)),
+        error: form.errors.get(&field).map(|e| e.clone().into()),
+        hint: None,
+        required: false,
+        kind: "text".into(),
+        autocomplete: (!autocomplete.is_empty()).then(|| autocomplete.into()),
+        inputmode: None,
+        placeholder: None,
+        maxlength: None,
+        class: Classes::new(),
+    }
+}
+
+/// E-mail, name (required in the checkout; the portal may clear it), company
+/// and VAT number.
+pub fn contact_fields(
+    form: &Form,
+    onedit: &Callback<(Field, String)>,
+    locale: Locale,
+    name_required: bool,
+) -> Html {
+    let t = locale.text();
+    let email = TextFieldProps {
+        kind: "email".into(),
+        required: true,
+        ..input(form, onedit, Field::Email, t.email, "email")
+    };
+    let name = TextFieldProps {
+        required: name_required,
+        ..input(form, onedit, Field::Name, t.full_name, "name")
+    };
+    let company = input(form, onedit, Field::Company, t.company, "organization");
+    let vat = TextFieldProps {
+        hint: Some(t.vat_hint.into()),
+        ..input(form, onedit, Field::VatNumber, t.vat_number, "")
+    };
+    html! {
+        <div class="rw-grid">
+            <TextField ..email />
+            <TextField ..name />
+            <TextField ..company />
+            <TextField ..vat />
+        </div>
+    }
+}
+
 /// Country first (it decides the tax), then the street address.
 #[function_component(AddressFields)]
 pub fn address_fields(props: &AddressProps) -> Html {
     let t = props.locale.text();
     let form = &props.form;
-    let edit = |field: Field| {
-        let cb = props.onedit.clone();
-        Callback::from(move |v: String| cb.emit((field, v)))
-    };
-    let error = |field: Field| form.errors.get(&field).map(|e| AttrValue::from(e.clone()));
     let text =
         |field: Field, label: &'static str, autocomplete: &'static str, class: &'static str| {
-            html! {
-                <TextField
-                    id={field.id()}
-                    label={label}
-                    value={form.value(field).to_owned()}
-                    oninput={edit(field)}
-                    error={error(field)}
-                    autocomplete={autocomplete}
-                    class={class}
-                />
-            }
+            let p = TextFieldProps {
+                class: class.into(),
+                ..input(form, &props.onedit, field, label, autocomplete)
+            };
+            html! { <TextField ..p /> }
         };
+    let country = props.onedit.reform(|v: String| (Field::Country, v));
     html! {
         <div class="rw-grid rw-grid-tight">
             <div class="rw-span-2">
                 <CountrySelect
                     value={form.country.clone()}
                     locale={props.locale}
-                    onchange={edit(Field::Country)}
-                    error={error(Field::Country)}
+                    onchange={country}
+                    error={form.errors.get(&Field::Country).map(|e| AttrValue::from(e.clone()))}
                 />
             </div>
             { text(Field::Line1, t.line1, "address-line1", "rw-span-2") }

@@ -5,20 +5,19 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use renewly_types::{CheckoutPreview, PaymentMode, PublicPlan};
-use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::address::AddressFields;
+use super::address::contact_fields;
 use super::card_form::CardForm;
-use super::field::{ErrorText, Stepper, TextField};
+use super::field::{ErrorText, Stepper, focus_first_invalid};
 use super::signature::Agreement;
-use super::status::{Failed, Loading};
+use super::status::{Failed, Loading, use_focus};
 use super::summary::Summary;
 use crate::api::{ApiError, Subscribed};
-use crate::form::{Field, Form, SignMode};
+use crate::form::{Field, Form, SignMode, explain};
 use crate::format::{date, money};
-use crate::i18n::Locale;
 use crate::settings::{Settings, dispatch, mark, use_settings};
 
 /// How long typing must pause before the summary is recalculated.
@@ -76,7 +75,7 @@ pub fn checkout_element() -> Html {
 }
 
 /// A change to the form, applied to its latest state.
-pub struct Edit(Box<dyn FnOnce(&mut Form)>);
+pub struct Edit(pub Box<dyn FnOnce(&mut Form)>);
 
 impl Reducible for Form {
     type Action = Edit;
@@ -158,32 +157,6 @@ pub struct CheckoutProps {
     pub onback: Option<Callback<()>>,
 }
 
-/// The message for a failed call, and the input it belongs to (if any).
-fn explain(err: &ApiError, locale: Locale) -> (Option<Field>, String) {
-    let t = locale.text();
-    match err {
-        ApiError::Network => (None, t.err_network.to_owned()),
-        ApiError::Problem(p) => {
-            let message = locale
-                .error_for_code(&p.code)
-                .map(str::to_owned)
-                .unwrap_or_else(|| {
-                    if p.status >= 500 || p.detail.is_empty() {
-                        t.err_generic.to_owned()
-                    } else {
-                        p.detail.clone()
-                    }
-                });
-            let field = p.param.as_deref().and_then(Field::from_param);
-            let field = match (p.status, field) {
-                (402, None) => Some(Field::CardNumber),
-                (_, field) => field,
-            };
-            (field, message)
-        }
-    }
-}
-
 /// A random hex string for idempotency keys.
 fn new_nonce() -> String {
     format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64)
@@ -199,18 +172,6 @@ fn idempotency_key(nonce: &str, body: &str) -> String {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("rw_{nonce}_{hash:016x}")
-}
-
-/// Focuses the first input marked invalid inside `root`.
-fn focus_first_invalid(root: &NodeRef) {
-    let Some(root) = root.cast::<web_sys::Element>() else {
-        return;
-    };
-    if let Ok(Some(el)) = root.query_selector("[aria-invalid='true']")
-        && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
-    {
-        let _ = el.focus();
-    }
 }
 
 /// Tells the host page, with the objects the API returned.
@@ -533,11 +494,6 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
             .map(|p| (p.name.clone(), p.unit.clone(), p.description.clone()))
     };
     let error = |field: Field| form.errors.get(&field).map(|e| AttrValue::from(e.clone()));
-    let edit = |field: Field| {
-        let cb = props.onedit.clone();
-        Callback::from(move |v: String| cb.emit((field, v)))
-    };
-
     let prices = html! {
         if plan.prices.len() > 1 {
             <fieldset class="rw-options">
@@ -632,25 +588,6 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
         }
     };
 
-    let field = |field: Field,
-                 label: &'static str,
-                 autocomplete: &'static str,
-                 kind: &'static str,
-                 required: bool| {
-        html! {
-            <TextField
-                id={field.id()}
-                {label}
-                value={form.value(field).to_owned()}
-                oninput={edit(field)}
-                error={error(field)}
-                {autocomplete}
-                {kind}
-                {required}
-            />
-        }
-    };
-
     let total = props
         .preview_data
         .as_ref()
@@ -700,19 +637,7 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
                         </>
                     }) }
                     { section(next_step(), t.your_details, html! {
-                        <div class="rw-grid">
-                            { field(Field::Email, t.email, "email", "email", true) }
-                            { field(Field::Name, t.full_name, "name", "text", true) }
-                            { field(Field::Company, t.company, "organization", "text", false) }
-                            <TextField
-                                id={Field::VatNumber.id()}
-                                label={t.vat_number}
-                                value={form.vat_number.clone()}
-                                oninput={edit(Field::VatNumber)}
-                                error={error(Field::VatNumber)}
-                                hint={t.vat_hint}
-                            />
-                        </div>
+                        { contact_fields(form, &props.onedit, locale, true) }
                     }) }
                     { section(next_step(), t.billing_address, html! {
                         <AddressFields form={form.clone()} {locale} onedit={props.onedit.clone()} />
@@ -779,15 +704,7 @@ struct SuccessProps {
 fn success(props: &SuccessProps) -> Html {
     let locale = use_settings().locale;
     let t = locale.text();
-    let heading = use_node_ref();
-    {
-        let heading = heading.clone();
-        use_effect_with((), move |_| {
-            if let Some(h) = heading.cast::<web_sys::HtmlElement>() {
-                let _ = h.focus();
-            }
-        });
-    }
+    let heading = use_focus(0);
     let invoice = props.done.invoice_info();
     let number = invoice.as_ref().map(|i| i.number.clone());
     let amount = invoice.as_ref().map(|i| {

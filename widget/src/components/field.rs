@@ -1,11 +1,24 @@
 //! A labelled text input with its hint and error, wired for screen readers.
 
+use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// The value of the input an event came from.
 pub fn input_value(e: &Event) -> String {
     e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+/// Focuses the first input marked invalid inside `root`.
+pub fn focus_first_invalid(root: &NodeRef) {
+    let Some(root) = root.cast::<web_sys::Element>() else {
+        return;
+    };
+    if let Ok(Some(el)) = root.query_selector("[aria-invalid='true']")
+        && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
+    {
+        let _ = el.focus();
+    }
 }
 
 #[derive(Properties, PartialEq)]

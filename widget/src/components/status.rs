@@ -1,4 +1,4 @@
-//! Loading and failure states shared by the flows.
+//! Loading and failure states shared by the flows, and where the focus goes.
 
 use yew::prelude::*;
 
@@ -35,4 +35,21 @@ pub fn failed(props: &FailedProps) -> Html {
             }
         </div>
     }
+}
+
+/// A node for a heading or message that takes the focus when it shows and
+/// whenever `key` changes (give it `tabindex="-1"`), so that keyboard and
+/// screen-reader users land where the flow went.
+#[hook]
+pub fn use_focus(key: u32) -> NodeRef {
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        use_effect_with(key, move |_| {
+            if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
+    }
+    node
 }

@@ -336,6 +336,7 @@ impl Context {
             cancel_at: row.cancel_at.clone(),
             close_reason: row.close_reason.clone(),
             closed_at: row.closed_at.clone(),
+            paused_at: row.paused_at.clone(),
             scheduled_change,
             other_plans,
         })

@@ -1,0 +1,398 @@
+//! The customer's own records on the portal: contact details and billing
+//! address, cards, invoices (with "pay now") and orders.
+
+use renewly_types::{
+    AddPortalPaymentMethod, Invoice, PaymentMethod, PortalCustomer, PortalOrder, PortalOverview,
+    SubscriptionStatus,
+};
+use rust_decimal::Decimal;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use super::{Actions, List, Mode, badge, card_text, flow_head, spin};
+use crate::api::{Client, json};
+use crate::components::address::{AddressFields, contact_fields};
+use crate::components::card_form::CardForm;
+use crate::components::checkout::Edit;
+use crate::components::field::focus_first_invalid;
+use crate::components::status::{Failed, Loading, use_focus};
+use crate::form::{Field, Form, explain};
+use crate::format::{date, money};
+use crate::i18n::Locale;
+use crate::settings::use_settings;
+
+/// A list's table, or that it is loading, failed or empty.
+fn rows<T>(list: &List<T>, empty: &'static str, table: impl FnOnce(&[T]) -> Html) -> Html {
+    match list {
+        None => html! { <Loading /> },
+        Some(Err(msg)) => html! { <Failed message={msg.clone()} /> },
+        Some(Ok(list)) if list.is_empty() => html! { <p class="rw-muted">{ empty }</p> },
+        Some(Ok(list)) => table(list),
+    }
+}
+
+/// Whether "pay now" can work: an open invoice with something due, charged to
+/// a card, of a subscription that is running (the API refuses the others).
+fn payable(invoice: &Invoice, overview: &PortalOverview) -> bool {
+    let sub = invoice
+        .subscription
+        .as_ref()
+        .and_then(|id| overview.subscriptions.iter().find(|s| &s.id == id));
+    invoice.status == "open"
+        && invoice.amount_due > Decimal::ZERO
+        && sub.is_none_or(|s| {
+            s.payment_mode == "charge_automatically"
+                && matches!(
+                    s.status,
+                    SubscriptionStatus::Active | SubscriptionStatus::PastDue
+                )
+        })
+}
+
+/// The invoices, each with its PDF and, when open, "pay now" on the default card.
+pub(super) fn invoice_list(
+    invoices: &List<Invoice>,
+    overview: &PortalOverview,
+    client: &Client,
+    token: &str,
+    a: &Actions,
+) -> Html {
+    let locale = a.locale;
+    let t = locale.text();
+    rows(invoices, t.no_invoices, |list| {
+        html! {
+            <table class="rw-table">
+                <thead><tr>
+                    <th scope="col">{ t.invoice_number }</th>
+                    <th scope="col">{ t.invoice_date }</th>
+                    <th scope="col" class="rw-num">{ t.invoice_total }</th>
+                    <th scope="col">{ t.invoice_status }</th>
+                    <th scope="col"><span class="rw-sr">{ t.download_pdf }</span></th>
+                </tr></thead>
+                <tbody>
+                    { for list.iter().map(|inv| {
+                        let (label, class) = match inv.status.as_str() {
+                            "paid" => (t.inv_paid, "rw-status-ok"),
+                            "open" => (t.inv_open, "rw-status-warn"),
+                            "void" => (t.inv_void, "rw-status-muted"),
+                            "uncollectible" => (t.inv_uncollectible, "rw-status-bad"),
+                            _ => (t.inv_draft, "rw-status-muted"),
+                        };
+                        let pay = format!("/invoices/{}/pay", inv.id);
+                        html! {
+                            <tr>
+                                <td>{ inv.number.clone() }</td>
+                                <td>{ date(&inv.issue_date, locale) }</td>
+                                <td class="rw-num">{ money(inv.total, &inv.currency, locale) }</td>
+                                <td>{ badge(label, class) }</td>
+                                <td><div class="rw-row-actions">
+                                    <a class="rw-link" href={client.portal_invoice_pdf(token, &inv.id)} target="_blank" rel="noopener"
+                                        aria-label={format!("{} {}", t.download_pdf, inv.number)}>{ t.download_pdf }</a>
+                                    if payable(inv, overview) {
+                                        <button type="button" class="rw-button rw-primary rw-small" disabled={a.busy.is_some()}
+                                            aria-label={format!("{} {}", t.pay_now, inv.number)}
+                                            onclick={a.call(pay.clone(), t.invoice_paid, "")}>
+                                            { spin(a.busy == Some(pay.as_str()), t.pay_now) }
+                                        </button>
+                                    }
+                                </div></td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        }
+    })
+}
+
+/// The orders, with the invoice they made (by number, when it is listed) and
+/// who signed them.
+pub(super) fn order_list(
+    orders: &List<PortalOrder>,
+    invoices: &List<Invoice>,
+    locale: Locale,
+) -> Html {
+    let t = locale.text();
+    let known = match invoices {
+        Some(Ok(list)) => list.as_slice(),
+        _ => &[],
+    };
+    let number = |id: &Option<String>| {
+        known
+            .iter()
+            .find(|i| Some(&i.id) == id.as_ref())
+            .map(|i| i.number.clone())
+    };
+    rows(orders, t.no_orders, |list| {
+        html! {
+            <table class="rw-table rw-orders">
+                <thead><tr>
+                    <th scope="col">{ t.invoice_date }</th>
+                    <th scope="col">{ t.plan }</th>
+                    <th scope="col">{ t.invoice }</th>
+                    <th scope="col">{ t.signed_by }</th>
+                </tr></thead>
+                <tbody>
+                    { for list.iter().map(|order| html! {
+                        <tr>
+                            <td>{ date(&order.created, locale) }</td>
+                            <td>{ order.plan_name.clone().unwrap_or_default() }</td>
+                            <td>{ number(&order.invoice).unwrap_or_default() }</td>
+                            <td>{ order.signature_name.clone().unwrap_or_default() }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        }
+    })
+}
+
+/// The saved cards: the default marked, the others can become the default or
+/// be removed; and a new card.
+pub(super) fn cards_box(
+    cards: &List<PaymentMethod>,
+    default: Option<&PaymentMethod>,
+    a: &Actions,
+) -> Html {
+    let locale = a.locale;
+    let t = locale.text();
+    let list = match cards {
+        Some(Ok(list)) if !list.is_empty() => html! {
+            <ul class="rw-cards">
+                { for list.iter().map(|pm| {
+                    let label = card_text(Some(pm), locale);
+                    let path = |action: &str| format!("/payment_methods/{}/{action}", pm.id);
+                    html! {
+                        <li>
+                            <span>{ label.clone() }
+                                if pm.is_default { { " " }<span class="rw-pill">{ t.default_card }</span> }
+                            </span>
+                            if !pm.is_default {
+                                <span class="rw-sub-actions">
+                                    <button type="button" class="rw-link" disabled={a.busy.is_some()}
+                                        aria-label={format!("{}: {label}", t.make_default)}
+                                        onclick={a.call(path("default"), t.default_changed, "")}>{ t.make_default }</button>
+                                    <button type="button" class="rw-link" disabled={a.busy.is_some()}
+                                        aria-label={format!("{}: {label}", t.remove_card)}
+                                        onclick={a.call(path("detach"), t.card_removed, "")}>{ t.remove_card }</button>
+                                </span>
+                            }
+                        </li>
+                    }
+                }) }
+            </ul>
+        },
+        _ => html! { <p>{ card_text(default, locale) }</p> },
+    };
+    html! {
+        <section class="rw-portal-section rw-portal-box" aria-labelledby="rw-pm">
+            <h3 id="rw-pm">{ t.payment_method }</h3>
+            { list }
+            <button type="button" class="rw-button rw-secondary" onclick={a.open.reform(|_: MouseEvent| Mode::Card)}>{ t.update_card }</button>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub(super) struct DetailsProps {
+    pub customer: PortalCustomer,
+    pub token: String,
+    pub onclose: Callback<Option<String>>,
+}
+
+/// Editing the contact details and billing address, with the checkout's
+/// inputs; the API's objections show at the input they are about.
+#[function_component(DetailsFlow)]
+pub(super) fn details_flow(props: &DetailsProps) -> Html {
+    let settings = use_settings();
+    let locale = settings.locale;
+    let t = locale.text();
+    let form = {
+        let customer = props.customer.clone();
+        use_reducer(move || Form::from_customer(&customer))
+    };
+    let busy = use_state(|| false);
+    let heading = use_focus(0);
+    let root = use_node_ref();
+    let invalid = use_state(|| 0u32);
+    {
+        let root = root.clone();
+        use_effect_with(*invalid, move |n| {
+            if *n > 0 {
+                focus_first_invalid(&root);
+            }
+        });
+    }
+    let onedit = {
+        let form = form.dispatcher();
+        Callback::from(move |(field, value): (Field, String)| {
+            form.dispatch(Edit(Box::new(move |f| f.set(field, value))))
+        })
+    };
+    let onsubmit = {
+        let (form, busy, invalid) = (form.clone(), busy.clone(), invalid.clone());
+        let (settings, token, onclose) =
+            (settings.clone(), props.token.clone(), props.onclose.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let check = t.err_check_fields.to_owned();
+            let update = match form.customer_update(locale) {
+                Ok(update) => update,
+                Err(errors) => {
+                    form.dispatch(Edit(Box::new(move |f| {
+                        f.errors = errors;
+                        f.banner = Some(check);
+                    })));
+                    invalid.set(*invalid + 1);
+                    return;
+                }
+            };
+            busy.set(true);
+            let (form, busy, invalid) = (form.clone(), busy.clone(), invalid.clone());
+            let (settings, token, onclose) = (settings.clone(), token.clone(), onclose.clone());
+            spawn_local(async move {
+                match settings
+                    .client
+                    .portal_update_customer(&token, &update)
+                    .await
+                {
+                    Ok(_) => onclose.emit(Some(t.details_saved.to_owned())),
+                    Err(e) => {
+                        let (field, text) = explain(&e, locale);
+                        form.dispatch(Edit(Box::new(move |f| match field {
+                            Some(field) => {
+                                f.errors.insert(field, text);
+                                f.banner = Some(check);
+                            }
+                            None => f.banner = Some(text),
+                        })));
+                        busy.set(false);
+                        invalid.set(*invalid + 1);
+                    }
+                }
+            });
+        })
+    };
+    html! {
+        <div class="rw-panel rw-portal rw-portal-flow">
+            { flow_head(t, props.onclose.reform(|_: MouseEvent| None), None) }
+            <h2 tabindex="-1" ref={heading}>{ t.your_details }</h2>
+            <form class="rw-form" {onsubmit} novalidate=true ref={root}>
+                { contact_fields(&form, &onedit, locale, false) }
+                <fieldset class="rw-options">
+                    <legend class="rw-legend">{ t.billing_address }</legend>
+                    <AddressFields form={(*form).clone()} {locale} {onedit} />
+                </fieldset>
+                <div class="rw-submit">
+                    if let Some(banner) = &form.banner {
+                        <p class="rw-banner" role="alert">{ banner.clone() }</p>
+                    }
+                    <button type="submit" class="rw-button rw-primary rw-wide" disabled={*busy}>
+                        { spin(*busy, t.save_details) }
+                    </button>
+                </div>
+            </form>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub(super) struct CardFlowProps {
+    pub test_mode: bool,
+    pub token: String,
+    pub onclose: Callback<Option<String>>,
+}
+
+/// A new default card, typed into the checkout's card form.
+#[function_component(CardFlow)]
+pub(super) fn card_flow(props: &CardFlowProps) -> Html {
+    let settings = use_settings();
+    let locale = settings.locale;
+    let t = locale.text();
+    let form = use_state(Form::default);
+    let busy = use_state(|| false);
+    let heading = use_focus(0);
+    let onedit = {
+        let form = form.clone();
+        Callback::from(move |(field, value): (Field, String)| {
+            let mut next = (*form).clone();
+            next.set(field, value);
+            form.set(next);
+        })
+    };
+    let onsubmit = {
+        let (form, busy, settings, token, onclose) = (
+            form.clone(),
+            busy.clone(),
+            settings.clone(),
+            props.token.clone(),
+            props.onclose.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let mut next = (*form).clone();
+            next.banner = None;
+            let mut errors = std::collections::BTreeMap::new();
+            let card = next.card(t, &mut errors).card;
+            next.errors = errors;
+            let invalid = !next.errors.is_empty();
+            form.set(next.clone());
+            if invalid {
+                return;
+            }
+            busy.set(true);
+            let request = json(&AddPortalPaymentMethod { card });
+            let (form, busy, settings, token, onclose) = (
+                form.clone(),
+                busy.clone(),
+                settings.clone(),
+                token.clone(),
+                onclose.clone(),
+            );
+            spawn_local(async move {
+                let answer = match request {
+                    Ok(body) => {
+                        let client = &settings.client;
+                        client
+                            .portal_post(&token, "/payment_methods", Some(body))
+                            .await
+                    }
+                    Err(e) => Err(e),
+                };
+                match answer {
+                    Ok(_) => {
+                        busy.set(false);
+                        onclose.emit(Some(locale.text().card_saved.to_owned()));
+                    }
+                    Err(e) => {
+                        match explain(&e, locale) {
+                            (Some(field), text) => {
+                                next.errors.insert(field, text);
+                            }
+                            (None, text) => next.banner = Some(text),
+                        }
+                        form.set(next);
+                        busy.set(false);
+                    }
+                }
+            });
+        })
+    };
+    html! {
+        <div class="rw-panel rw-portal rw-portal-flow">
+            { flow_head(t, props.onclose.reform(|_: MouseEvent| None), None) }
+            <h2 tabindex="-1" ref={heading}>{ t.card_title }</h2>
+            <form class="rw-form" {onsubmit} novalidate=true>
+                <CardForm form={(*form).clone()} {locale} test_mode={props.test_mode} {onedit} />
+                <div class="rw-submit">
+                    if let Some(banner) = &form.banner {
+                        <p class="rw-banner" role="alert">{ banner.clone() }</p>
+                    }
+                    <button type="submit" class="rw-button rw-primary rw-wide" disabled={*busy}>
+                        { spin(*busy, t.save_card) }
+                    </button>
+                </div>
+            </form>
+        </div>
+    }
+}

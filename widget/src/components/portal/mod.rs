@@ -1,0 +1,383 @@
+//! `<renewly-portal token=…>`: the customer portal. The token in the element's
+//! `token` attribute authorises every call to `/v1/portal/{token}/…`.
+//!
+//! The overview lists the customer's details, subscriptions, cards, invoices
+//! and orders. From there the customer edits their details and billing
+//! address, pays an open invoice, adds a card, makes one the default or removes
+//! one, and, within the rights of each subscription's plan, changes plan or
+//! quantity (previewed first), pauses and resumes, cancels (with the plan's
+//! close reasons and retention offers) or undoes a scheduled cancellation.
+//! Events on the element (bubbling, composed): `renewly:cancelled` (detail:
+//! the cancellation), `renewly:plan-changed` (detail: the change result),
+//! `renewly:paused` and `renewly:resumed` (detail: the subscription).
+
+mod account;
+mod subscription;
+
+use std::rc::Rc;
+
+use renewly_types::{Address, Invoice, PaymentMethod, PortalOrder, PortalOverview};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use self::account::{CardFlow, DetailsFlow, cards_box, invoice_list, order_list};
+use self::subscription::{CancelFlow, ChangeFlow, confirm_flow, subscription_card};
+use super::status::{Failed, Loading, use_focus};
+use crate::api::ApiError;
+use crate::form::explain;
+use crate::i18n::{Locale, Text};
+use crate::settings::{dispatch, use_settings};
+
+/// The overview as loaded.
+#[derive(Clone, PartialEq)]
+enum Load {
+    Loading,
+    /// The message, and whether trying again can help.
+    Failed(String, bool),
+    Ready(Rc<PortalOverview>),
+}
+
+/// A list as loaded: not yet, the rows, or why not.
+type List<T> = Option<Result<Vec<T>, String>>;
+
+/// The lists under the overview, loaded after it.
+#[derive(Default)]
+struct Lists {
+    invoices: List<Invoice>,
+    orders: List<PortalOrder>,
+    cards: List<PaymentMethod>,
+}
+
+/// What the portal shows: the overview, or a flow started from it.
+#[derive(Clone, PartialEq)]
+enum Mode {
+    Overview,
+    Cancel(String),
+    Change(String),
+    Pause(String),
+    Resume(String),
+    Card,
+    Details,
+}
+
+/// A call started from the overview: `POST /v1/portal/{token}{path}`, then a
+/// fresh overview with `done` (or what went wrong) as its notice. `event`,
+/// unless empty, is dispatched on the element with the API's answer.
+struct Act {
+    path: String,
+    done: &'static str,
+    event: &'static str,
+}
+
+/// What the overview's parts need to start flows and calls.
+struct Actions<'a> {
+    locale: Locale,
+    open: &'a Callback<Mode>,
+    act: &'a Callback<Act>,
+    /// The path of the call under way, if any.
+    busy: Option<&'a str>,
+}
+
+impl Actions<'_> {
+    /// A button's click that starts `path`.
+    fn call(&self, path: String, done: &'static str, event: &'static str) -> Callback<MouseEvent> {
+        self.act.reform(move |_| Act {
+            path: path.clone(),
+            done,
+            event,
+        })
+    }
+}
+
+fn expired(err: &ApiError) -> bool {
+    err.problem()
+        .is_some_and(|p| p.code == "invalid_portal_token")
+}
+
+/// The portal: loads the overview and its lists, and switches between the
+/// overview and the flows started from it.
+#[function_component(Portal)]
+pub fn portal() -> Html {
+    let settings = use_settings();
+    let locale = settings.locale;
+    let t = locale.text();
+    let token = settings.token.clone().unwrap_or_default();
+    let load = use_state(|| Load::Loading);
+    let lists = use_state(Lists::default);
+    let version = use_state(|| 0u32);
+    let mode = use_state(|| Mode::Overview);
+    // The notice over the overview, and whether it is good news.
+    let notice = use_state(|| None::<(String, bool)>);
+    let busy = use_state(|| None::<String>);
+    // After every move the focus goes to the new panel's heading, or back on
+    // the overview to the notice (else the heading).
+    let moved = use_state(|| 0u32);
+    let focus = use_focus(*moved);
+
+    {
+        let (load, lists, settings, token) =
+            (load.clone(), lists.clone(), settings.clone(), token.clone());
+        use_effect_with(*version, move |_| {
+            if token.is_empty() {
+                load.set(Load::Failed(locale.text().portal_expired.to_owned(), false));
+                return;
+            }
+            spawn_local(async move {
+                let client = &settings.client;
+                match client.portal(&token).await {
+                    Ok(overview) => load.set(Load::Ready(Rc::new(overview))),
+                    Err(e) => {
+                        load.set(Load::Failed(explain(&e, locale).1, !expired(&e)));
+                        return;
+                    }
+                }
+                let why = |e: ApiError| explain(&e, locale).1;
+                lists.set(Lists {
+                    invoices: Some(client.portal_list(&token, "/invoices").await.map_err(why)),
+                    orders: Some(client.portal_list(&token, "/orders").await.map_err(why)),
+                    cards: Some(
+                        client
+                            .portal_list(&token, "/payment_methods")
+                            .await
+                            .map_err(why),
+                    ),
+                });
+            });
+        });
+    }
+
+    // Back to a fresh overview, with an optional notice.
+    let settle = {
+        let (mode, notice, version, moved) =
+            (mode.clone(), notice.clone(), version.clone(), moved.clone());
+        Callback::from(move |note: Option<(String, bool)>| {
+            notice.set(note);
+            mode.set(Mode::Overview);
+            version.set(*version + 1);
+            moved.set(*moved + 1);
+        })
+    };
+    let close = settle.reform(|note: Option<String>| note.map(|n| (n, true)));
+    let open = {
+        let (mode, notice, moved) = (mode.clone(), notice.clone(), moved.clone());
+        Callback::from(move |m: Mode| {
+            notice.set(None);
+            mode.set(m);
+            moved.set(*moved + 1);
+        })
+    };
+    let act = {
+        let (settings, token, settle, busy) = (
+            settings.clone(),
+            token.clone(),
+            settle.clone(),
+            busy.clone(),
+        );
+        Callback::from(move |a: Act| {
+            busy.set(Some(a.path.clone()));
+            let (settings, token, settle, busy) = (
+                settings.clone(),
+                token.clone(),
+                settle.clone(),
+                busy.clone(),
+            );
+            spawn_local(async move {
+                let answer = settings.client.portal_post(&token, &a.path, None).await;
+                let note = match answer {
+                    Ok(json) => {
+                        if !a.event.is_empty() {
+                            dispatch(&settings, a.event, &json, false);
+                        }
+                        (a.done.to_owned(), true)
+                    }
+                    Err(e) => (explain(&e, locale).1, false),
+                };
+                busy.set(None);
+                settle.emit(Some(note));
+            });
+        })
+    };
+
+    let overview = match &*load {
+        Load::Loading => return html! { <Loading /> },
+        Load::Failed(msg, retry) => {
+            let onretry = retry.then(|| {
+                let version = version.clone();
+                Callback::from(move |_: MouseEvent| version.set(*version + 1))
+            });
+            return html! {
+                <div class="rw-panel rw-portal">
+                    <h2>{ t.portal_title }</h2>
+                    <Failed message={msg.clone()} {onretry} />
+                </div>
+            };
+        }
+        Load::Ready(overview) => overview.clone(),
+    };
+    let back = close.reform(|_: MouseEvent| None);
+    let find = |id: &str| overview.subscriptions.iter().find(|s| s.id == id).cloned();
+    match &*mode {
+        Mode::Cancel(id) => {
+            if let Some(sub) = find(id) {
+                return html! { <CancelFlow {sub} token={token.clone()} onclose={close} /> };
+            }
+        }
+        Mode::Change(id) => {
+            if let Some(sub) = find(id) {
+                return html! { <ChangeFlow {sub} token={token.clone()} onclose={close} /> };
+            }
+        }
+        Mode::Pause(id) | Mode::Resume(id) => {
+            if let Some(sub) = find(id) {
+                let pause = matches!(*mode, Mode::Pause(_));
+                let (title, text, yes, done, action, event) = if pause {
+                    let w = (t.pause_title, t.pause_text, t.confirm_pause, t.paused_done);
+                    (w.0, w.1, w.2, w.3, "pause", "renewly:paused")
+                } else {
+                    let w = (
+                        t.resume_title,
+                        t.resume_text,
+                        t.confirm_resume,
+                        t.resumed_done,
+                    );
+                    (w.0, w.1, w.2, w.3, "resume", "renewly:resumed")
+                };
+                let path = format!("/subscriptions/{}/{action}", sub.id);
+                let onyes = act.reform(move |_: MouseEvent| Act {
+                    path: path.clone(),
+                    done,
+                    event,
+                });
+                let (busy, plan) = (busy.is_some(), sub.plan.name.into());
+                return confirm_flow(t, plan, [title, text, yes], busy, onyes, back, focus);
+            }
+        }
+        Mode::Card => {
+            return html! {
+                <CardFlow test_mode={!overview.livemode} token={token.clone()} onclose={close} />
+            };
+        }
+        Mode::Details => {
+            return html! {
+                <DetailsFlow customer={overview.customer.clone()} token={token.clone()} onclose={close} />
+            };
+        }
+        Mode::Overview => {}
+    }
+
+    let actions = Actions {
+        locale,
+        open: &open,
+        act: &act,
+        busy: busy.as_deref(),
+    };
+    let customer = &overview.customer;
+    let heading = customer
+        .name
+        .clone()
+        .unwrap_or_else(|| customer.email.clone());
+    let address = address_lines(&customer.address);
+    // The focus goes to the notice when there is one, else to the heading.
+    let (heading_ref, notice_ref) = match &*notice {
+        Some(_) => (NodeRef::default(), focus),
+        None => (focus, NodeRef::default()),
+    };
+    html! {
+        <div class="rw-portal">
+            <header class="rw-portal-head">
+                <p class="rw-muted">{ overview.merchant.name.clone() }</p>
+                <h2 tabindex="-1" ref={heading_ref}>{ heading }</h2>
+                <p class="rw-muted">
+                    { customer.email.clone() }
+                    if let Some(company) = &customer.company { { " · " }{ company.clone() } }
+                </p>
+            </header>
+            if let Some((note, good)) = &*notice {
+                <p class={classes!("rw-banner", good.then_some("rw-notice"))} role={if *good { "status" } else { "alert" }}
+                    tabindex="-1" ref={notice_ref}>{ note.clone() }</p>
+            }
+            <div class="rw-portal-grid">
+                <section class="rw-portal-section" aria-labelledby="rw-subs">
+                    <h3 id="rw-subs">{ t.portal_subscriptions }</h3>
+                    if overview.subscriptions.is_empty() {
+                        <p class="rw-muted">{ t.no_subscriptions }</p>
+                    }
+                    { for overview.subscriptions.iter().map(|sub| subscription_card(sub, &actions)) }
+                </section>
+                <aside class="rw-portal-side">
+                    <section class="rw-portal-section rw-portal-box" aria-labelledby="rw-address">
+                        <div class="rw-sub-head">
+                            <h3 id="rw-address">{ t.billing_address }</h3>
+                            <button type="button" class="rw-link" onclick={open.reform(|_: MouseEvent| Mode::Details)}>{ t.edit_details }</button>
+                        </div>
+                        <address class="rw-address">
+                            if let Some(name) = &customer.name { <span>{ name.clone() }</span> }
+                            { for address.into_iter().map(|l| html! { <span>{ l }</span> }) }
+                            if let Some(vat) = &customer.vat_number { <span class="rw-muted">{ vat.clone() }</span> }
+                        </address>
+                    </section>
+                    { cards_box(&lists.cards, customer.default_payment_method.as_ref(), &actions) }
+                </aside>
+            </div>
+            <section class="rw-portal-section" aria-labelledby="rw-invoices">
+                <h3 id="rw-invoices">{ t.invoices }</h3>
+                { invoice_list(&lists.invoices, &overview, &settings.client, &token, &actions) }
+            </section>
+            <section class="rw-portal-section" aria-labelledby="rw-orders">
+                <h3 id="rw-orders">{ t.orders }</h3>
+                { order_list(&lists.orders, &lists.invoices, locale) }
+            </section>
+        </div>
+    }
+}
+
+fn address_lines(a: &Address) -> Vec<String> {
+    let city = [a.postal_code.as_deref(), a.city.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    [
+        a.line1.clone(),
+        a.line2.clone(),
+        Some(city),
+        a.region.clone(),
+        a.country.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|l| !l.trim().is_empty())
+    .collect()
+}
+
+fn card_text(pm: Option<&PaymentMethod>, locale: Locale) -> String {
+    match pm {
+        Some(pm) => locale.card_label(&pm.brand, &pm.last4, pm.exp_month, pm.exp_year),
+        None => locale.text().no_payment_method.to_owned(),
+    }
+}
+
+/// A coloured status pill; `class` is `rw-status-ok`, `-warn`, `-bad` or `-muted`.
+fn badge(label: &'static str, class: &'static str) -> Html {
+    html! { <span class={classes!("rw-status", class)}>{ label }</span> }
+}
+
+/// A button's label, after a spinner while its call is under way.
+fn spin(busy: bool, label: &'static str) -> Html {
+    html! {
+        <>
+            if busy { <span class="rw-spinner" aria-hidden="true"></span> }
+            { label }
+        </>
+    }
+}
+
+/// The top of a flow: "← Back", and what it is about.
+fn flow_head(t: &Text, back: Callback<MouseEvent>, about: Option<AttrValue>) -> Html {
+    html! {
+        <div class="rw-portal-flow-head">
+            <button type="button" class="rw-back rw-link" onclick={back}>{ "← " }{ t.back }</button>
+            if let Some(about) = about { <p class="rw-muted">{ about }</p> }
+        </div>
+    }
+}
