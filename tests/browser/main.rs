@@ -26,7 +26,12 @@ fn email(who: &str) -> String {
 
 /// Clicks "Subscribe" on the plan called `plan` in the pricing table.
 async fn pick_plan(b: &Browser, plan: &str) -> Result {
-    b.goto("/").await?;
+    pick_plan_at(b, "/", plan).await
+}
+
+/// Clicks "Subscribe" on the plan called `plan` in the pricing table at `path`.
+async fn pick_plan_at(b: &Browser, path: &str, plan: &str) -> Result {
+    b.goto(path).await?;
     let cards = b.find_all(PRICING, ".rw-plan").await?;
     for card in cards {
         let title = card
@@ -547,6 +552,58 @@ fn a_customer_pauses_and_resumes_a_subscription_in_a_phone_sized_portal() {
             .await?;
         assert!(!b.present(PORTAL, ".rw-sub .rw-warn").await);
         assert_eq!(b.js("return window['renewly:resumed']").await?, "active");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_dutch_shopper_subscribes_upgrades_and_cancels_all_in_dutch() {
+    run("dutch_journey", 1280, |b| async move {
+        // The merchant's Dutch page: the widget follows its <html lang>.
+        pick_plan_at(&b, "/?lang=nl", "Pro").await?;
+        fill_details(&b, PRICING, &email("nl")).await?;
+        fill_card(&b, PRICING, "4242424242424242").await?;
+        b.text_contains(PRICING, ".rw-totals", "Btw 21%").await?;
+        submit(&b, PRICING).await?;
+        b.text_contains(PRICING, ".rw-done h2", "U bent geabonneerd op Pro")
+            .await?;
+
+        // The portal link opens the hosted portal in the customer's language.
+        let url = b
+            .js("return document.querySelector('renewly-pricing').shadowRoot.querySelector('.rw-done a.rw-button').href")
+            .await?;
+        b.client.goto(url.as_str().expect("a portal link")).await?;
+        b.text_contains(PORTAL, ".rw-sub h4", "Pro").await?;
+        let lang = b.js("return document.documentElement.lang").await?;
+        assert_eq!(
+            lang, "nl",
+            "the hosted portal page speaks the customer's language"
+        );
+        b.text_contains(PORTAL, ".rw-sub .rw-status", "Actief")
+            .await?;
+
+        // Upgrade to Business monthly with the preview, in Dutch.
+        b.click(PORTAL, ".rw-sub-actions .rw-secondary").await?;
+        b.text_contains(PORTAL, "h2", "Abonnement wijzigen").await?;
+        b.click_text(PORTAL, ".rw-choice", "99,00").await?;
+        b.click(PORTAL, ".rw-sub-actions .rw-primary").await?;
+        b.text_contains(PORTAL, ".rw-change-preview", "Nu te betalen")
+            .await?;
+        b.click(PORTAL, ".rw-sub-actions .rw-primary").await?;
+        b.text_contains(PORTAL, ".rw-notice", "Uw abonnement is gewijzigd")
+            .await?;
+        b.text_contains(PORTAL, ".rw-sub h4", "Business").await?;
+
+        // Cancel with a reason; the retention offer comes first.
+        b.click(PORTAL, ".rw-sub-actions .rw-link").await?;
+        b.text_contains(PORTAL, "h2", "Waarom zegt u op?").await?;
+        b.click(PORTAL, ".rw-choice input").await?;
+        b.click(PORTAL, "form button[type=submit]").await?;
+        b.text_contains(PORTAL, ".rw-offer-text", "20%").await?;
+        b.click(PORTAL, ".rw-offer .rw-secondary").await?;
+        b.click(PORTAL, ".rw-danger").await?;
+        b.text_contains(PORTAL, "h2", "Uw abonnement is opgezegd")
+            .await?;
         Ok(())
     });
 }
