@@ -76,13 +76,15 @@ pub async fn billing(
     Ok(())
 }
 
-enum Cleanup {
+/// How to remove a scratch database made by [`fresh_database`].
+pub(crate) enum Cleanup {
     File(std::path::PathBuf),
     Database(String),
 }
 
 impl Cleanup {
-    async fn run(self, admin_url: &str) {
+    /// Deletes the SQLite files or drops the PostgreSQL database; best effort.
+    pub(crate) async fn run(self, admin_url: &str) {
         match self {
             Self::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
@@ -99,7 +101,12 @@ impl Cleanup {
     }
 }
 
-async fn fresh_database(backend: Backend, admin_url: &str) -> anyhow::Result<(String, Cleanup)> {
+/// A URL of a new, empty database: a SQLite file in the temp folder, or a database
+/// created on the PostgreSQL server of `admin_url`.
+pub(crate) async fn fresh_database(
+    backend: Backend,
+    admin_url: &str,
+) -> anyhow::Result<(String, Cleanup)> {
     let tag = ulid::Ulid::generate().to_string().to_ascii_lowercase();
     match backend {
         Backend::Sqlite => {
