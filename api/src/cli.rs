@@ -40,6 +40,9 @@ pub enum Command {
         /// Folder of the demo site's files.
         #[arg(long, default_value = "demo-site")]
         site_dir: std::path::PathBuf,
+        /// Seed only the catalog, without the two years of customers and billing.
+        #[arg(long)]
+        no_history: bool,
     },
     /// Manage merchants.
     Merchant {
@@ -94,6 +97,21 @@ pub enum BenchCommand {
         /// Keep the scratch database (and print its URL) instead of dropping it.
         #[arg(long)]
         keep: bool,
+    },
+    /// Start the server on a fresh database and load `GET /v1/public/plans`, then
+    /// `POST /v1/public/checkout`, with concurrent keep-alive clients on loopback.
+    Api {
+        #[arg(long, value_enum, default_value = "sqlite")]
+        database: crate::bench::Backend,
+        /// Seconds of load per endpoint.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+        /// Concurrent clients, each sending its next request when answered.
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        concurrency: u32,
+        /// PostgreSQL server to create the scratch database on.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        pg_url: String,
     },
 }
 
@@ -155,10 +173,16 @@ pub enum KeysCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let vars: BTreeMap<String, String> = std::env::vars().collect();
     let mut config = Config::from_vars(vars.clone())?;
-    // The demo prints its own banner; request logs would bury it.
-    let quiet_demo =
-        matches!(cli.command, Command::Demo { .. }) && !vars.contains_key("RENEWLY_LOG");
-    init_tracing(if quiet_demo { "warn" } else { &config.log });
+    // The demo prints its own banner and the API bench its table; request logs
+    // would bury them (and slow the bench).
+    let quiet = matches!(
+        cli.command,
+        Command::Demo { .. }
+            | Command::Bench {
+                command: BenchCommand::Api { .. }
+            }
+    ) && !vars.contains_key("RENEWLY_LOG");
+    init_tracing(if quiet { "warn" } else { &config.log });
     for unknown in Config::unknown_variables(&vars) {
         tracing::warn!(variable = %unknown, "unknown RENEWLY_ variable ignored (typo?)");
     }
@@ -173,11 +197,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             site_listen,
             site_dir,
+            no_history,
         } => {
             if let Some(listen) = listen {
                 config.listen = listen;
             }
-            crate::demo::run(config, site_listen, site_dir).await
+            crate::demo::run(config, site_listen, site_dir, !no_history).await
         }
         Command::Migrate => {
             let db = app::open_database(&config).await?;
@@ -246,6 +271,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     pg_url,
                 },
         } => crate::bench::billing(database, subscriptions, &pg_url).await,
+        Command::Bench {
+            command:
+                BenchCommand::Api {
+                    database,
+                    seconds,
+                    concurrency,
+                    pg_url,
+                },
+        } => crate::bench_api::api(database, seconds, concurrency as usize, &pg_url).await,
         Command::Bench {
             command:
                 BenchCommand::Analytics {

@@ -1,8 +1,9 @@
 //! `renewly demo`: a demo merchant with a believable catalog, the API, and the demo
 //! merchant site on a second origin that embeds the widget.
 //!
-//! The catalog is created through the public HTTP API (in process), so the demo
-//! exercises exactly what a developer would call.
+//! The catalog, and the history of [`crate::demo_history`], are created through
+//! the public HTTP API (in process, [`Api`]), so the demo exercises exactly what
+//! a developer would call.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -12,12 +13,16 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use renewly_types::{BillingSummary, TestClock};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::app;
+use crate::billing::clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::demo_history::{self, HistoryOptions};
+use crate::http::AppState;
 use crate::store::Scope;
 use crate::store::merchants::{self, NewMerchant};
 
@@ -35,10 +40,17 @@ pub struct DemoKeys {
 }
 
 /// Seeds (once) and serves the demo: API on `config.listen`, site on `site`.
-pub async fn run(config: Config, site: SocketAddr, site_dir: PathBuf) -> anyhow::Result<()> {
+/// With `history`, a new demo merchant also gets about two years of customers
+/// and billing ([`crate::demo_history`]).
+pub async fn run(
+    config: Config,
+    site: SocketAddr,
+    site_dir: PathBuf,
+    history: bool,
+) -> anyhow::Result<()> {
     let db = app::open_database(&config).await?;
     let site_origin = format!("http://{site}");
-    let keys = ensure_seeded(&db, &config, &site_origin).await?;
+    let keys = ensure_seeded(&db, &config, &site_origin, history).await?;
     db.close().await;
 
     let running = app::spawn(config).await?;
@@ -82,11 +94,20 @@ pub async fn run(config: Config, site: SocketAddr, site_dir: PathBuf) -> anyhow:
     Ok(())
 }
 
-/// Creates the demo merchant and catalog unless the keys file names one that exists.
-async fn ensure_seeded(db: &Db, config: &Config, site_origin: &str) -> anyhow::Result<DemoKeys> {
+/// Creates the demo merchant, its catalog and (with `history`) its past unless
+/// the keys file names one that exists; an existing one has its test clock
+/// brought up to today, so that renewals due meanwhile happen.
+async fn ensure_seeded(
+    db: &Db,
+    config: &Config,
+    site_origin: &str,
+    history: bool,
+) -> anyhow::Result<DemoKeys> {
     if let Ok(raw) = std::fs::read_to_string(KEYS_FILE) {
         if let Ok(keys) = serde_json::from_str::<DemoKeys>(&raw) {
             if merchants::merchant_exists(db, &keys.merchant).await? {
+                let api = Api::for_database(db, config, &keys.secret_key, &keys.publishable_key);
+                catch_up(&api).await?;
                 return Ok(keys);
             }
         }
@@ -109,16 +130,23 @@ async fn ensure_seeded(db: &Db, config: &Config, site_origin: &str) -> anyhow::R
         publishable_key: key("publishable")?,
         plans: Vec::new(),
     };
-    let state = crate::http::AppState {
-        db: db.clone(),
-        config: std::sync::Arc::new(config.clone()),
-        provider: crate::payments::Provider::for_config(config),
-    };
-    let api = Api {
-        router: app::router(state),
-        key: keys.secret_key.clone(),
-    };
+    let api = Api::for_database(db, config, &keys.secret_key, &keys.publishable_key);
     keys.plans = seed_catalog(&api, site_origin).await?;
+    if history {
+        let started = std::time::Instant::now();
+        println!("  Seeding two years of demo history (renewly demo --no-history skips it)…");
+        let made = demo_history::seed_history(&api, HistoryOptions::default()).await?;
+        println!(
+            "  History {} → {}: {} customers, {} subscriptions, {} invoices, {} failed payments ({:.1} s)",
+            made.from,
+            made.to,
+            made.customers,
+            made.subscriptions,
+            made.invoices,
+            made.failed_payments,
+            started.elapsed().as_secs_f64()
+        );
+    }
     let scope = Scope {
         merchant_id: merchant,
         livemode: false,
@@ -130,31 +158,130 @@ async fn ensure_seeded(db: &Db, config: &Config, site_origin: &str) -> anyhow::R
     Ok(keys)
 }
 
-/// Calls the API in process with the demo merchant's secret key.
-struct Api {
+/// Moves the demo merchant's test clock (when it runs one) forward to the
+/// calendar today, running the billing days in between.
+async fn catch_up(api: &Api) -> anyhow::Result<()> {
+    let clock: TestClock = api.get_as("/v1/test_clock").await?;
+    let today = clock::calendar_today();
+    let now: chrono::NaiveDate = clock.now.parse()?;
+    if now >= today {
+        return Ok(());
+    }
+    let ran: BillingSummary = serde_json::from_value(
+        api.call(
+            "POST",
+            "/v1/test_clock/advance",
+            json!({"to": today.to_string()}),
+        )
+        .await?,
+    )?;
+    println!(
+        "  Test clock moved from {now} to {today}: {} invoices, {} charges, {} failed",
+        ran.invoices_created, ran.charges_succeeded, ran.charges_failed
+    );
+    Ok(())
+}
+
+/// Which of the merchant's keys a call is made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKey {
+    /// `sk_test_…`: the merchant's own calls.
+    Secret,
+    /// `pk_test_…`: what the widget and other public callers use.
+    Publishable,
+}
+
+/// The HTTP API called in process with a merchant's test keys, so that the demo
+/// seeds through exactly what a developer would call.
+pub struct Api {
     router: Router,
-    key: String,
+    secret_key: String,
+    publishable_key: String,
 }
 
 impl Api {
-    async fn call(&self, method: &str, path: &str, body: Value) -> anyhow::Result<Value> {
+    /// The full router of `state`, called with these keys.
+    pub fn new(state: AppState, secret_key: &str, publishable_key: &str) -> Self {
+        Self {
+            router: app::router(state),
+            secret_key: secret_key.to_owned(),
+            publishable_key: publishable_key.to_owned(),
+        }
+    }
+
+    /// The API on `db` with the settings (payment provider, links) of `config`.
+    pub fn for_database(db: &Db, config: &Config, secret_key: &str, publishable_key: &str) -> Self {
+        let state = AppState {
+            db: db.clone(),
+            config: std::sync::Arc::new(config.clone()),
+            provider: crate::payments::Provider::for_config(config),
+        };
+        Self::new(state, secret_key, publishable_key)
+    }
+
+    /// Sends a request (a JSON body, or none) and answers the status and the
+    /// body as JSON (`Null` when empty), whatever the status.
+    pub async fn send(
+        &self,
+        key: ApiKey,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(StatusCode, Value)> {
+        let key = match key {
+            ApiKey::Secret => &self.secret_key,
+            ApiKey::Publishable => &self.publishable_key,
+        };
         let req = Request::builder()
             .method(method)
             .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.key))
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))?;
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .header(header::USER_AGENT, "renewly-demo");
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string()))?,
+            None => req.body(Body::empty())?,
+        };
         let resp = self.router.clone().oneshot(req).await?;
         let status = resp.status();
         let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
         let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Ok((status, value))
+    }
+
+    /// A call with the secret key; any answer but a success is an error.
+    pub async fn call(&self, method: &str, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.call_with(ApiKey::Secret, method, path, body).await
+    }
+
+    /// A call with the given key; any answer but a success is an error.
+    pub async fn call_with(
+        &self,
+        key: ApiKey,
+        method: &str,
+        path: &str,
+        body: Value,
+    ) -> anyhow::Result<Value> {
+        let (status, value) = self.send(key, method, path, Some(&body)).await?;
         if !status.is_success() {
-            anyhow::bail!("seeding {method} {path} failed: {status} {value}");
+            anyhow::bail!("demo {method} {path} failed: {status} {value}");
         }
         Ok(value)
     }
 
-    async fn id(&self, path: &str, body: Value) -> anyhow::Result<String> {
+    /// `GET` with the secret key, read as `T`.
+    pub async fn get_as<T: serde::de::DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
+        let (status, value) = self.send(ApiKey::Secret, "GET", path, None).await?;
+        if !status.is_success() {
+            anyhow::bail!("demo GET {path} failed: {status} {value}");
+        }
+        serde_json::from_value(value)
+            .map_err(|e| anyhow::anyhow!("demo GET {path} answered an unexpected shape: {e}"))
+    }
+
+    /// `POST` with the secret key; the id of what was made.
+    pub async fn id(&self, path: &str, body: Value) -> anyhow::Result<String> {
         let v = self.call("POST", path, body).await?;
         v["id"]
             .as_str()
@@ -165,7 +292,7 @@ impl Api {
 
 /// The demo catalog: three plans with monthly and yearly prices, add-ons, a setup
 /// fee and a plan that requires a signature. Returns the plan ids in display order.
-async fn seed_catalog(api: &Api, site_origin: &str) -> anyhow::Result<Vec<String>> {
+pub async fn seed_catalog(api: &Api, site_origin: &str) -> anyhow::Result<Vec<String>> {
     api.call(
         "PATCH",
         "/v1/merchant",

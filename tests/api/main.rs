@@ -10,6 +10,7 @@ mod catalog;
 mod conventions;
 mod crash;
 mod customers;
+mod demo;
 mod documents;
 mod notifications;
 mod openapi;

@@ -98,11 +98,25 @@ fn tools() -> Option<(PathBuf, PathBuf)> {
 /// The built widget, or a clear failure.
 fn widget_dist() -> PathBuf {
     let dist = repo().join("widget").join("dist");
-    for file in ["renewly.js", "renewly_widget.js", "renewly_widget_bg.wasm"] {
+    let names: Vec<String> = std::fs::read_dir(&dist)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    for (prefix, ext) in [
+        ("renewly.js", ""),
+        ("renewly_widget-", ".js"),
+        ("renewly_widget_bg-", ".wasm"),
+    ] {
         assert!(
-            dist.join(file).exists(),
-            "{} is missing: build the widget first with `cargo xtask widget`",
-            dist.join(file).display()
+            names
+                .iter()
+                .any(|n| n.starts_with(prefix) && n.ends_with(ext)),
+            "{}/{prefix}…{ext} is missing: build the widget first with `cargo xtask widget`",
+            dist.display()
         );
     }
     dist
@@ -143,7 +157,12 @@ impl Demo {
         let log = std::fs::File::create(dir.join("renewly.log")).expect("a log file");
         let (api_port, site_port) = (free_port(), free_port());
         let mut child = Command::new(bin)
-            .args(["demo", "--listen", &format!("127.0.0.1:{api_port}")])
+            .args([
+                "demo",
+                "--no-history",
+                "--listen",
+                &format!("127.0.0.1:{api_port}"),
+            ])
             .args(["--site-listen", &format!("127.0.0.1:{site_port}")])
             .arg("--site-dir")
             .arg(repo().join("demo-site"))
@@ -416,6 +435,40 @@ impl Browser {
     pub async fn click(&self, tag: &str, css: &str) -> Result {
         self.find(tag, css).await?.click().await?;
         Ok(())
+    }
+
+    /// Clicks the first element matching `css` whose text contains `label`, once
+    /// there is one.
+    pub async fn click_text(&self, tag: &str, css: &str, label: &str) -> Result {
+        let found = eventually(&format!("`{css}` saying {label:?} in <{tag}>"), || async {
+            let host = self.client.find(Locator::Css(tag)).await.ok()?;
+            let root = host.shadow_root().await.ok()?;
+            for el in root.find_all(Locator::Css(css)).await.ok()? {
+                if el.text().await.ok()?.contains(label) {
+                    return Some(el);
+                }
+            }
+            None
+        })
+        .await?;
+        found.click().await?;
+        Ok(())
+    }
+
+    /// The element that has the focus inside `<tag>`'s shadow root, as
+    /// `tag#id.class…` (empty when the focus is elsewhere).
+    pub async fn focused(&self, tag: &str) -> Result<String> {
+        let script = format!(
+            "const el = document.querySelector('{tag}').shadowRoot.activeElement; \
+             return el ? el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') \
+               + [...el.classList].map(c => '.' + c).join('') : '';"
+        );
+        Ok(self
+            .js(&script)
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
     }
 
     /// Draws a zigzag across an element with the mouse (pointer events).
