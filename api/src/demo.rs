@@ -72,6 +72,7 @@ pub async fn run(
     println!("  Merchant site (embeds the widget):  {site_origin}/");
     println!("  API:                                {api}/v1");
     println!("  API docs:                           {api}/docs");
+    println!("  Revenue dashboard (sign in with the secret key): {api}/dashboard");
     println!("  Merchant id:                        {}", keys.merchant);
     println!("  Secret key (test):                  {}", keys.secret_key);
     println!(
