@@ -322,6 +322,45 @@ scenarios! {
         assert_eq!(de["totals"]["mrr"], "29.00");
     }
 
+    async fn a_pause_is_churn_with_reason_paused_and_the_resume_a_reactivation(app) {
+        // 2027-01-05 D takes P29 (new +29); 2027-01-10 paused (MRR 0: churn −29,
+        // reason "paused"); 2027-02-15 resumed after the paid period (Jan 5 → Feb 5)
+        // ran out: reactivation +29 and a new period from Feb 15, invoiced that day.
+        advance(app, "2027-01-05").await;
+        let p29 = monthly_plan(app, "29.00", "EUR").await;
+        let d = customer(app, "d@example.com", "NL").await;
+        let sub = subscribe(app, &d, &p29, None).await;
+        advance(app, "2027-01-10").await;
+        let paused = ok(app.post(&format!("/v1/subscriptions/{sub}/pause"), json!({})).await);
+        assert_eq!(paused["status"], "paused");
+        assert_eq!(paused["mrr"], "0.00");
+        advance(app, "2027-02-15").await;
+        let resumed = ok(app.post(&format!("/v1/subscriptions/{sub}/resume"), json!({})).await);
+        assert_eq!(resumed["status"], "active");
+        assert_eq!(resumed["mrr"], "29.00");
+        advance(app, "2027-02-16").await;
+
+        let m = ok(app.get("/v1/analytics/movements?from=2027-01&to=2027-02").await);
+        assert_eq!(rows(&m, "months", &MOVEMENT_KEYS), vec![
+            strs(&["2027-01", "29.00", "0.00", "0.00", "-29.00", "0.00", "0.00", "0.00"]),
+            strs(&["2027-02", "0.00", "0.00", "0.00", "0.00", "29.00", "29.00", "29.00"]),
+        ]);
+        let r = ok(app.get("/v1/analytics/churn-reasons?from=2027-01&to=2027-02").await);
+        assert_eq!(rows(&r, "reasons", &["reason", "subscriptions", "churned_customers", "mrr_lost", "share"]), vec![
+            vec![json!("paused"), json!(1), json!(1), json!("29.00"), json!("1.0000")],
+        ]);
+        // No invoice while paused; the resumed period is billed from Feb 15.
+        let inv = ok(app.get(&format!("/v1/invoices?subscription={sub}")).await);
+        let mut periods: Vec<(String, String)> = inv["data"].as_array().unwrap().iter()
+            .map(|i| (i["period_start"].as_str().unwrap_or("").to_owned(), i["subtotal"].as_str().unwrap().to_owned()))
+            .collect();
+        periods.sort();
+        assert_eq!(periods, vec![
+            ("2027-01-05".to_owned(), "29.00".to_owned()),
+            ("2027-02-15".to_owned(), "29.00".to_owned()),
+        ]);
+    }
+
     async fn another_merchant_sees_none_of_it(app) {
         history(app).await;
         let other = app.new_merchant("Other", "NL", "EUR").await;

@@ -17,6 +17,9 @@ use crate::payments::{self, ChargeStatus, Provider};
 use crate::store::billing::{self as bstore, SubscriptionRow, interval_name};
 use crate::store::{Scope, charges, customers, merchants, now, payment_methods};
 
+/// The reason recorded on the MRR movement of a pause (churn reports group by it).
+pub const PAUSED: &str = "paused";
+
 /// A signature given at checkout.
 #[derive(Debug, Clone)]
 pub struct Signature {
@@ -641,7 +644,8 @@ pub async fn pause(
         &args![sub_id, today.to_string()],
     )
     .await?;
-    post::set_mrr(&mut tx, &row, 0, today, None).await?;
+    // A pause counts 0 MRR: a churn (or contraction) whose reason reads "paused".
+    post::set_mrr(&mut tx, &row, 0, today, Some(PAUSED)).await?;
     post::event(
         &mut tx,
         scope,
