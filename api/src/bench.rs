@@ -124,7 +124,8 @@ pub(crate) async fn fresh_database(
     }
 }
 
-async fn exec(db: &Db, sql: String) -> anyhow::Result<()> {
+/// Runs raw SQL (seeding statements made by the benchmarks).
+pub(crate) async fn exec(db: &Db, sql: String) -> anyhow::Result<()> {
     with_db!(db, pool => sqlx::raw_sql(AssertSqlSafe(sql)).execute(pool).await.map(|_| ()))?;
     Ok(())
 }

@@ -8,15 +8,14 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::Request;
 use chrono::Datelike;
-use sqlx::AssertSqlSafe;
 use tower::ServiceExt;
 
 use crate::analytics::Month;
-use crate::bench::Backend;
+use crate::bench::{Backend, exec, fresh_database};
 use crate::db::Db;
 use crate::ids::{Kind, new_id};
 use crate::store::merchants::{NewMerchant, create_merchant};
-use crate::{app, config::Config, with_db};
+use crate::{app, config::Config};
 
 /// Rows per multi-row INSERT while seeding.
 const CHUNK: usize = 500;
@@ -156,52 +155,6 @@ async fn merchant_of(db: &Db, key: &str) -> anyhow::Result<String> {
         .await?
         .ok_or_else(|| anyhow::anyhow!("the bench key vanished"))?;
     Ok(grant.scope.merchant_id)
-}
-
-enum Cleanup {
-    File(std::path::PathBuf),
-    Database(String),
-}
-
-impl Cleanup {
-    async fn run(self, admin_url: &str) {
-        match self {
-            Self::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Self::Database(name) => {
-                if let Ok(admin) = Db::connect(admin_url, 1).await {
-                    let _ = with_db!(&admin, pool => sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(pool).await.map(|_| ()));
-                    admin.close().await;
-                }
-            }
-        }
-    }
-}
-
-async fn fresh_database(backend: Backend, admin_url: &str) -> anyhow::Result<(String, Cleanup)> {
-    let tag = ulid::Ulid::generate().to_string().to_ascii_lowercase();
-    match backend {
-        Backend::Sqlite => {
-            let path = std::env::temp_dir().join(format!("renewly-bench-analytics-{tag}.db"));
-            Ok((format!("sqlite://{}", path.display()), Cleanup::File(path)))
-        }
-        Backend::Postgres => {
-            let name = format!("renewly_bench_analytics_{tag}");
-            let admin = Db::connect(admin_url, 1).await?;
-            with_db!(&admin, pool => sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await.map(|_| ()))?;
-            admin.close().await;
-            let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
-            Ok((format!("{base}/{name}"), Cleanup::Database(name)))
-        }
-    }
-}
-
-async fn exec(db: &Db, sql: String) -> anyhow::Result<()> {
-    with_db!(db, pool => sqlx::raw_sql(AssertSqlSafe(sql)).execute(pool).await.map(|_| ()))?;
-    Ok(())
 }
 
 /// A small deterministic generator (SplitMix64), so every run seeds the same history.

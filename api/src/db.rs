@@ -178,14 +178,16 @@ macro_rules! bind_all {
         let mut q = $query;
         for arg in $args {
             q = match arg {
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::Int(v) => q.bind(*v),
-                Arg::Bool(v) => q.bind(*v),
+                $crate::db::Arg::Text(v) => q.bind(v.clone()),
+                $crate::db::Arg::Int(v) => q.bind(*v),
+                $crate::db::Arg::Bool(v) => q.bind(*v),
             };
         }
         q
     }};
 }
+
+pub(crate) use bind_all;
 
 /// A row type readable from both backends.
 pub trait AnyRow:

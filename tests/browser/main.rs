@@ -115,6 +115,11 @@ async fn open_portal(b: &Browser, plan: &str, who: &str) -> Result {
     fill_card(b, PRICING, "4242424242424242").await?;
     submit(b, PRICING).await?;
     assert_subscribed(b, PRICING, plan).await?;
+    follow_portal_link(b, plan).await
+}
+
+/// Follows the confirmation's "manage" link to the hosted portal showing `plan`.
+async fn follow_portal_link(b: &Browser, plan: &str) -> Result {
     let url = b
         .js("return document.querySelector('renewly-pricing').shadowRoot.querySelector('.rw-done a.rw-button').href")
         .await?;
@@ -343,18 +348,8 @@ fn time_to_first_render_is_measured() {
 #[test]
 fn a_customer_cancels_from_the_portal_after_seeing_the_retention_offer() {
     run("portal_cancel", 1280, |b| async move {
-        pick_plan(&b, "Pro").await?;
-        fill_details(&b, PRICING, &email("portal")).await?;
-        fill_card(&b, PRICING, "4242424242424242").await?;
-        submit(&b, PRICING).await?;
-        assert_subscribed(&b, PRICING, "Pro").await?;
         // The confirmation's "manage" link opens the hosted portal.
-        let url = b
-            .js("return document.querySelector('renewly-pricing').shadowRoot.querySelector('.rw-done a.rw-button').href")
-            .await?;
-        let url = url.as_str().expect("a portal link").to_owned();
-        b.client.goto(&url).await?;
-        b.text_contains(PORTAL, ".rw-sub h4", "Pro").await?;
+        open_portal(&b, "Pro", "portal").await?;
         b.text_contains(PORTAL, ".rw-sub .rw-status", "Active")
             .await?;
         b.text_contains(PORTAL, ".rw-sub", "•••• 4242").await?;
@@ -391,15 +386,7 @@ fn a_customer_cancels_from_the_portal_after_seeing_the_retention_offer() {
 #[test]
 fn a_customer_previews_and_makes_an_upgrade_and_replaces_the_card_in_the_portal() {
     run("portal_change", 1280, |b| async move {
-        pick_plan(&b, "Pro").await?;
-        fill_details(&b, PRICING, &email("upgrade")).await?;
-        fill_card(&b, PRICING, "4242424242424242").await?;
-        submit(&b, PRICING).await?;
-        assert_subscribed(&b, PRICING, "Pro").await?;
-        let url = b
-            .js("return document.querySelector('renewly-pricing').shadowRoot.querySelector('.rw-done a.rw-button').href")
-            .await?;
-        b.client.goto(url.as_str().expect("a portal link")).await?;
+        open_portal(&b, "Pro", "upgrade").await?;
         b.js("document.addEventListener('renewly:plan-changed', e => { window.__renewlyChanged = e.detail; })")
             .await?;
         b.click(PORTAL, ".rw-sub-actions .rw-secondary").await?;
@@ -569,11 +556,7 @@ fn a_dutch_shopper_subscribes_upgrades_and_cancels_all_in_dutch() {
             .await?;
 
         // The portal link opens the hosted portal in the customer's language.
-        let url = b
-            .js("return document.querySelector('renewly-pricing').shadowRoot.querySelector('.rw-done a.rw-button').href")
-            .await?;
-        b.client.goto(url.as_str().expect("a portal link")).await?;
-        b.text_contains(PORTAL, ".rw-sub h4", "Pro").await?;
+        follow_portal_link(&b, "Pro").await?;
         let lang = b.js("return document.documentElement.lang").await?;
         assert_eq!(
             lang, "nl",

@@ -18,7 +18,7 @@ use super::fx::{MissingRate, Rates};
 use super::month::Month;
 use super::series::{Bucket, Keyed};
 use crate::args;
-use crate::db::{AnyRow, Arg, Db};
+use crate::db::{AnyRow, Arg, Db, bind_all};
 use crate::domain::currency::Currency;
 use crate::domain::money::from_minor;
 use crate::domain::mrr::Movement;
@@ -51,26 +51,12 @@ impl Query {
     }
 }
 
-macro_rules! bind_args {
-    ($query:expr, $args:expr) => {{
-        let mut q = $query;
-        for arg in $args {
-            q = match arg {
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::Int(v) => q.bind(*v),
-                Arg::Bool(v) => q.bind(*v),
-            };
-        }
-        q
-    }};
-}
-
 /// Runs a report query. On PostgreSQL it gets more sort and hash memory than the
 /// default 4 MB, so that grouping a few hundred thousand rows stays in memory.
 async fn run<T: AnyRow>(db: &Db, q: Query) -> Result<Vec<T>, sqlx::Error> {
     match db {
         Db::Sqlite(pool) => {
-            bind_args!(sqlx::query_as::<_, T>(AssertSqlSafe(q.sql)), &q.args)
+            bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(q.sql)), &q.args)
                 .fetch_all(pool)
                 .await
         }
@@ -79,7 +65,7 @@ async fn run<T: AnyRow>(db: &Db, q: Query) -> Result<Vec<T>, sqlx::Error> {
             sqlx::query("SET LOCAL work_mem = '64MB'")
                 .execute(&mut *tx)
                 .await?;
-            let rows = bind_args!(sqlx::query_as::<_, T>(AssertSqlSafe(q.sql)), &q.args)
+            let rows = bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(q.sql)), &q.args)
                 .fetch_all(&mut *tx)
                 .await?;
             tx.commit().await?;
