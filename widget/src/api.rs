@@ -2,12 +2,9 @@
 //! JSON in, JSON or RFC 9457 problem+json out.
 
 use gloo_net::http::{Request, RequestBuilder};
-use renewly_types::{
-    CheckoutPreview, CheckoutRequest, PortalOverview, Problem, PublicPlan, UpdatePortalCustomer,
-};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
+
+use crate::json::{self, FromJson, Json, ToJson, field};
+use crate::wire::{CheckoutPreview, CheckoutRequest, PortalOverview, Problem, PublicPlan};
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,46 +26,45 @@ impl ApiError {
 }
 
 /// A completed `POST /v1/public/checkout`. The subscription and invoice are kept
-/// as the JSON text the API sent: they are handed to the host page as they are in
-/// the `renewly:subscribed` event; only the fields shown are read.
-#[derive(Debug, Clone, Deserialize)]
+/// as the API sent them: they are handed to the host page as they are in the
+/// `renewly:subscribed` event; only the fields shown are read.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Subscribed {
     /// `active` or `requires_action`.
     pub status: String,
-    pub subscription: Box<RawValue>,
-    #[serde(default)]
-    pub invoice: Option<Box<RawValue>>,
+    pub subscription: Json,
+    pub invoice: Json,
     /// The customer's portal link, when the API makes one.
-    #[serde(default)]
     pub portal_url: Option<String>,
     /// Set once the shopper confirmed the payment (the invoice above predates it).
-    #[serde(skip)]
     pub confirmed: bool,
 }
 
-impl PartialEq for Subscribed {
-    fn eq(&self, other: &Self) -> bool {
-        self.subscription.get() == other.subscription.get()
-            && self.invoice.as_ref().map(|i| i.get()) == other.invoice.as_ref().map(|i| i.get())
-            && self.status == other.status
-            && self.portal_url == other.portal_url
+impl FromJson for Subscribed {
+    fn from_json(value: &Json) -> Result<Self, String> {
+        json::object(value)?;
+        Ok(Self {
+            status: field(value, "status")?,
+            subscription: value.get("subscription").clone(),
+            invoice: value.get("invoice").clone(),
+            portal_url: field(value, "portal_url")?,
+            confirmed: false,
+        })
     }
 }
 
 /// What the confirmation shows of the subscription.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct SubscriptionInfo {
     pub id: String,
-    #[serde(default)]
     pub next_invoice_date: Option<String>,
 }
 
 /// What the confirmation shows of the invoice.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct InvoiceInfo {
     pub number: String,
     /// `paid`, `open`, …
-    #[serde(default)]
     pub status: String,
     pub currency: String,
     pub total: rust_decimal::Decimal,
@@ -76,38 +72,41 @@ pub struct InvoiceInfo {
 
 impl Subscribed {
     pub fn subscription_info(&self) -> SubscriptionInfo {
-        serde_json::from_str(self.subscription.get()).unwrap_or_default()
+        let s = &self.subscription;
+        SubscriptionInfo {
+            id: field(s, "id").unwrap_or_default(),
+            next_invoice_date: field(s, "next_invoice_date").unwrap_or_default(),
+        }
     }
 
     pub fn invoice_info(&self) -> Option<InvoiceInfo> {
-        serde_json::from_str(self.invoice.as_ref()?.get()).ok()
+        let i = &self.invoice;
+        Some(InvoiceInfo {
+            number: field(i, "number").ok()?,
+            status: field(i, "status").unwrap_or_default(),
+            currency: field(i, "currency").ok()?,
+            total: field(i, "total").ok()?,
+        })
     }
 
     /// `{"subscription": …, "invoice": …}` for the event's detail.
     pub fn detail_json(&self) -> String {
-        let invoice = self.invoice.as_ref().map_or("null", |i| i.get());
-        format!(
-            r#"{{"subscription":{},"invoice":{invoice}}}"#,
-            self.subscription.get()
-        )
+        Json::Object(vec![
+            ("subscription".to_owned(), self.subscription.clone()),
+            ("invoice".to_owned(), self.invoice.clone()),
+        ])
+        .to_text()
     }
 }
 
-/// A list's envelope. The rows are kept as text and read by [`rows`], so that
-/// the envelope is not compiled again for every kind of row.
-#[derive(Deserialize)]
-struct Data {
-    data: Box<RawValue>,
-}
-
-/// The rows of a list answer.
-fn rows<T: DeserializeOwned>(list: Data) -> Result<Vec<T>, ApiError> {
-    parse(list.data.get())
+/// The rows of a list answer (`{"data": […]}`).
+fn rows<T: FromJson>(list: Json) -> Result<Vec<T>, ApiError> {
+    field(&list, "data").map_err(|e| local_problem(&e))
 }
 
 /// An answer's JSON read as `T`.
-pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
-    serde_json::from_str(text).map_err(|e| local_problem(&e.to_string()))
+pub fn parse<T: FromJson>(text: &str) -> Result<T, ApiError> {
+    json::from_text(text).map_err(|e| local_problem(&e))
 }
 
 /// Talks to one Renewly API with one publishable key.
@@ -165,11 +164,11 @@ impl Client {
         let builder = self
             .authorised(Request::post(&self.url("/v1/public/checkout")))
             .header("Idempotency-Key", idempotency_key);
-        send(builder, Some(json(req)?)).await
+        send(builder, Some(req.to_json())).await
     }
 
     /// `POST /v1/public/checkout/{id}/confirm`: the subscription once paid.
-    pub async fn confirm(&self, subscription: &str) -> Result<Box<RawValue>, ApiError> {
+    pub async fn confirm(&self, subscription: &str) -> Result<Json, ApiError> {
         let id = String::from(js_sys::encode_uri_component(subscription));
         let url = self.url(&format!("/v1/public/checkout/{id}/confirm"));
         send(self.authorised(Request::post(&url)), Some("{}".to_owned())).await
@@ -193,7 +192,7 @@ impl Client {
 
     /// `GET /v1/portal/{token}{rest}` of a list (`/invoices`, `/orders`,
     /// `/payment_methods`), newest first.
-    pub async fn portal_list<T: DeserializeOwned>(
+    pub async fn portal_list<T: FromJson>(
         &self,
         token: &str,
         rest: &str,
@@ -228,16 +227,11 @@ impl Client {
     pub async fn portal_update_customer(
         &self,
         token: &str,
-        update: &UpdatePortalCustomer,
+        update: &crate::wire::UpdatePortalCustomer,
     ) -> Result<String, ApiError> {
         let url = self.portal_url(token, "/customer");
-        request(Request::patch(&url), Some(json(update)?)).await
+        request(Request::patch(&url), Some(update.to_json())).await
     }
-}
-
-/// A request body as JSON.
-pub fn json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(|e| local_problem(&e.to_string()))
 }
 
 fn local_problem(detail: &str) -> ApiError {
@@ -253,10 +247,7 @@ fn local_problem(detail: &str) -> ApiError {
 
 /// One call; the answer's JSON read as `T`. The request itself is made by
 /// [`request`], which is not generic, so that it is compiled once.
-async fn send<T: DeserializeOwned>(
-    builder: RequestBuilder,
-    json: Option<String>,
-) -> Result<T, ApiError> {
+async fn send<T: FromJson>(builder: RequestBuilder, json: Option<String>) -> Result<T, ApiError> {
     parse(&request(builder, json).await?)
 }
 
@@ -276,7 +267,7 @@ async fn request(builder: RequestBuilder, json: Option<String>) -> Result<String
         return Ok(text);
     }
     Err(ApiError::Problem(Box::new(
-        serde_json::from_str::<Problem>(&text).unwrap_or_else(|_| Problem {
+        json::from_text::<Problem>(&text).unwrap_or_else(|_| Problem {
             kind: "about:blank".to_owned(),
             title: "HTTP error".to_owned(),
             status,

@@ -2,286 +2,267 @@
 //! address. Generated from Debian iso-codes (the codes) and ICU 78 display names
 //! (`Intl.DisplayNames`), so names are the short ones people use ("South Korea").
 
-/// Code, English name, Dutch name; in English alphabetical order.
-pub const COUNTRIES: [(&str, &str, &str); 249] = [
-    ("AF", "Afghanistan", "Afghanistan"),
-    ("AX", "Åland Islands", "Åland"),
-    ("AL", "Albania", "Albanië"),
-    ("DZ", "Algeria", "Algerije"),
-    ("AS", "American Samoa", "Amerikaans-Samoa"),
-    ("AD", "Andorra", "Andorra"),
-    ("AO", "Angola", "Angola"),
-    ("AI", "Anguilla", "Anguilla"),
-    ("AQ", "Antarctica", "Antarctica"),
-    ("AG", "Antigua & Barbuda", "Antigua en Barbuda"),
-    ("AR", "Argentina", "Argentinië"),
-    ("AM", "Armenia", "Armenië"),
-    ("AW", "Aruba", "Aruba"),
-    ("AU", "Australia", "Australië"),
-    ("AT", "Austria", "Oostenrijk"),
-    ("AZ", "Azerbaijan", "Azerbeidzjan"),
-    ("BS", "Bahamas", "Bahama's"),
-    ("BH", "Bahrain", "Bahrein"),
-    ("BD", "Bangladesh", "Bangladesh"),
-    ("BB", "Barbados", "Barbados"),
-    ("BY", "Belarus", "Belarus"),
-    ("BE", "Belgium", "België"),
-    ("BZ", "Belize", "Belize"),
-    ("BJ", "Benin", "Benin"),
-    ("BM", "Bermuda", "Bermuda"),
-    ("BT", "Bhutan", "Bhutan"),
-    ("BO", "Bolivia", "Bolivia"),
-    ("BA", "Bosnia & Herzegovina", "Bosnië en Herzegovina"),
-    ("BW", "Botswana", "Botswana"),
-    ("BV", "Bouvet Island", "Bouveteiland"),
-    ("BR", "Brazil", "Brazilië"),
-    (
-        "IO",
-        "British Indian Ocean Territory",
-        "Brits Indische Oceaanterritorium",
-    ),
-    ("VG", "British Virgin Islands", "Britse Maagdeneilanden"),
-    ("BN", "Brunei", "Brunei"),
-    ("BG", "Bulgaria", "Bulgarije"),
-    ("BF", "Burkina Faso", "Burkina Faso"),
-    ("BI", "Burundi", "Burundi"),
-    ("KH", "Cambodia", "Cambodja"),
-    ("CM", "Cameroon", "Kameroen"),
-    ("CA", "Canada", "Canada"),
-    ("CV", "Cape Verde", "Kaapverdië"),
-    ("BQ", "Caribbean Netherlands", "Caribisch Nederland"),
-    ("KY", "Cayman Islands", "Kaaimaneilanden"),
-    (
-        "CF",
-        "Central African Republic",
-        "Centraal-Afrikaanse Republiek",
-    ),
-    ("TD", "Chad", "Tsjaad"),
-    ("CL", "Chile", "Chili"),
-    ("CN", "China", "China"),
-    ("CX", "Christmas Island", "Christmaseiland"),
-    ("CC", "Cocos (Keeling) Islands", "Cocoseilanden"),
-    ("CO", "Colombia", "Colombia"),
-    ("KM", "Comoros", "Comoren"),
-    ("CG", "Congo - Brazzaville", "Congo-Brazzaville"),
-    ("CD", "Congo - Kinshasa", "Congo-Kinshasa"),
-    ("CK", "Cook Islands", "Cookeilanden"),
-    ("CR", "Costa Rica", "Costa Rica"),
-    ("CI", "Côte d'Ivoire", "Ivoorkust"),
-    ("HR", "Croatia", "Kroatië"),
-    ("CU", "Cuba", "Cuba"),
-    ("CW", "Curaçao", "Curaçao"),
-    ("CY", "Cyprus", "Cyprus"),
-    ("CZ", "Czechia", "Tsjechië"),
-    ("DK", "Denmark", "Denemarken"),
-    ("DJ", "Djibouti", "Djibouti"),
-    ("DM", "Dominica", "Dominica"),
-    ("DO", "Dominican Republic", "Dominicaanse Republiek"),
-    ("EC", "Ecuador", "Ecuador"),
-    ("EG", "Egypt", "Egypte"),
-    ("SV", "El Salvador", "El Salvador"),
-    ("GQ", "Equatorial Guinea", "Equatoriaal-Guinea"),
-    ("ER", "Eritrea", "Eritrea"),
-    ("EE", "Estonia", "Estland"),
-    ("SZ", "Eswatini", "Eswatini"),
-    ("ET", "Ethiopia", "Ethiopië"),
-    ("FK", "Falkland Islands", "Falklandeilanden"),
-    ("FO", "Faroe Islands", "Faeröer"),
-    ("FJ", "Fiji", "Fiji"),
-    ("FI", "Finland", "Finland"),
-    ("FR", "France", "Frankrijk"),
-    ("GF", "French Guiana", "Frans-Guyana"),
-    ("PF", "French Polynesia", "Frans-Polynesië"),
-    (
-        "TF",
-        "French Southern Territories",
-        "Franse Gebieden in de zuidelijke Indische Oceaan",
-    ),
-    ("GA", "Gabon", "Gabon"),
-    ("GM", "Gambia", "Gambia"),
-    ("GE", "Georgia", "Georgië"),
-    ("DE", "Germany", "Duitsland"),
-    ("GH", "Ghana", "Ghana"),
-    ("GI", "Gibraltar", "Gibraltar"),
-    ("GR", "Greece", "Griekenland"),
-    ("GL", "Greenland", "Groenland"),
-    ("GD", "Grenada", "Grenada"),
-    ("GP", "Guadeloupe", "Guadeloupe"),
-    ("GU", "Guam", "Guam"),
-    ("GT", "Guatemala", "Guatemala"),
-    ("GG", "Guernsey", "Guernsey"),
-    ("GN", "Guinea", "Guinee"),
-    ("GW", "Guinea-Bissau", "Guinee-Bissau"),
-    ("GY", "Guyana", "Guyana"),
-    ("HT", "Haiti", "Haïti"),
-    (
-        "HM",
-        "Heard & McDonald Islands",
-        "Heard en McDonaldeilanden",
-    ),
-    ("HN", "Honduras", "Honduras"),
-    ("HK", "Hong Kong SAR China", "Hongkong SAR van China"),
-    ("HU", "Hungary", "Hongarije"),
-    ("IS", "Iceland", "IJsland"),
-    ("IN", "India", "India"),
-    ("ID", "Indonesia", "Indonesië"),
-    ("IR", "Iran", "Iran"),
-    ("IQ", "Iraq", "Irak"),
-    ("IE", "Ireland", "Ierland"),
-    ("IM", "Isle of Man", "Isle of Man"),
-    ("IL", "Israel", "Israël"),
-    ("IT", "Italy", "Italië"),
-    ("JM", "Jamaica", "Jamaica"),
-    ("JP", "Japan", "Japan"),
-    ("JE", "Jersey", "Jersey"),
-    ("JO", "Jordan", "Jordanië"),
-    ("KZ", "Kazakhstan", "Kazachstan"),
-    ("KE", "Kenya", "Kenia"),
-    ("KI", "Kiribati", "Kiribati"),
-    ("KW", "Kuwait", "Koeweit"),
-    ("KG", "Kyrgyzstan", "Kirgizië"),
-    ("LA", "Laos", "Laos"),
-    ("LV", "Latvia", "Letland"),
-    ("LB", "Lebanon", "Libanon"),
-    ("LS", "Lesotho", "Lesotho"),
-    ("LR", "Liberia", "Liberia"),
-    ("LY", "Libya", "Libië"),
-    ("LI", "Liechtenstein", "Liechtenstein"),
-    ("LT", "Lithuania", "Litouwen"),
-    ("LU", "Luxembourg", "Luxemburg"),
-    ("MO", "Macao SAR China", "Macau SAR van China"),
-    ("MG", "Madagascar", "Madagaskar"),
-    ("MW", "Malawi", "Malawi"),
-    ("MY", "Malaysia", "Maleisië"),
-    ("MV", "Maldives", "Maldiven"),
-    ("ML", "Mali", "Mali"),
-    ("MT", "Malta", "Malta"),
-    ("MH", "Marshall Islands", "Marshalleilanden"),
-    ("MQ", "Martinique", "Martinique"),
-    ("MR", "Mauritania", "Mauritanië"),
-    ("MU", "Mauritius", "Mauritius"),
-    ("YT", "Mayotte", "Mayotte"),
-    ("MX", "Mexico", "Mexico"),
-    ("FM", "Micronesia", "Micronesia"),
-    ("MD", "Moldova", "Moldavië"),
-    ("MC", "Monaco", "Monaco"),
-    ("MN", "Mongolia", "Mongolië"),
-    ("ME", "Montenegro", "Montenegro"),
-    ("MS", "Montserrat", "Montserrat"),
-    ("MA", "Morocco", "Marokko"),
-    ("MZ", "Mozambique", "Mozambique"),
-    ("MM", "Myanmar (Burma)", "Myanmar (Birma)"),
-    ("NA", "Namibia", "Namibië"),
-    ("NR", "Nauru", "Nauru"),
-    ("NP", "Nepal", "Nepal"),
-    ("NL", "Netherlands", "Nederland"),
-    ("NC", "New Caledonia", "Nieuw-Caledonië"),
-    ("NZ", "New Zealand", "Nieuw-Zeeland"),
-    ("NI", "Nicaragua", "Nicaragua"),
-    ("NE", "Niger", "Niger"),
-    ("NG", "Nigeria", "Nigeria"),
-    ("NU", "Niue", "Niue"),
-    ("NF", "Norfolk Island", "Norfolk"),
-    ("KP", "North Korea", "Noord-Korea"),
-    ("MK", "North Macedonia", "Noord-Macedonië"),
-    ("MP", "Northern Mariana Islands", "Noordelijke Marianen"),
-    ("NO", "Norway", "Noorwegen"),
-    ("OM", "Oman", "Oman"),
-    ("PK", "Pakistan", "Pakistan"),
-    ("PW", "Palau", "Palau"),
-    ("PS", "Palestinian Territories", "Palestijnse gebieden"),
-    ("PA", "Panama", "Panama"),
-    ("PG", "Papua New Guinea", "Papoea-Nieuw-Guinea"),
-    ("PY", "Paraguay", "Paraguay"),
-    ("PE", "Peru", "Peru"),
-    ("PH", "Philippines", "Filipijnen"),
-    ("PN", "Pitcairn Islands", "Pitcairneilanden"),
-    ("PL", "Poland", "Polen"),
-    ("PT", "Portugal", "Portugal"),
-    ("PR", "Puerto Rico", "Puerto Rico"),
-    ("QA", "Qatar", "Qatar"),
-    ("RE", "Réunion", "Réunion"),
-    ("RO", "Romania", "Roemenië"),
-    ("RU", "Russia", "Rusland"),
-    ("RW", "Rwanda", "Rwanda"),
-    ("WS", "Samoa", "Samoa"),
-    ("SM", "San Marino", "San Marino"),
-    ("ST", "São Tomé & Príncipe", "Sao Tomé en Principe"),
-    ("SA", "Saudi Arabia", "Saoedi-Arabië"),
-    ("SN", "Senegal", "Senegal"),
-    ("RS", "Serbia", "Servië"),
-    ("SC", "Seychelles", "Seychellen"),
-    ("SL", "Sierra Leone", "Sierra Leone"),
-    ("SG", "Singapore", "Singapore"),
-    ("SX", "Sint Maarten", "Sint-Maarten"),
-    ("SK", "Slovakia", "Slowakije"),
-    ("SI", "Slovenia", "Slovenië"),
-    ("SB", "Solomon Islands", "Salomonseilanden"),
-    ("SO", "Somalia", "Somalië"),
-    ("ZA", "South Africa", "Zuid-Afrika"),
-    (
-        "GS",
-        "South Georgia & South Sandwich Islands",
-        "Zuid-Georgia en Zuidelijke Sandwicheilanden",
-    ),
-    ("KR", "South Korea", "Zuid-Korea"),
-    ("SS", "South Sudan", "Zuid-Soedan"),
-    ("ES", "Spain", "Spanje"),
-    ("LK", "Sri Lanka", "Sri Lanka"),
-    ("BL", "St. Barthélemy", "Saint-Barthélemy"),
-    ("SH", "St. Helena", "Sint-Helena"),
-    ("KN", "St. Kitts & Nevis", "Saint Kitts en Nevis"),
-    ("LC", "St. Lucia", "Saint Lucia"),
-    ("MF", "St. Martin", "Saint-Martin"),
-    ("PM", "St. Pierre & Miquelon", "Saint-Pierre en Miquelon"),
-    (
-        "VC",
-        "St. Vincent & Grenadines",
-        "Saint Vincent en de Grenadines",
-    ),
-    ("SD", "Sudan", "Soedan"),
-    ("SR", "Suriname", "Suriname"),
-    ("SJ", "Svalbard & Jan Mayen", "Spitsbergen en Jan Mayen"),
-    ("SE", "Sweden", "Zweden"),
-    ("CH", "Switzerland", "Zwitserland"),
-    ("SY", "Syria", "Syrië"),
-    ("TW", "Taiwan", "Taiwan"),
-    ("TJ", "Tajikistan", "Tadzjikistan"),
-    ("TZ", "Tanzania", "Tanzania"),
-    ("TH", "Thailand", "Thailand"),
-    ("TL", "Timor-Leste", "Oost-Timor"),
-    ("TG", "Togo", "Togo"),
-    ("TK", "Tokelau", "Tokelau"),
-    ("TO", "Tonga", "Tonga"),
-    ("TT", "Trinidad & Tobago", "Trinidad en Tobago"),
-    ("TN", "Tunisia", "Tunesië"),
-    ("TR", "Türkiye", "Turkije"),
-    ("TM", "Turkmenistan", "Turkmenistan"),
-    ("TC", "Turks & Caicos Islands", "Turks- en Caicoseilanden"),
-    ("TV", "Tuvalu", "Tuvalu"),
-    (
-        "UM",
-        "U.S. Outlying Islands",
-        "Kleine afgelegen eilanden van de Verenigde Staten",
-    ),
-    ("VI", "U.S. Virgin Islands", "Amerikaanse Maagdeneilanden"),
-    ("UG", "Uganda", "Oeganda"),
-    ("UA", "Ukraine", "Oekraïne"),
-    ("AE", "United Arab Emirates", "Verenigde Arabische Emiraten"),
-    ("GB", "United Kingdom", "Verenigd Koninkrijk"),
-    ("US", "United States", "Verenigde Staten"),
-    ("UY", "Uruguay", "Uruguay"),
-    ("UZ", "Uzbekistan", "Oezbekistan"),
-    ("VU", "Vanuatu", "Vanuatu"),
-    ("VA", "Vatican City", "Vaticaanstad"),
-    ("VE", "Venezuela", "Venezuela"),
-    ("VN", "Vietnam", "Vietnam"),
-    ("WF", "Wallis & Futuna", "Wallis en Futuna"),
-    ("EH", "Western Sahara", "Westelijke Sahara"),
-    ("YE", "Yemen", "Jemen"),
-    ("ZM", "Zambia", "Zambia"),
-    ("ZW", "Zimbabwe", "Zimbabwe"),
-];
+/// One country per line, `code|English name|Dutch name`, in English
+/// alphabetical order. One string rather than an array of string slices: the
+/// slices' addresses made a table that compressed poorly.
+pub const COUNTRIES: &str = "\
+AF|Afghanistan|Afghanistan\n\
+AX|Åland Islands|Åland\n\
+AL|Albania|Albanië\n\
+DZ|Algeria|Algerije\n\
+AS|American Samoa|Amerikaans-Samoa\n\
+AD|Andorra|Andorra\n\
+AO|Angola|Angola\n\
+AI|Anguilla|Anguilla\n\
+AQ|Antarctica|Antarctica\n\
+AG|Antigua & Barbuda|Antigua en Barbuda\n\
+AR|Argentina|Argentinië\n\
+AM|Armenia|Armenië\n\
+AW|Aruba|Aruba\n\
+AU|Australia|Australië\n\
+AT|Austria|Oostenrijk\n\
+AZ|Azerbaijan|Azerbeidzjan\n\
+BS|Bahamas|Bahama's\n\
+BH|Bahrain|Bahrein\n\
+BD|Bangladesh|Bangladesh\n\
+BB|Barbados|Barbados\n\
+BY|Belarus|Belarus\n\
+BE|Belgium|België\n\
+BZ|Belize|Belize\n\
+BJ|Benin|Benin\n\
+BM|Bermuda|Bermuda\n\
+BT|Bhutan|Bhutan\n\
+BO|Bolivia|Bolivia\n\
+BA|Bosnia & Herzegovina|Bosnië en Herzegovina\n\
+BW|Botswana|Botswana\n\
+BV|Bouvet Island|Bouveteiland\n\
+BR|Brazil|Brazilië\n\
+IO|British Indian Ocean Territory|Brits Indische Oceaanterritorium\n\
+VG|British Virgin Islands|Britse Maagdeneilanden\n\
+BN|Brunei|Brunei\n\
+BG|Bulgaria|Bulgarije\n\
+BF|Burkina Faso|Burkina Faso\n\
+BI|Burundi|Burundi\n\
+KH|Cambodia|Cambodja\n\
+CM|Cameroon|Kameroen\n\
+CA|Canada|Canada\n\
+CV|Cape Verde|Kaapverdië\n\
+BQ|Caribbean Netherlands|Caribisch Nederland\n\
+KY|Cayman Islands|Kaaimaneilanden\n\
+CF|Central African Republic|Centraal-Afrikaanse Republiek\n\
+TD|Chad|Tsjaad\n\
+CL|Chile|Chili\n\
+CN|China|China\n\
+CX|Christmas Island|Christmaseiland\n\
+CC|Cocos (Keeling) Islands|Cocoseilanden\n\
+CO|Colombia|Colombia\n\
+KM|Comoros|Comoren\n\
+CG|Congo - Brazzaville|Congo-Brazzaville\n\
+CD|Congo - Kinshasa|Congo-Kinshasa\n\
+CK|Cook Islands|Cookeilanden\n\
+CR|Costa Rica|Costa Rica\n\
+CI|Côte d'Ivoire|Ivoorkust\n\
+HR|Croatia|Kroatië\n\
+CU|Cuba|Cuba\n\
+CW|Curaçao|Curaçao\n\
+CY|Cyprus|Cyprus\n\
+CZ|Czechia|Tsjechië\n\
+DK|Denmark|Denemarken\n\
+DJ|Djibouti|Djibouti\n\
+DM|Dominica|Dominica\n\
+DO|Dominican Republic|Dominicaanse Republiek\n\
+EC|Ecuador|Ecuador\n\
+EG|Egypt|Egypte\n\
+SV|El Salvador|El Salvador\n\
+GQ|Equatorial Guinea|Equatoriaal-Guinea\n\
+ER|Eritrea|Eritrea\n\
+EE|Estonia|Estland\n\
+SZ|Eswatini|Eswatini\n\
+ET|Ethiopia|Ethiopië\n\
+FK|Falkland Islands|Falklandeilanden\n\
+FO|Faroe Islands|Faeröer\n\
+FJ|Fiji|Fiji\n\
+FI|Finland|Finland\n\
+FR|France|Frankrijk\n\
+GF|French Guiana|Frans-Guyana\n\
+PF|French Polynesia|Frans-Polynesië\n\
+TF|French Southern Territories|Franse Gebieden in de zuidelijke Indische Oceaan\n\
+GA|Gabon|Gabon\n\
+GM|Gambia|Gambia\n\
+GE|Georgia|Georgië\n\
+DE|Germany|Duitsland\n\
+GH|Ghana|Ghana\n\
+GI|Gibraltar|Gibraltar\n\
+GR|Greece|Griekenland\n\
+GL|Greenland|Groenland\n\
+GD|Grenada|Grenada\n\
+GP|Guadeloupe|Guadeloupe\n\
+GU|Guam|Guam\n\
+GT|Guatemala|Guatemala\n\
+GG|Guernsey|Guernsey\n\
+GN|Guinea|Guinee\n\
+GW|Guinea-Bissau|Guinee-Bissau\n\
+GY|Guyana|Guyana\n\
+HT|Haiti|Haïti\n\
+HM|Heard & McDonald Islands|Heard en McDonaldeilanden\n\
+HN|Honduras|Honduras\n\
+HK|Hong Kong SAR China|Hongkong SAR van China\n\
+HU|Hungary|Hongarije\n\
+IS|Iceland|IJsland\n\
+IN|India|India\n\
+ID|Indonesia|Indonesië\n\
+IR|Iran|Iran\n\
+IQ|Iraq|Irak\n\
+IE|Ireland|Ierland\n\
+IM|Isle of Man|Isle of Man\n\
+IL|Israel|Israël\n\
+IT|Italy|Italië\n\
+JM|Jamaica|Jamaica\n\
+JP|Japan|Japan\n\
+JE|Jersey|Jersey\n\
+JO|Jordan|Jordanië\n\
+KZ|Kazakhstan|Kazachstan\n\
+KE|Kenya|Kenia\n\
+KI|Kiribati|Kiribati\n\
+KW|Kuwait|Koeweit\n\
+KG|Kyrgyzstan|Kirgizië\n\
+LA|Laos|Laos\n\
+LV|Latvia|Letland\n\
+LB|Lebanon|Libanon\n\
+LS|Lesotho|Lesotho\n\
+LR|Liberia|Liberia\n\
+LY|Libya|Libië\n\
+LI|Liechtenstein|Liechtenstein\n\
+LT|Lithuania|Litouwen\n\
+LU|Luxembourg|Luxemburg\n\
+MO|Macao SAR China|Macau SAR van China\n\
+MG|Madagascar|Madagaskar\n\
+MW|Malawi|Malawi\n\
+MY|Malaysia|Maleisië\n\
+MV|Maldives|Maldiven\n\
+ML|Mali|Mali\n\
+MT|Malta|Malta\n\
+MH|Marshall Islands|Marshalleilanden\n\
+MQ|Martinique|Martinique\n\
+MR|Mauritania|Mauritanië\n\
+MU|Mauritius|Mauritius\n\
+YT|Mayotte|Mayotte\n\
+MX|Mexico|Mexico\n\
+FM|Micronesia|Micronesia\n\
+MD|Moldova|Moldavië\n\
+MC|Monaco|Monaco\n\
+MN|Mongolia|Mongolië\n\
+ME|Montenegro|Montenegro\n\
+MS|Montserrat|Montserrat\n\
+MA|Morocco|Marokko\n\
+MZ|Mozambique|Mozambique\n\
+MM|Myanmar (Burma)|Myanmar (Birma)\n\
+NA|Namibia|Namibië\n\
+NR|Nauru|Nauru\n\
+NP|Nepal|Nepal\n\
+NL|Netherlands|Nederland\n\
+NC|New Caledonia|Nieuw-Caledonië\n\
+NZ|New Zealand|Nieuw-Zeeland\n\
+NI|Nicaragua|Nicaragua\n\
+NE|Niger|Niger\n\
+NG|Nigeria|Nigeria\n\
+NU|Niue|Niue\n\
+NF|Norfolk Island|Norfolk\n\
+KP|North Korea|Noord-Korea\n\
+MK|North Macedonia|Noord-Macedonië\n\
+MP|Northern Mariana Islands|Noordelijke Marianen\n\
+NO|Norway|Noorwegen\n\
+OM|Oman|Oman\n\
+PK|Pakistan|Pakistan\n\
+PW|Palau|Palau\n\
+PS|Palestinian Territories|Palestijnse gebieden\n\
+PA|Panama|Panama\n\
+PG|Papua New Guinea|Papoea-Nieuw-Guinea\n\
+PY|Paraguay|Paraguay\n\
+PE|Peru|Peru\n\
+PH|Philippines|Filipijnen\n\
+PN|Pitcairn Islands|Pitcairneilanden\n\
+PL|Poland|Polen\n\
+PT|Portugal|Portugal\n\
+PR|Puerto Rico|Puerto Rico\n\
+QA|Qatar|Qatar\n\
+RE|Réunion|Réunion\n\
+RO|Romania|Roemenië\n\
+RU|Russia|Rusland\n\
+RW|Rwanda|Rwanda\n\
+WS|Samoa|Samoa\n\
+SM|San Marino|San Marino\n\
+ST|São Tomé & Príncipe|Sao Tomé en Principe\n\
+SA|Saudi Arabia|Saoedi-Arabië\n\
+SN|Senegal|Senegal\n\
+RS|Serbia|Servië\n\
+SC|Seychelles|Seychellen\n\
+SL|Sierra Leone|Sierra Leone\n\
+SG|Singapore|Singapore\n\
+SX|Sint Maarten|Sint-Maarten\n\
+SK|Slovakia|Slowakije\n\
+SI|Slovenia|Slovenië\n\
+SB|Solomon Islands|Salomonseilanden\n\
+SO|Somalia|Somalië\n\
+ZA|South Africa|Zuid-Afrika\n\
+GS|South Georgia & South Sandwich Islands|Zuid-Georgia en Zuidelijke Sandwicheilanden\n\
+KR|South Korea|Zuid-Korea\n\
+SS|South Sudan|Zuid-Soedan\n\
+ES|Spain|Spanje\n\
+LK|Sri Lanka|Sri Lanka\n\
+BL|St. Barthélemy|Saint-Barthélemy\n\
+SH|St. Helena|Sint-Helena\n\
+KN|St. Kitts & Nevis|Saint Kitts en Nevis\n\
+LC|St. Lucia|Saint Lucia\n\
+MF|St. Martin|Saint-Martin\n\
+PM|St. Pierre & Miquelon|Saint-Pierre en Miquelon\n\
+VC|St. Vincent & Grenadines|Saint Vincent en de Grenadines\n\
+SD|Sudan|Soedan\n\
+SR|Suriname|Suriname\n\
+SJ|Svalbard & Jan Mayen|Spitsbergen en Jan Mayen\n\
+SE|Sweden|Zweden\n\
+CH|Switzerland|Zwitserland\n\
+SY|Syria|Syrië\n\
+TW|Taiwan|Taiwan\n\
+TJ|Tajikistan|Tadzjikistan\n\
+TZ|Tanzania|Tanzania\n\
+TH|Thailand|Thailand\n\
+TL|Timor-Leste|Oost-Timor\n\
+TG|Togo|Togo\n\
+TK|Tokelau|Tokelau\n\
+TO|Tonga|Tonga\n\
+TT|Trinidad & Tobago|Trinidad en Tobago\n\
+TN|Tunisia|Tunesië\n\
+TR|Türkiye|Turkije\n\
+TM|Turkmenistan|Turkmenistan\n\
+TC|Turks & Caicos Islands|Turks- en Caicoseilanden\n\
+TV|Tuvalu|Tuvalu\n\
+UM|U.S. Outlying Islands|Kleine afgelegen eilanden van de Verenigde Staten\n\
+VI|U.S. Virgin Islands|Amerikaanse Maagdeneilanden\n\
+UG|Uganda|Oeganda\n\
+UA|Ukraine|Oekraïne\n\
+AE|United Arab Emirates|Verenigde Arabische Emiraten\n\
+GB|United Kingdom|Verenigd Koninkrijk\n\
+US|United States|Verenigde Staten\n\
+UY|Uruguay|Uruguay\n\
+UZ|Uzbekistan|Oezbekistan\n\
+VU|Vanuatu|Vanuatu\n\
+VA|Vatican City|Vaticaanstad\n\
+VE|Venezuela|Venezuela\n\
+VN|Vietnam|Vietnam\n\
+WF|Wallis & Futuna|Wallis en Futuna\n\
+EH|Western Sahara|Westelijke Sahara\n\
+YE|Yemen|Jemen\n\
+ZM|Zambia|Zambia\n\
+ZW|Zimbabwe|Zimbabwe";
+
+/// The rows of [`COUNTRIES`] as `(code, English name, Dutch name)`.
+pub fn rows() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    COUNTRIES.lines().filter_map(|line| {
+        let mut parts = line.split('|');
+        Some((parts.next()?, parts.next()?, parts.next()?))
+    })
+}
 
 /// Indices into [`COUNTRIES`] in Dutch alphabetical order.
 pub const DUTCH_ORDER: [u8; 249] = [

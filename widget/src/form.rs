@@ -1,9 +1,9 @@
 //! The checkout form's state and the requests made from it: plain Rust, no DOM,
 //! so it is unit-tested on the host.
 
-use std::collections::BTreeMap;
+use crate::small_map::SmallMap;
 
-use renewly_types::{
+use crate::wire::{
     AddonInput, Address, CardDetails, CheckoutCustomer, CheckoutPayment, CheckoutRequest,
     PaymentMode, PortalCustomer, Price, PublicPlan, Recurring, SignatureInput,
     UpdatePortalCustomer,
@@ -115,7 +115,7 @@ pub struct Form {
     pub quantity: u32,
     /// Chosen add-ons by product id, with their quantity; the price used follows
     /// the chosen billing period.
-    pub addons: BTreeMap<String, u32>,
+    pub addons: SmallMap<String, u32>,
     pub email: String,
     pub name: String,
     pub company: String,
@@ -134,7 +134,7 @@ pub struct Form {
     pub card_number: String,
     pub card_expiry: String,
     pub card_cvc: String,
-    pub errors: BTreeMap<Field, String>,
+    pub errors: SmallMap<Field, String>,
     /// A message about the whole form (network, unexpected errors).
     pub banner: Option<String>,
 }
@@ -227,8 +227,8 @@ impl Form {
     pub fn customer_update(
         &self,
         locale: Locale,
-    ) -> Result<UpdatePortalCustomer, BTreeMap<Field, String>> {
-        let mut errors = BTreeMap::new();
+    ) -> Result<UpdatePortalCustomer, SmallMap<Field, String>> {
+        let mut errors = SmallMap::new();
         for field in [Field::Email, Field::Country] {
             if self.value(field).trim().is_empty() {
                 errors.insert(field, locale.text().err_required.to_owned());
@@ -321,9 +321,9 @@ impl Form {
         &self,
         plan: &PublicPlan,
         locale: Locale,
-    ) -> Result<CheckoutRequest, BTreeMap<Field, String>> {
+    ) -> Result<CheckoutRequest, SmallMap<Field, String>> {
         let t = locale.text();
-        let mut errors = BTreeMap::new();
+        let mut errors = SmallMap::new();
         for field in [Field::Email, Field::Name, Field::Country] {
             if self.value(field).trim().is_empty() {
                 errors.insert(field, t.err_required.to_owned());
@@ -351,7 +351,7 @@ impl Form {
         })
     }
 
-    fn signature(&self, t: &Text, errors: &mut BTreeMap<Field, String>) -> SignatureInput {
+    fn signature(&self, t: &Text, errors: &mut SmallMap<Field, String>) -> SignatureInput {
         if self.signer.trim().is_empty() {
             errors.insert(Field::SignatureName, t.err_required.to_owned());
         }
@@ -374,7 +374,7 @@ impl Form {
     }
 
     /// The typed card, with what is missing or malformed added to `errors`.
-    pub fn card(&self, t: &Text, errors: &mut BTreeMap<Field, String>) -> CheckoutPayment {
+    pub fn card(&self, t: &Text, errors: &mut SmallMap<Field, String>) -> CheckoutPayment {
         let number = digits(&self.card_number);
         if number.is_empty() {
             errors.insert(Field::CardNumber, t.err_required.to_owned());
@@ -475,7 +475,7 @@ pub fn yearly_saving(monthly: &Price, yearly: &Price) -> Option<(rust_decimal::D
                 interval_count: 1,
             })
     };
-    if !is(monthly, renewly_types::Interval::Month) || !is(yearly, renewly_types::Interval::Year) {
+    if !is(monthly, crate::wire::Interval::Month) || !is(yearly, crate::wire::Interval::Year) {
         return None;
     }
     let full = monthly.unit_amount * rust_decimal::Decimal::from(12);
@@ -492,13 +492,12 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use renewly_types::{CustomerRights, Interval, TaxBehavior};
+    use crate::json::{Json, ToJson, from_text, parse};
+    use crate::wire::{ChangeRight, CustomerRights, Interval, TaxBehavior};
 
     fn price(id: &str, product: &str, amount: &str, interval: Option<Interval>) -> Price {
         Price {
             id: id.to_owned(),
-            object: "price".to_owned(),
-            livemode: false,
             product: product.to_owned(),
             currency: "EUR".to_owned(),
             unit_amount: amount.parse().unwrap(),
@@ -508,16 +507,12 @@ mod tests {
             }),
             tax_behavior: TaxBehavior::Exclusive,
             nickname: None,
-            active: true,
-            created: String::new(),
         }
     }
 
     fn plan() -> PublicPlan {
         PublicPlan {
             id: "plan_pro".to_owned(),
-            object: "plan".to_owned(),
-            livemode: false,
             name: "Pro".to_owned(),
             description: None,
             currency: "EUR".to_owned(),
@@ -534,7 +529,12 @@ mod tests {
             products: vec![],
             trial_days: 0,
             payment_mode: PaymentMode::ChargeAutomatically,
-            customer_rights: CustomerRights::default(),
+            customer_rights: CustomerRights {
+                change: ChangeRight::UpgradeDowngrade,
+                can_close: true,
+                can_pause: false,
+                can_change_quantity: true,
+            },
             terms: Some("Terms".to_owned()),
             require_signature: true,
             features: vec![],
@@ -570,11 +570,14 @@ mod tests {
 
     #[test]
     fn the_portal_sends_every_detail_and_clears_blank_ones() {
-        let customer: PortalCustomer = serde_json::from_value(serde_json::json!({
-            "id": "cus_1", "object": "customer", "email": "ann@example.com", "name": "Ann",
-            "company": "Smit BV", "vat_number": null, "locale": "nl", "default_payment_method": null,
-            "address": {"line1": "Dam 1", "city": "Amsterdam", "country": "NL"}
-        }))
+        let customer: PortalCustomer = from_text(
+            r#"{
+                "id": "cus_1", "object": "customer", "email": "ann@example.com", "name": "Ann",
+                "company": "Smit BV", "vat_number": null, "locale": "nl",
+                "default_payment_method": null,
+                "address": {"line1": "Dam 1", "city": "Amsterdam", "country": "NL"}
+            }"#,
+        )
         .unwrap();
         let mut form = Form::from_customer(&customer);
         assert_eq!(
@@ -583,19 +586,18 @@ mod tests {
         );
         form.set(Field::Company, " ".to_owned());
         form.set(Field::PostalCode, "1012 JS".to_owned());
-        let json = serde_json::to_value(form.customer_update(Locale::En).unwrap()).unwrap();
-        assert_eq!(json["email"], "ann@example.com");
-        assert_eq!(json["name"], "Ann");
+        let text = form.customer_update(Locale::En).unwrap().to_json();
+        let json = parse(&text).unwrap();
+        let get = |path: &[&str]| path.iter().fold(&json, |v, k| v.get(k)).as_str();
+        assert_eq!(get(&["email"]), Some("ann@example.com"));
+        assert_eq!(get(&["name"]), Some("Ann"));
+        assert!(text.contains(r#""company":null"#), "{text}");
         assert!(
-            json["company"].is_null() && json.get("company").is_some(),
-            "{json}"
+            !text.contains("locale"),
+            "the language is left alone: {text}"
         );
-        assert!(
-            json["locale"].is_null(),
-            "the language is left alone: {json}"
-        );
-        assert_eq!(json["address"]["postal_code"], "1012 JS");
-        assert_eq!(json["address"]["line1"], "Dam 1");
+        assert_eq!(get(&["address", "postal_code"]), Some("1012 JS"));
+        assert_eq!(get(&["address", "line1"]), Some("Dam 1"));
         form.set(Field::Email, String::new());
         form.set(Field::Country, String::new());
         let errors = form.customer_update(Locale::En).unwrap_err();
@@ -660,15 +662,23 @@ mod tests {
         form.set(Field::CardCvc, "123".to_owned());
         form.set(Field::City, " Utrecht ".to_owned());
         let req = form.checkout_request(&plan, Locale::Nl).unwrap();
-        let json = serde_json::to_value(&req).unwrap();
-        assert_eq!(json["customer"]["email"], "ann@example.com");
-        assert_eq!(json["customer"]["locale"], "nl");
-        assert_eq!(json["customer"]["address"]["city"], "Utrecht");
-        assert_eq!(json["customer"]["address"]["country"], "NL");
-        assert_eq!(json["payment_method"]["card"]["number"], "4242424242424242");
-        assert_eq!(json["payment_method"]["card"]["exp_year"], 2034);
-        assert_eq!(json["signature"]["name"], "Ann Smit");
-        assert!(json["signature"]["image"].is_null());
+        let json = parse(&req.to_json()).unwrap();
+        let get = |path: &[&str]| path.iter().fold(&json, |v, k| v.get(k));
+        let text = |path: &[&str]| get(path).as_str();
+        assert_eq!(text(&["customer", "email"]), Some("ann@example.com"));
+        assert_eq!(text(&["customer", "locale"]), Some("nl"));
+        assert_eq!(text(&["customer", "address", "city"]), Some("Utrecht"));
+        assert_eq!(text(&["customer", "address", "country"]), Some("NL"));
+        assert_eq!(
+            text(&["payment_method", "card", "number"]),
+            Some("4242424242424242")
+        );
+        assert_eq!(
+            get(&["payment_method", "card", "exp_year"]),
+            &Json::Number("2034".to_owned())
+        );
+        assert_eq!(text(&["signature", "name"]), Some("Ann Smit"));
+        assert_eq!(get(&["signature", "image"]), &Json::Null);
         form.sign_mode = SignMode::Draw;
         let errors = form.checkout_request(&plan, Locale::En).unwrap_err();
         assert!(errors.contains_key(&Field::SignatureImage));

@@ -3,7 +3,7 @@
 //! Fixed strings live in one [`Text`] table per language, so a missing translation
 //! is a compile error; strings with values in them are methods of [`Locale`].
 
-use renewly_types::Interval;
+use crate::wire::Interval;
 
 /// A language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -25,7 +25,10 @@ mod countries;
 pub mod form;
 pub mod format;
 pub mod i18n;
+pub mod json;
 pub mod settings;
+mod small_map;
+pub mod wire;
 
 use std::rc::Rc;
 
@@ -37,8 +40,9 @@ use crate::components::portal::Portal;
 use crate::components::pricing::Pricing;
 use crate::settings::{Kind, Settings};
 
-/// The widget's stylesheet, put into every shadow root.
-const STYLE: &str = include_str!("style.css");
+/// The widget's stylesheet (`src/style.css`, minified by `build.rs`), put into
+/// every shadow root.
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
 
 /// The root component's properties: the element's settings.
 #[derive(Properties, PartialEq)]

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use renewly_types::Interval;
+use crate::wire::Interval;
 use wasm_bindgen::JsValue;
 use yew::prelude::*;
 

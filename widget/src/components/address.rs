@@ -6,18 +6,19 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use super::field::{ErrorText, TextField, TextFieldProps};
-use crate::countries::{COUNTRIES, DUTCH_ORDER};
+use crate::countries::{DUTCH_ORDER, rows};
 use crate::form::{Field, Form};
 use crate::i18n::Locale;
 
 /// `(code, name)` of every country, alphabetical in the language.
 fn countries(locale: Locale) -> impl Iterator<Item = (&'static str, &'static str)> {
+    let all: Vec<_> = rows().collect();
     let order: Box<dyn Iterator<Item = usize>> = match locale {
-        Locale::En => Box::new(0..COUNTRIES.len()),
+        Locale::En => Box::new(0..all.len()),
         Locale::Nl => Box::new(DUTCH_ORDER.iter().map(|&i| usize::from(i))),
     };
     order.filter_map(move |i| {
-        let (code, en, nl) = COUNTRIES.get(i)?;
+        let (code, en, nl) = all.get(i)?;
         Some((*code, if locale == Locale::Nl { *nl } else { *en }))
     })
 }

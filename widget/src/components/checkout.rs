@@ -3,8 +3,8 @@
 
 use std::rc::Rc;
 
+use crate::wire::{CheckoutPreview, PaymentMode, PublicPlan};
 use gloo_timers::callback::Timeout;
-use renewly_types::{CheckoutPreview, PaymentMode, PublicPlan};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -18,6 +18,7 @@ use super::summary::Summary;
 use crate::api::{ApiError, Subscribed};
 use crate::form::{Field, Form, SignMode, explain};
 use crate::format::{date, money};
+use crate::json::ToJson;
 use crate::settings::{Settings, dispatch, mark, use_settings};
 
 /// How long typing must pause before the summary is recalculated.
@@ -216,8 +217,7 @@ pub fn checkout(props: &CheckoutProps) -> Html {
     };
 
     // The live summary, recalculated when something that changes it changes.
-    let preview_body =
-        serde_json::to_string(&form.preview_request(&plan, locale)).unwrap_or_default();
+    let preview_body = form.preview_request(&plan, locale).to_json();
     {
         let (client, preview, seq, form) = (
             settings.client.clone(),
@@ -293,10 +293,7 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                 }
             };
             stage.set(Stage::Submitting);
-            let key = idempotency_key(
-                &nonce.borrow(),
-                &serde_json::to_string(&req).unwrap_or_default(),
-            );
+            let key = idempotency_key(&nonce.borrow(), &req.to_json());
             let (form, stage, settings, focus_tick, nonce) = (
                 form.clone(),
                 stage.clone(),

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use renewly_types::{Interval, Price, PublicPlan, Recurring, TaxBehavior};
+use crate::wire::{Interval, Price, PublicPlan, Recurring, TaxBehavior};
 use rust_decimal::Decimal;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -14,16 +14,10 @@ use crate::api::ApiError;
 use crate::form::yearly_saving;
 use crate::format::{money, money_short};
 use crate::i18n::Locale;
+use crate::json::ObjectWriter;
 use crate::settings::{dispatch, mark, use_settings};
 
 type Plans = Rc<Vec<Rc<PublicPlan>>>;
-
-/// The detail of `renewly:select`.
-#[derive(serde::Serialize)]
-struct Selected<'a> {
-    plan: &'a str,
-    price: &'a str,
-}
 
 fn every(interval: Interval) -> Option<Recurring> {
     Some(Recurring {
@@ -122,11 +116,11 @@ pub fn pricing() -> Html {
     let pick = {
         let (settings, picked) = (settings.clone(), picked.clone());
         Callback::from(move |(plan, price): (Rc<PublicPlan>, String)| {
-            let detail = serde_json::to_string(&Selected {
-                plan: &plan.id,
-                price: &price,
-            })
-            .unwrap_or_default();
+            let mut detail = String::new();
+            ObjectWriter::new(&mut detail)
+                .member("plan", &plan.id)
+                .member("price", &price)
+                .end();
             if dispatch(&settings, "renewly:select", &detail, true) {
                 if let Some(host) = &settings.host {
                     host.scroll_into_view();

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use renewly_types::{CheckoutPreview, Recurring};
+use crate::wire::{CheckoutPreview, Recurring};
 use yew::prelude::*;
 
 use crate::format::{date, money, percent};

@@ -1,7 +1,7 @@
 //! The customer's own records on the portal: contact details and billing
 //! address, cards, invoices (with "pay now") and orders.
 
-use renewly_types::{
+use crate::wire::{
     AddPortalPaymentMethod, Invoice, PaymentMethod, PortalCustomer, PortalOrder, PortalOverview,
     SubscriptionStatus,
 };
@@ -10,7 +10,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::{Actions, List, Mode, badge, card_text, flow_head, spin};
-use crate::api::{Client, json};
+use crate::api::Client;
 use crate::components::address::{AddressFields, contact_fields};
 use crate::components::card_form::CardForm;
 use crate::components::checkout::Edit;
@@ -19,6 +19,7 @@ use crate::components::status::{Failed, Loading, use_focus};
 use crate::form::{Field, Form, explain};
 use crate::format::{date, money};
 use crate::i18n::Locale;
+use crate::json::ToJson;
 use crate::settings::use_settings;
 
 /// A list's table, or that it is loading, failed or empty.
@@ -332,7 +333,7 @@ pub(super) fn card_flow(props: &CardFlowProps) -> Html {
             e.prevent_default();
             let mut next = (*form).clone();
             next.banner = None;
-            let mut errors = std::collections::BTreeMap::new();
+            let mut errors = crate::small_map::SmallMap::new();
             let card = next.card(t, &mut errors).card;
             next.errors = errors;
             let invalid = !next.errors.is_empty();
@@ -341,7 +342,7 @@ pub(super) fn card_flow(props: &CardFlowProps) -> Html {
                 return;
             }
             busy.set(true);
-            let request = json(&AddPortalPaymentMethod { card });
+            let request = AddPortalPaymentMethod { card }.to_json();
             let (form, busy, settings, token, onclose) = (
                 form.clone(),
                 busy.clone(),
@@ -350,15 +351,10 @@ pub(super) fn card_flow(props: &CardFlowProps) -> Html {
                 onclose.clone(),
             );
             spawn_local(async move {
-                let answer = match request {
-                    Ok(body) => {
-                        let client = &settings.client;
-                        client
-                            .portal_post(&token, "/payment_methods", Some(body))
-                            .await
-                    }
-                    Err(e) => Err(e),
-                };
+                let answer = settings
+                    .client
+                    .portal_post(&token, "/payment_methods", Some(request))
+                    .await;
                 match answer {
                     Ok(_) => {
                         busy.set(false);

@@ -16,7 +16,7 @@ mod subscription;
 
 use std::rc::Rc;
 
-use renewly_types::{Address, Invoice, PaymentMethod, PortalOrder, PortalOverview};
+use crate::wire::{Address, Invoice, PaymentMethod, PortalOrder, PortalOverview};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use renewly_types::{
+use crate::wire::{
     ChangeRight, ChangeSubscription, ItemInput, PortalCancel, PortalCancellation,
     PortalChangeResult, PortalSubscription, Price, SubscriptionStatus,
 };
@@ -12,12 +12,13 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::{Actions, Mode, badge, card_text, flow_head, spin};
-use crate::api::{json, parse};
+use crate::api::parse;
 use crate::components::field::{ErrorText, Stepper, input_value};
 use crate::components::status::use_focus;
 use crate::form::explain;
 use crate::format::{date, money};
 use crate::i18n::{Locale, Text};
+use crate::json::ToJson;
 use crate::settings::{dispatch, use_settings};
 
 fn status_badge(sub: &PortalSubscription, locale: Locale) -> Html {
@@ -242,15 +243,10 @@ pub(super) fn cancel_flow(props: &FlowProps) -> Html {
                 Callback::from(move |_: MouseEvent| {
                     let (step, error, busy, settings) =
                         (step.clone(), error.clone(), busy.clone(), settings.clone());
-                    let (token, path, request) = (token.clone(), path.clone(), json(&request));
+                    let (token, path, body) = (token.clone(), path.clone(), request.to_json());
                     busy.set(true);
                     spawn_local(async move {
-                        let answer = match request {
-                            Ok(body) => {
-                                settings.client.portal_post(&token, &path, Some(body)).await
-                            }
-                            Err(e) => Err(e),
-                        };
+                        let answer = settings.client.portal_post(&token, &path, Some(body)).await;
                         match answer.and_then(|text| {
                             dispatch(&settings, "renewly:cancelled", &text, false);
                             parse::<PortalCancellation>(&text)
@@ -389,7 +385,7 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
     let call = |apply: bool| {
         let mut request = request.clone();
         request.preview = !apply;
-        let body = json(&request);
+        let body = request.to_json();
         let path = format!("/subscriptions/{}/change", sub.id);
         let (settings, token) = (settings.clone(), props.token.clone());
         let (preview, error, busy, onclose) = (
@@ -410,10 +406,7 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
             busy.set(true);
             error.set(None);
             spawn_local(async move {
-                let answer = match body {
-                    Ok(body) => settings.client.portal_post(&token, &path, Some(body)).await,
-                    Err(e) => Err(e),
-                };
+                let answer = settings.client.portal_post(&token, &path, Some(body)).await;
                 if let (Ok(text), true) = (&answer, apply) {
                     dispatch(&settings, "renewly:plan-changed", text, false);
                 }
