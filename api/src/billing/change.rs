@@ -524,6 +524,10 @@ pub fn preview_wire(change: &ChangePlan, currency: &str) -> renewly_types::Chang
         Some(p) => (p.lines.clone(), p.total, p.tax),
         None => (Vec::new(), Decimal::ZERO, Decimal::ZERO),
     };
+    // Every amount with the currency's minor units, as documents show them
+    // (a period amount summed from stored items may come as `40`).
+    let cur = bstore::currency(currency);
+    let shown = |amount: Decimal| bstore::document_amount(amount, &cur);
     renewly_types::ChangePreview {
         direction: match change.direction {
             Direction::Upgrade => "upgrade",
@@ -533,14 +537,14 @@ pub fn preview_wire(change: &ChangePlan, currency: &str) -> renewly_types::Chang
         .to_owned(),
         effective_date: change.effective_date.to_string(),
         currency: currency.to_owned(),
-        old_period_amount: change.old_period_amount,
-        new_period_amount: change.new_period_amount,
+        old_period_amount: shown(change.old_period_amount),
+        new_period_amount: shown(change.new_period_amount),
         remaining_days: change.remaining_days,
         period_days: change.period_days,
         proration_lines: lines,
-        amount_due_now: total,
-        tax_due_now: tax,
-        new_recurring_total: change.new_recurring_total,
+        amount_due_now: shown(total),
+        tax_due_now: shown(tax),
+        new_recurring_total: shown(change.new_recurring_total),
         new_mrr: change.new_mrr,
     }
 }
