@@ -15,3 +15,4 @@ mod documents;
 mod notifications;
 mod openapi;
 mod portal;
+mod widget_wire;
