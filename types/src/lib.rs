@@ -1,6 +1,8 @@
-//! Wire types of the Renewly API, shared by the server and the widget.
+//! Wire types of the Renewly API, for the server, the tests and Rust clients.
+//! The widget keeps its own serde-free copies of the ones it uses
+//! (`widget/src/wire.rs`, checked against the API by `tests/api/widget_wire.rs`).
 //!
-//! Serde only, so the crate builds for `wasm32-unknown-unknown`. Amounts are
+//! Serde only, so the crate also builds for `wasm32-unknown-unknown`. Amounts are
 //! `rust_decimal::Decimal` serialised as decimal strings (`"19.99"`); dates are
 //! `YYYY-MM-DD` strings and timestamps RFC 3339 strings.
 

@@ -258,15 +258,7 @@ fn test() -> Result {
     )?;
     run(
         &cargo,
-        &[
-            "build",
-            "-p",
-            "renewly-types",
-            "-p",
-            "renewly-widget",
-            "--target",
-            WASM_TARGET,
-        ],
+        &["build", "-p", "renewly-widget", "--target", WASM_TARGET],
     )?;
     ensure_postgres()?;
     // The browser tests load the built widget.
