@@ -29,6 +29,14 @@ macro_rules! with_db {
     };
 }
 
+/// `$first, $first+1, …` for `count` values of an `IN (…)` list.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs `$body` inside a write transaction bound to `$tx` and commits it when the
 /// body returns `Ok`. On SQLite the transaction starts with `BEGIN IMMEDIATE`, so
 /// writers queue instead of failing on a lock upgrade.

@@ -72,7 +72,8 @@ pub fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
 /// docs), removing earlier builds' files.
 pub fn publish(staging: &Path, dist: &Path, loader: &Path) -> Result<Published> {
     let wasm = read(&staging.join(WASM))?;
-    let glue = read(&staging.join(GLUE))?;
+    let glue = String::from_utf8(read(&staging.join(GLUE))?).map_err(|e| e.to_string())?;
+    let glue = slim(&glue).into_bytes();
     let published = Published {
         loader: LOADER.to_owned(),
         glue: hashed(GLUE, &glue),
@@ -124,6 +125,34 @@ pub fn publish(staging: &Path, dist: &Path, loader: &Path) -> Result<Published> 
     Ok(published)
 }
 
+/// The glue without its comments and indentation (about a quarter of its
+/// bytes). Lines are only trimmed, never joined, so this is safe for any script
+/// without a template literal spanning lines; a script with one is left whole.
+fn slim(js: &str) -> String {
+    let mut out = String::with_capacity(js.len());
+    let mut in_comment = false;
+    for line in js.lines() {
+        let line = line.trim();
+        if in_comment {
+            in_comment = !line.contains("*/");
+            continue;
+        }
+        if line.starts_with("/*") {
+            in_comment = !line.contains("*/");
+            continue;
+        }
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        if line.matches('`').count() % 2 == 1 {
+            return js.to_owned();
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// The published names found in `dist` (for the size report).
 pub fn find(dist: &Path) -> Result<Published> {
     let entries =
@@ -149,6 +178,17 @@ pub fn find(dist: &Path) -> Result<Published> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_glue_loses_comments_and_indentation_only() {
+        let js = "/**\n * Docs with `code`.\n */\nexport function f(a) {\n    // why\n    return `${a} x`; // kept\n}\n/* one line */\n";
+        assert_eq!(
+            slim(js),
+            "export function f(a) {\nreturn `${a} x`; // kept\n}\n"
+        );
+        let multi_line_template = "const s = `a\n    b`;\n";
+        assert_eq!(slim(multi_line_template), multi_line_template);
+    }
 
     #[test]
     fn hashed_names_change_with_the_content() {

@@ -46,14 +46,8 @@ pub async fn list_public_plans(
         .cloned()
         .collect();
     let found = prices::get_prices(&state.db, &scope, &price_ids).await?;
-    let mut products: HashMap<String, Product> = HashMap::new();
-    for price in found.values() {
-        if !products.contains_key(&price.product)
-            && let Some(product) = catalog::get_product(&state.db, &scope, &price.product).await?
-        {
-            products.insert(product.id.clone(), product);
-        }
-    }
+    let product_ids: Vec<&str> = found.values().map(|p| p.product.as_str()).collect();
+    let products = catalog::get_products(&state.db, &scope, &product_ids).await?;
     let data = plans
         .into_iter()
         .map(|p| public_plan(p, &found, &products))
