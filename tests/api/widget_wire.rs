@@ -39,40 +39,6 @@ async fn create(app: &TestApp, path: &str, body: Value) -> String {
     id(&r.body)
 }
 
-/// Sends a body as the widget does: its JSON text as written, with the
-/// publishable key (`None` for portal calls, where the token is the key).
-async fn send_text(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    key: Option<&str>,
-    text: String,
-    headers: &[(&str, &str)],
-) -> Resp {
-    let mut req = app
-        .client
-        .request(method, format!("{}{path}", app.url))
-        .header("content-type", "application/json")
-        .body(text);
-    if let Some(k) = key {
-        req = req.bearer_auth(k);
-    }
-    for (name, value) in headers {
-        req = req.header(*name, *value);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let text = resp.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp {
-        status,
-        headers,
-        text,
-        body,
-    }
-}
-
 async fn pget(app: &TestApp, token: &str, rest: &str) -> Resp {
     let path = format!("/v1/portal/{token}{rest}");
     app.send(reqwest::Method::GET, &path, None, None, &[]).await
@@ -86,7 +52,8 @@ async fn psend(
     body: &impl ToJson,
 ) -> Resp {
     let path = format!("/v1/portal/{token}{rest}");
-    send_text(app, method, &path, None, body.to_json(), &[]).await
+    app.send_text(method, &path, None, body.to_json(), &[])
+        .await
 }
 
 /// The token in a portal URL.
@@ -274,8 +241,7 @@ fn order(cat: &Catalog, email: &str, card_number: &str) -> wire::CheckoutRequest
 /// and an idempotency key as the widget sends them.
 async fn checkout(app: &TestApp, request: &wire::CheckoutRequest, key: &str) -> Resp {
     let headers = [("Idempotency-Key", key)];
-    send_text(
-        app,
+    app.send_text(
         reqwest::Method::POST,
         "/v1/public/checkout",
         Some(&app.keys.pk),
@@ -327,7 +293,7 @@ scenarios! {
         // The order summary: 30.00 + 2 × 5.00 + 25.00 = 65.00, + 21 % VAT = 78.65;
         // every later month 40.00 + 8.40.
         let request = order(&cat, "sam@example.com", CARD_OK);
-        let r = send_text(app, reqwest::Method::POST, "/v1/public/checkout/preview", Some(&app.keys.pk),
+        let r = app.send_text(reqwest::Method::POST, "/v1/public/checkout/preview", Some(&app.keys.pk),
             request.to_json(), &[]).await;
         let preview: wire::CheckoutPreview = read(&r, 200);
         mirrors(&preview, &r.body);

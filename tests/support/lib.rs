@@ -233,12 +233,32 @@ impl TestApp {
 
     /// `POST` a raw body (not necessarily JSON) with the secret key.
     pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> Resp {
-        let req = self
+        let key = Some(self.keys.sk.as_str());
+        self.send_text(reqwest::Method::POST, path, key, body, &[])
+            .await
+    }
+
+    /// Sends a body as given, labelled JSON, as a client that writes its own
+    /// JSON sends it.
+    pub async fn send_text(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        body: impl Into<reqwest::Body>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = self
             .client
-            .post(format!("{}{}", self.url, path))
-            .bearer_auth(&self.keys.sk)
+            .request(method, format!("{}{}", self.url, path))
             .header("content-type", "application/json")
             .body(body);
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         read(req.send().await.expect("request sent")).await
     }
 

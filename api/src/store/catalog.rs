@@ -102,37 +102,20 @@ pub async fn get_product(db: &Db, scope: &Scope, id: &str) -> Result<Option<Prod
     Ok(row.map(Product::from))
 }
 
-/// The products among `ids` that exist for this merchant and mode, by id: one
-/// query per hundred distinct ids.
+/// The products among `ids` that exist for this merchant and mode, by id.
 pub async fn get_products(
     db: &Db,
     scope: &Scope,
     ids: &[&str],
 ) -> Result<std::collections::HashMap<String, Product>, sqlx::Error> {
-    let mut distinct = ids.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let mut found = std::collections::HashMap::with_capacity(distinct.len());
-    for chunk in distinct.chunks(100) {
-        let sql = format!(
-            "SELECT * FROM products WHERE merchant_id = $1 AND livemode = $2 AND id IN ({})",
-            crate::db::placeholders(3, chunk.len())
-        );
-        let rows: Vec<ProductRow> = with_db!(db, pool => {
-            // Only placeholders are spliced in; every value is bound.
-            let sql = sqlx::AssertSqlSafe(sql.clone());
-            let mut query = sqlx::query_as(sql).bind(&scope.merchant_id).bind(scope.livemode);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.fetch_all(pool).await?
-        });
-        for row in rows {
+    let rows: Vec<ProductRow> = super::rows_by_ids(db, "products", scope, ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
             let product = Product::from(row);
-            found.insert(product.id.clone(), product);
-        }
-    }
-    Ok(found)
+            (product.id.clone(), product)
+        })
+        .collect())
 }
 
 /// A page of products, newest first, optionally only active or archived ones.

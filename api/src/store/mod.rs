@@ -21,6 +21,42 @@ pub struct Scope {
     pub livemode: bool,
 }
 
+/// The rows of `table` (a fixed name) among `ids` that belong to the scope:
+/// one query per hundred distinct ids; unknown ids are left out.
+pub(crate) async fn rows_by_ids<R>(
+    db: &crate::db::Db,
+    table: &'static str,
+    scope: &Scope,
+    ids: &[&str],
+) -> Result<Vec<R>, sqlx::Error>
+where
+    R: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    let mut distinct = ids.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut rows = Vec::with_capacity(distinct.len());
+    for chunk in distinct.chunks(100) {
+        // Only the table's name and placeholders are spliced in; every value is bound.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT * FROM {table} WHERE merchant_id = $1 AND livemode = $2 AND id IN ({})",
+            crate::db::placeholders(3, chunk.len())
+        ));
+        let found: Vec<R> = crate::with_db!(db, pool => {
+            let mut query = sqlx::query_as(sql).bind(&scope.merchant_id).bind(scope.livemode);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        rows.extend(found);
+    }
+    Ok(rows)
+}
+
 /// The current time as stored: RFC 3339, UTC, millisecond precision.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

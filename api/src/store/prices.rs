@@ -143,37 +143,17 @@ pub async fn get_price(db: &Db, scope: &Scope, id: &str) -> Result<Option<Price>
     row.map(Price::try_from).transpose()
 }
 
-/// The prices among `ids` that exist for this merchant and mode, by id: one
-/// query per hundred distinct ids.
+/// The prices among `ids` that exist for this merchant and mode, by id.
 pub async fn get_prices(
     db: &Db,
     scope: &Scope,
     ids: &[String],
 ) -> Result<HashMap<String, Price>, sqlx::Error> {
-    let mut distinct: Vec<&String> = ids.iter().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let mut found = HashMap::with_capacity(distinct.len());
-    for chunk in distinct.chunks(100) {
-        let sql = format!(
-            "SELECT * FROM prices WHERE merchant_id = $1 AND livemode = $2 AND id IN ({})",
-            crate::db::placeholders(3, chunk.len())
-        );
-        let rows: Vec<PriceRow> = with_db!(db, pool => {
-            // Only placeholders are spliced in; every value is bound.
-            let sql = sqlx::AssertSqlSafe(sql.clone());
-            let mut query = sqlx::query_as(sql).bind(&scope.merchant_id).bind(scope.livemode);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.fetch_all(pool).await?
-        });
-        for row in rows {
-            let price = Price::try_from(row)?;
-            found.insert(price.id.clone(), price);
-        }
-    }
-    Ok(found)
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let rows: Vec<PriceRow> = super::rows_by_ids(db, "prices", scope, &ids).await?;
+    rows.into_iter()
+        .map(|row| Price::try_from(row).map(|price| (price.id.clone(), price)))
+        .collect()
 }
 
 /// Filters of a price list; `None` does not filter.
