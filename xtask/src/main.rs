@@ -263,6 +263,7 @@ fn test() -> Result {
     ensure_postgres()?;
     // The browser tests load the built widget.
     widget()?;
+    size_budget()?;
     widget_in_browser()?;
     run(&cargo, &["test", "--workspace"])
 }
@@ -303,6 +304,23 @@ fn widget_in_browser() -> Result {
     } else {
         Err("the widget's wasm-bindgen tests failed".to_owned())
     }
+}
+
+/// What a page may download for the widget, gzip, before the tests fail: the
+/// current size with a little room, so that growth is a decision rather than an
+/// accident. The goal is 150 KB (README, "Widget").
+const WIDGET_GZIP_BUDGET: usize = 230 * 1024;
+
+/// Prints the widget's transfer sizes and fails when the gzip total is over
+/// [`WIDGET_GZIP_BUDGET`].
+fn size_budget() -> Result {
+    let total = size::report(&root().join("widget").join("dist"))?;
+    if total > WIDGET_GZIP_BUDGET {
+        return Err(format!(
+            "the widget is {total} bytes gzip, over its budget of {WIDGET_GZIP_BUDGET}"
+        ));
+    }
+    Ok(())
 }
 
 /// Builds the widget, then prints its sizes and (with Chromium) first render.
