@@ -12,7 +12,7 @@ fn main() {
 }
 
 /// Drops comments, collapses whitespace, and drops the whitespace next to
-/// `{`, `}`, `;` and `,` and before `!`. Whitespace inside quotes and around
+/// `{`, `}`, `;`, `,` and `>` and before `!`. Whitespace inside quotes and around
 /// `:` is kept (`.a :hover` differs from `.a:hover`).
 fn minify(css: &str) -> String {
     let mut out = String::with_capacity(css.len());

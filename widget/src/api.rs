@@ -3,7 +3,7 @@
 
 use gloo_net::http::{Request, RequestBuilder};
 
-use crate::json::{self, FromJson, Json, ToJson, field};
+use crate::json::{self, Fields, FromJson, Json, ToJson, field};
 use crate::wire::{CheckoutPreview, CheckoutRequest, PortalOverview, Problem, PublicPlan};
 
 /// Why a call failed.
@@ -42,14 +42,15 @@ pub struct Subscribed {
 
 impl FromJson for Subscribed {
     fn from_json(value: &Json) -> Result<Self, String> {
-        json::object(value)?;
-        Ok(Self {
-            status: field(value, "status")?,
-            subscription: value.get("subscription").clone(),
-            invoice: value.get("invoice").clone(),
-            portal_url: field(value, "portal_url")?,
+        let mut f = Fields::of(value)?;
+        let done = Self {
+            status: f.get("status"),
+            subscription: f.get("subscription"),
+            invoice: f.get("invoice"),
+            portal_url: f.get("portal_url"),
             confirmed: false,
-        })
+        };
+        f.done(done)
     }
 }
 

@@ -256,10 +256,6 @@ fn test() -> Result {
             "warnings",
         ],
     )?;
-    run(
-        &cargo,
-        &["build", "-p", "renewly-widget", "--target", WASM_TARGET],
-    )?;
     ensure_postgres()?;
     // The browser tests load the built widget.
     widget()?;
