@@ -487,6 +487,20 @@ pub fn yearly_saving(monthly: &Price, yearly: &Price) -> Option<(rust_decimal::D
     Some((saved, percent.to_string().parse().unwrap_or(0)))
 }
 
+/// A change to the form, applied to its latest state (checkout and portal
+/// forms are `use_reducer` states).
+pub struct Edit(pub Box<dyn FnOnce(&mut Form)>);
+
+impl yew::Reducible for Form {
+    type Action = Edit;
+
+    fn reduce(self: std::rc::Rc<Self>, action: Edit) -> std::rc::Rc<Self> {
+        let mut next = std::rc::Rc::unwrap_or_clone(self);
+        (action.0)(&mut next);
+        std::rc::Rc::new(next)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

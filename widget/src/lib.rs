@@ -19,9 +19,12 @@
 //! the API's origin in `script-src` and `connect-src`, and `'wasm-unsafe-eval'`
 //! in `script-src`.
 
+// A bundle with one family of elements leaves the other family's helpers unused.
+#![cfg_attr(not(all(feature = "checkout", feature = "portal")), allow(dead_code))]
+
 pub mod api;
 mod components;
-mod countries;
+pub mod countries;
 pub mod form;
 pub mod format;
 pub mod i18n;
@@ -35,8 +38,11 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
+#[cfg(feature = "checkout")]
 use crate::components::checkout::CheckoutElement;
+#[cfg(feature = "portal")]
 use crate::components::portal::Portal;
+#[cfg(feature = "checkout")]
 use crate::components::pricing::Pricing;
 use crate::settings::{Kind, Settings};
 
@@ -55,9 +61,15 @@ pub struct RootProps {
 pub fn root(props: &RootProps) -> Html {
     let settings = props.settings.clone();
     let body = match settings.kind {
+        #[cfg(feature = "checkout")]
         Kind::Pricing => html! { <Pricing /> },
+        #[cfg(feature = "checkout")]
         Kind::Checkout => html! { <CheckoutElement /> },
+        #[cfg(feature = "portal")]
         Kind::Portal => html! { <Portal /> },
+        // The loader only mounts an element with a bundle that has it.
+        #[allow(unreachable_patterns)]
+        _ => html! {},
     };
     html! {
         <ContextProvider<Rc<Settings>> context={settings.clone()}>

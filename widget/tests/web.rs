@@ -123,3 +123,31 @@ async fn a_pricing_table_that_cannot_reach_its_api_says_so_in_dutch() {
         .get_attribute("lang");
     assert_eq!(lang.as_deref(), Some("nl"));
 }
+
+#[wasm_bindgen_test]
+fn countries_are_named_and_sorted_in_the_shoppers_language() {
+    use renewly_widget::countries::countries;
+    let en = countries(Locale::En);
+    let nl = countries(Locale::Nl);
+    assert_eq!(en.len(), 249);
+    assert_eq!(nl.len(), 249);
+    let name = |list: &[(&str, String)], code: &str| {
+        list.iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(name(&en, "NL"), "Netherlands");
+    assert_eq!(name(&nl, "NL"), "Nederland");
+    assert_eq!(name(&en, "DE"), "Germany");
+    assert_eq!(name(&nl, "DE"), "Duitsland");
+    let at = |list: &[(&str, String)], code: &str| list.iter().position(|(c, _)| *c == code);
+    // Belgium/België sorts before Germany/Duitsland in both languages, but
+    // Germany comes after France in English and Duitsland before Frankrijk in Dutch.
+    assert!(at(&en, "BE") < at(&en, "DE"));
+    assert!(at(&en, "FR") < at(&en, "DE"));
+    assert!(at(&nl, "BE") < at(&nl, "DE"));
+    assert!(at(&nl, "DE") < at(&nl, "FR"));
+    // Worked out once per language.
+    assert!(std::rc::Rc::ptr_eq(&en, &countries(Locale::En)));
+}

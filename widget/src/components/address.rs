@@ -5,36 +5,21 @@
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use super::field::{ErrorText, TextField, TextFieldProps};
-use crate::countries::{DUTCH_ORDER, rows};
+use super::field::{TextFieldProps, error_text, text_field};
+use crate::countries::countries;
 use crate::form::{Field, Form};
 use crate::i18n::Locale;
 
-/// `(code, name)` of every country, alphabetical in the language.
-fn countries(locale: Locale) -> impl Iterator<Item = (&'static str, &'static str)> {
-    let all: Vec<_> = rows().collect();
-    let order: Box<dyn Iterator<Item = usize>> = match locale {
-        Locale::En => Box::new(0..all.len()),
-        Locale::Nl => Box::new(DUTCH_ORDER.iter().map(|&i| usize::from(i))),
-    };
-    order.filter_map(move |i| {
-        let (code, en, nl) = all.get(i)?;
-        Some((*code, if locale == Locale::Nl { *nl } else { *en }))
-    })
-}
-
-#[derive(Properties, PartialEq)]
-pub struct CountrySelectProps {
-    pub value: AttrValue,
+/// What [`country_select`] shows: the chosen code (empty for none) and its error.
+pub struct CountrySelectProps<'a> {
+    pub value: &'a str,
     pub locale: Locale,
     pub onchange: Callback<String>,
-    #[prop_or_default]
-    pub error: Option<AttrValue>,
+    pub error: Option<&'a str>,
 }
 
 /// A required `<select>` of countries, valued by ISO 3166-1 alpha-2 code.
-#[function_component(CountrySelect)]
-pub fn country_select(props: &CountrySelectProps) -> Html {
+pub fn country_select(props: &CountrySelectProps<'_>) -> Html {
     let t = props.locale.text();
     let id = Field::Country.id();
     let error_id = format!("{id}-error");
@@ -57,44 +42,39 @@ pub fn country_select(props: &CountrySelectProps) -> Html {
                 {onchange}
             >
                 <option value="" disabled=true selected={props.value.is_empty()}>{ t.choose_country }</option>
-                { for countries(props.locale).map(|(code, name)| html! {
-                    <option value={code} selected={props.value == code}>{ name }</option>
+                { for countries(props.locale).iter().map(|(code, name)| html! {
+                    <option value={*code} selected={props.value == *code}>{ name.clone() }</option>
                 }) }
             </select>
-            <ErrorText id={error_id.clone()} error={props.error.clone()} />
+            { error_text(error_id.into(), props.error) }
         </div>
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct AddressProps {
-    pub form: Form,
+/// The form [`address_fields`] shows, and where its edits go.
+pub struct AddressProps<'a> {
+    pub form: &'a Form,
     pub locale: Locale,
-    pub onedit: Callback<(Field, String)>,
+    pub onedit: &'a Callback<(Field, String)>,
 }
 
 /// A text input of the form: its value, its error, and edits to `onedit`.
-fn input(
-    form: &Form,
+fn input<'a>(
+    form: &'a Form,
     onedit: &Callback<(Field, String)>,
     field: Field,
     label: &'static str,
     autocomplete: &'static str,
-) -> TextFieldProps {
+) -> TextFieldProps<'a> {
     TextFieldProps {
-        id: field.id().into(),
-        label: label.into(),
-        value: form.value(field).to_owned().into(),
-        oninput: onedit.reform(move |v: String| (field, v)),
-        error: form.errors.get(&field).map(|e| e.clone().into()),
-        hint: None,
-        required: false,
-        kind: "text".into(),
-        autocomplete: (!autocomplete.is_empty()).then(|| autocomplete.into()),
-        inputmode: None,
-        placeholder: None,
-        maxlength: None,
-        class: Classes::new(),
+        error: form.errors.get(&field).map(String::as_str),
+        autocomplete: (!autocomplete.is_empty()).then_some(autocomplete),
+        ..TextFieldProps::new(
+            field.id(),
+            label,
+            form.value(field),
+            onedit.reform(move |v: String| (field, v)),
+        )
     }
 }
 
@@ -108,7 +88,7 @@ pub fn contact_fields(
 ) -> Html {
     let t = locale.text();
     let email = TextFieldProps {
-        kind: "email".into(),
+        kind: "email",
         required: true,
         ..input(form, onedit, Field::Email, t.email, "email")
     };
@@ -118,42 +98,40 @@ pub fn contact_fields(
     };
     let company = input(form, onedit, Field::Company, t.company, "organization");
     let vat = TextFieldProps {
-        hint: Some(t.vat_hint.into()),
+        hint: Some(t.vat_hint),
         ..input(form, onedit, Field::VatNumber, t.vat_number, "")
     };
     html! {
         <div class="rw-grid">
-            <TextField ..email />
-            <TextField ..name />
-            <TextField ..company />
-            <TextField ..vat />
+            { text_field(&email) }
+            { text_field(&name) }
+            { text_field(&company) }
+            { text_field(&vat) }
         </div>
     }
 }
 
 /// Country first (it decides the tax), then the street address.
-#[function_component(AddressFields)]
-pub fn address_fields(props: &AddressProps) -> Html {
+pub fn address_fields(props: &AddressProps<'_>) -> Html {
     let t = props.locale.text();
-    let form = &props.form;
+    let form = props.form;
     let text =
         |field: Field, label: &'static str, autocomplete: &'static str, class: &'static str| {
-            let p = TextFieldProps {
+            text_field(&TextFieldProps {
                 class: class.into(),
-                ..input(form, &props.onedit, field, label, autocomplete)
-            };
-            html! { <TextField ..p /> }
+                ..input(form, props.onedit, field, label, autocomplete)
+            })
         };
     let country = props.onedit.reform(|v: String| (Field::Country, v));
     html! {
         <div class="rw-grid rw-grid-tight">
             <div class="rw-span-2">
-                <CountrySelect
-                    value={form.country.clone()}
-                    locale={props.locale}
-                    onchange={country}
-                    error={form.errors.get(&Field::Country).map(|e| AttrValue::from(e.clone()))}
-                />
+                { country_select(&CountrySelectProps {
+                    value: &form.country,
+                    locale: props.locale,
+                    onchange: country,
+                    error: form.errors.get(&Field::Country).map(String::as_str),
+                }) }
             </div>
             { text(Field::Line1, t.line1, "address-line1", "rw-span-2") }
             { text(Field::Line2, t.line2, "address-line2", "rw-span-2") }
@@ -161,25 +139,5 @@ pub fn address_fields(props: &AddressProps) -> Html {
             { text(Field::City, t.city, "address-level2", "") }
             { text(Field::Region, t.region, "address-level1", "rw-span-2") }
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_country_once_in_each_language() {
-        for locale in [Locale::En, Locale::Nl] {
-            let mut codes: Vec<_> = countries(locale).map(|(c, _)| c).collect();
-            assert_eq!(codes.len(), 249);
-            codes.sort_unstable();
-            codes.dedup();
-            assert_eq!(codes.len(), 249);
-        }
-        let nl: Vec<_> = countries(Locale::Nl).map(|(_, n)| n).collect();
-        let be = nl.iter().position(|n| *n == "België");
-        let de = nl.iter().position(|n| *n == "Duitsland");
-        assert!(be < de);
     }
 }

@@ -3,24 +3,23 @@
 
 use yew::prelude::*;
 
-use super::field::TextField;
+use super::field::{TextFieldProps, text_field};
 use crate::form::{Field, Form, format_card_number, format_expiry};
 use crate::i18n::Locale;
 
-#[derive(Properties, PartialEq)]
-pub struct CardFormProps {
-    pub form: Form,
+/// The form [`card_form`] shows, and where its edits go.
+pub struct CardFormProps<'a> {
+    pub form: &'a Form,
     pub locale: Locale,
+    /// List the test cards.
     pub test_mode: bool,
-    pub onedit: Callback<(Field, String)>,
+    pub onedit: &'a Callback<(Field, String)>,
 }
 
 /// Card inputs formatted as typed, with autofill hints for the browser.
-#[function_component(CardForm)]
-pub fn card_form(props: &CardFormProps) -> Html {
+pub fn card_form(props: &CardFormProps<'_>) -> Html {
     let t = props.locale.text();
-    let form = &props.form;
-    let error = |field: Field| form.errors.get(&field).map(|e| AttrValue::from(e.clone()));
+    let form = props.form;
     let edit = |field: Field, fmt: fn(&str) -> String| {
         let cb = props.onedit.clone();
         Callback::from(move |v: String| cb.emit((field, fmt(&v))))
@@ -38,6 +37,13 @@ pub fn card_form(props: &CardFormProps) -> Html {
                 cb.emit((Field::CardCvc, "123".to_owned()));
             }
         })
+    };
+    // What the three inputs share: all required, numeric, formatted as typed.
+    let input = |field: Field, label: &'static str, fmt: fn(&str) -> String| TextFieldProps {
+        error: form.errors.get(&field).map(String::as_str),
+        required: true,
+        inputmode: Some("numeric"),
+        ..TextFieldProps::new(field.id(), label, form.value(field), edit(field, fmt))
     };
     let test_cards = [
         ("4242424242424242", t.card_ok),
@@ -63,43 +69,25 @@ pub fn card_form(props: &CardFormProps) -> Html {
                 </div>
             }
             <div class="rw-grid rw-card">
-                <TextField
-                    id={Field::CardNumber.id()}
-                    label={t.card_number}
-                    class="rw-span-2"
-                    value={form.card_number.clone()}
-                    oninput={edit(Field::CardNumber, format_card_number)}
-                    error={error(Field::CardNumber)}
-                    required=true
-                    autocomplete="cc-number"
-                    inputmode="numeric"
-                    placeholder="1234 1234 1234 1234"
-                    maxlength="23"
-                />
-                <TextField
-                    id={Field::CardExpiry.id()}
-                    label={t.expiry}
-                    value={form.card_expiry.clone()}
-                    oninput={edit(Field::CardExpiry, format_expiry)}
-                    error={error(Field::CardExpiry)}
-                    required=true
-                    autocomplete="cc-exp"
-                    inputmode="numeric"
-                    placeholder="MM / YY"
-                    maxlength="9"
-                />
-                <TextField
-                    id={Field::CardCvc.id()}
-                    label={t.cvc}
-                    value={form.card_cvc.clone()}
-                    oninput={edit(Field::CardCvc, |v| v.chars().filter(char::is_ascii_digit).take(4).collect())}
-                    error={error(Field::CardCvc)}
-                    required=true
-                    autocomplete="cc-csc"
-                    inputmode="numeric"
-                    placeholder="123"
-                    maxlength="4"
-                />
+                { text_field(&TextFieldProps {
+                    class: "rw-span-2".into(),
+                    autocomplete: Some("cc-number"),
+                    placeholder: Some("1234 1234 1234 1234"),
+                    maxlength: Some("23"),
+                    ..input(Field::CardNumber, t.card_number, format_card_number)
+                }) }
+                { text_field(&TextFieldProps {
+                    autocomplete: Some("cc-exp"),
+                    placeholder: Some("MM / YY"),
+                    maxlength: Some("9"),
+                    ..input(Field::CardExpiry, t.expiry, format_expiry)
+                }) }
+                { text_field(&TextFieldProps {
+                    autocomplete: Some("cc-csc"),
+                    placeholder: Some("123"),
+                    maxlength: Some("4"),
+                    ..input(Field::CardCvc, t.cvc, |v| v.chars().filter(char::is_ascii_digit).take(4).collect())
+                }) }
             </div>
         </>
     }

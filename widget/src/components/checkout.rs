@@ -8,15 +8,14 @@ use gloo_timers::callback::Timeout;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use super::address::AddressFields;
-use super::address::contact_fields;
-use super::card_form::CardForm;
-use super::field::{ErrorText, Stepper, focus_first_invalid};
-use super::signature::Agreement;
+use super::address::{AddressProps, address_fields, contact_fields};
+use super::card_form::{CardFormProps, card_form};
+use super::field::{StepperProps, error_text, focus_first_invalid, stepper};
+use super::signature::{AgreementProps, agreement};
 use super::status::{Failed, Loading, use_focus};
-use super::summary::Summary;
+use super::summary::{SummaryProps, summary};
 use crate::api::{ApiError, Subscribed};
-use crate::form::{Field, Form, SignMode, explain};
+use crate::form::{Edit, Field, Form, SignMode, explain};
 use crate::format::{date, money};
 use crate::json::ToJson;
 use crate::settings::{Settings, dispatch, mark, use_settings};
@@ -72,19 +71,6 @@ pub fn checkout_element() -> Html {
             <Failed message={message.clone()} />
         },
         Some(Err(message)) => html! { <Failed message={message.clone()} onretry={retry} /> },
-    }
-}
-
-/// A change to the form, applied to its latest state.
-pub struct Edit(pub Box<dyn FnOnce(&mut Form)>);
-
-impl Reducible for Form {
-    type Action = Edit;
-
-    fn reduce(self: Rc<Self>, action: Edit) -> Rc<Self> {
-        let mut next = Rc::unwrap_or_clone(self);
-        (action.0)(&mut next);
-        Rc::new(next)
     }
 }
 
@@ -383,7 +369,7 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                     <button type="button" class="rw-button rw-primary" disabled={*busy} onclick={authenticate}>
                         if *busy { <span class="rw-spinner" aria-hidden="true"></span>{ t.processing } } else { { t.authenticate } }
                     </button>
-                    <ErrorText id="rw-confirm-error" error={error.clone().map(AttrValue::from)} />
+                    { error_text(AttrValue::Static("rw-confirm-error"), error.as_deref()) }
                 </div>
             }
         }
@@ -490,7 +476,7 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
             .find(|p| p.id == id)
             .map(|p| (p.name.clone(), p.unit.clone(), p.description.clone()))
     };
-    let error = |field: Field| form.errors.get(&field).map(|e| AttrValue::from(e.clone()));
+    let error = |field: Field| form.errors.get(&field).map(String::as_str);
     let prices = html! {
         if plan.prices.len() > 1 {
             <fieldset class="rw-options">
@@ -566,21 +552,24 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
                                 <span class="rw-addon-price">{ format!("{}{per}", money(price.unit_amount, cur, locale)) }</span>
                             </label>
                             if qty > 0 {
-                                <Stepper
-                                    id={format!("rw-addon-qty-{}", price.product)}
-                                    label={locale.addon_quantity(&name)}
-                                    quiet_label=true
-                                    value={qty}
-                                    min={1}
-                                    onchange={set_qty}
-                                    less={t.decrease}
-                                    more={t.increase}
-                                />
+                                { stepper(&StepperProps {
+                                    id: format!("rw-addon-qty-{}", price.product).into(),
+                                    label: locale.addon_quantity(&name).into(),
+                                    value: qty,
+                                    onchange: set_qty,
+                                    min: 1,
+                                    max: 999,
+                                    less: t.decrease,
+                                    more: t.increase,
+                                    error: None,
+                                    suffix: None,
+                                    quiet_label: true,
+                                }) }
                             }
                         </div>
                     }
                 }) }
-                <ErrorText id="rw-addons-error" error={error(Field::Addons)} />
+                { error_text(AttrValue::Static("rw-addons-error"), error(Field::Addons)) }
             </fieldset>
         }
     };
@@ -620,16 +609,19 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
                     { section(next_step(), t.your_plan, html! {
                         <>
                             { prices }
-                            <Stepper
-                                id={Field::Quantity.id()}
-                                label={locale.quantity_of(&unit)}
-                                value={form.quantity}
-                                onchange={props.onquantity.clone()}
-                                less={t.decrease}
-                                more={t.increase}
-                                error={error(Field::Quantity)}
-                                suffix={per_unit.map(AttrValue::from)}
-                            />
+                            { stepper(&StepperProps {
+                                id: AttrValue::Static(Field::Quantity.id()),
+                                label: locale.quantity_of(&unit).into(),
+                                value: form.quantity,
+                                onchange: props.onquantity.clone(),
+                                min: 1,
+                                max: 999,
+                                less: t.decrease,
+                                more: t.increase,
+                                error: error(Field::Quantity),
+                                suffix: per_unit.map(AttrValue::from),
+                                quiet_label: false,
+                            }) }
                             { addons_html }
                         </>
                     }) }
@@ -637,24 +629,29 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
                         { contact_fields(form, &props.onedit, locale, true) }
                     }) }
                     { section(next_step(), t.billing_address, html! {
-                        <AddressFields form={form.clone()} {locale} onedit={props.onedit.clone()} />
+                        { address_fields(&AddressProps { form, locale, onedit: &props.onedit }) }
                     }) }
                     if plan.require_signature {
                         { section(next_step(), t.agreement, html! {
-                            <Agreement
-                                form={form.clone()}
-                                {locale}
-                                terms={plan.terms.clone().map(AttrValue::from)}
-                                onedit={props.onedit.clone()}
-                                onmode={props.onmode.clone()}
-                                onimage={props.onimage.clone()}
-                                onagree={props.onagree.clone()}
-                            />
+                            { agreement(&AgreementProps {
+                                form,
+                                locale,
+                                terms: plan.terms.as_deref(),
+                                onedit: &props.onedit,
+                                onmode: &props.onmode,
+                                onimage: &props.onimage,
+                                onagree: &props.onagree,
+                            }) }
                         }) }
                     }
                     if needs_card {
                         { section(next_step(), t.payment, html! {
-                            <CardForm form={form.clone()} {locale} test_mode={settings.client.is_test()} onedit={props.onedit.clone()} />
+                            { card_form(&CardFormProps {
+                                form,
+                                locale,
+                                test_mode: settings.client.is_test(),
+                                onedit: &props.onedit,
+                            }) }
                         }) }
                     }
                     <div class="rw-submit">
@@ -675,14 +672,14 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
                     </div>
                 </form>
                 <aside class="rw-aside">
-                    <Summary
-                        plan={plan.name.clone()}
-                        recurring={chosen.and_then(|p| p.recurring)}
-                        preview={props.preview_data.clone()}
-                        loading={props.preview_loading}
-                        error={props.preview_error.clone()}
-                        {locale}
-                    />
+                    { summary(&SummaryProps {
+                        plan: &plan.name,
+                        recurring: chosen.and_then(|p| p.recurring),
+                        preview: props.preview_data.as_deref(),
+                        loading: props.preview_loading,
+                        error: props.preview_error.as_deref(),
+                        locale,
+                    }) }
                 </aside>
             </div>
         </>

@@ -21,36 +21,53 @@ pub fn focus_first_invalid(root: &NodeRef) {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct TextFieldProps {
-    pub id: AttrValue,
-    pub label: AttrValue,
-    pub value: AttrValue,
+/// What [`text_field`] shows; [`TextFieldProps::new`] fills in the optional parts.
+pub struct TextFieldProps<'a> {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub value: &'a str,
     pub oninput: Callback<String>,
-    #[prop_or_default]
-    pub error: Option<AttrValue>,
-    #[prop_or_default]
-    pub hint: Option<AttrValue>,
-    #[prop_or_default]
+    pub error: Option<&'a str>,
+    pub hint: Option<&'static str>,
     pub required: bool,
-    #[prop_or(AttrValue::Static("text"))]
-    pub kind: AttrValue,
-    #[prop_or_default]
-    pub autocomplete: Option<AttrValue>,
-    #[prop_or_default]
-    pub inputmode: Option<AttrValue>,
-    #[prop_or_default]
-    pub placeholder: Option<AttrValue>,
-    #[prop_or_default]
-    pub maxlength: Option<AttrValue>,
-    #[prop_or_default]
+    /// The input's `type`.
+    pub kind: &'static str,
+    pub autocomplete: Option<&'static str>,
+    pub inputmode: Option<&'static str>,
+    pub placeholder: Option<&'static str>,
+    pub maxlength: Option<&'static str>,
     pub class: Classes,
+}
+
+impl<'a> TextFieldProps<'a> {
+    /// An optional plain text input without hint or error.
+    pub fn new(
+        id: &'static str,
+        label: &'static str,
+        value: &'a str,
+        oninput: Callback<String>,
+    ) -> Self {
+        Self {
+            id,
+            label,
+            value,
+            oninput,
+            error: None,
+            hint: None,
+            required: false,
+            kind: "text",
+            autocomplete: None,
+            inputmode: None,
+            placeholder: None,
+            maxlength: None,
+            class: Classes::new(),
+        }
+    }
 }
 
 /// `<label>` + `<input>` + hint + error; the input points at both with
 /// `aria-describedby` and is `aria-invalid` while the error shows.
-#[function_component(TextField)]
-pub fn text_field(props: &TextFieldProps) -> Html {
+pub fn text_field(props: &TextFieldProps<'_>) -> Html {
     let hint_id = format!("{}-hint", props.id);
     let error_id = format!("{}-error", props.id);
     let described: Vec<&str> = [
@@ -66,75 +83,65 @@ pub fn text_field(props: &TextFieldProps) -> Html {
     };
     html! {
         <div class={classes!("rw-field", props.class.clone(), props.error.is_some().then_some("rw-invalid"))}>
-            <label for={props.id.clone()}>{ props.label.clone() }</label>
+            <label for={props.id}>{ props.label }</label>
             <input
-                id={props.id.clone()}
-                name={props.id.clone()}
-                type={props.kind.clone()}
-                value={props.value.clone()}
+                id={props.id}
+                name={props.id}
+                type={props.kind}
+                value={props.value.to_owned()}
                 required={props.required}
-                autocomplete={props.autocomplete.clone()}
-                inputmode={props.inputmode.clone()}
-                placeholder={props.placeholder.clone()}
-                maxlength={props.maxlength.clone()}
+                autocomplete={props.autocomplete}
+                inputmode={props.inputmode}
+                placeholder={props.placeholder}
+                maxlength={props.maxlength}
                 aria-invalid={props.error.is_some().then_some("true")}
                 aria-describedby={(!described.is_empty()).then(|| described.join(" "))}
                 {oninput}
             />
-            if let Some(hint) = &props.hint {
-                <p class="rw-hint" id={hint_id.clone()}>{ hint.clone() }</p>
+            if let Some(hint) = props.hint {
+                <p class="rw-hint" id={hint_id.clone()}>{ hint }</p>
             }
-            <ErrorText id={error_id.clone()} error={props.error.clone()} />
+            { error_text(error_id.clone().into(), props.error) }
         </div>
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ErrorTextProps {
-    pub id: AttrValue,
-    pub error: Option<AttrValue>,
-}
-
-/// The error under an input, announced when it appears.
-#[function_component(ErrorText)]
-pub fn error_text(props: &ErrorTextProps) -> Html {
-    match &props.error {
+/// The error under an input, announced when it appears, with the `id` the
+/// input's `aria-describedby` names; nothing while there is no error.
+pub fn error_text(id: AttrValue, error: Option<&str>) -> Html {
+    match error {
         Some(error) => html! {
-            <p class="rw-error" id={props.id.clone()} role="alert">
+            <p class="rw-error" {id} role="alert">
                 <svg class="rw-icon" viewBox="0 0 20 20" aria-hidden="true"><path fill="currentColor" d="M10 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16Zm-.9 4h1.8v5.2H9.1V6Zm.9 8.6a1.1 1.1 0 1 1 0-2.2 1.1 1.1 0 0 1 0 2.2Z"/></svg>
-                { error.clone() }
+                { error }
             </p>
         },
         None => html! {},
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct StepperProps {
+/// What [`stepper`] shows.
+pub struct StepperProps<'a> {
     pub id: AttrValue,
     pub label: AttrValue,
     pub value: u32,
     pub onchange: Callback<u32>,
-    #[prop_or(1)]
+    /// The smallest value the buttons and the input allow.
     pub min: u32,
-    #[prop_or(999)]
+    /// The largest value the buttons and the input allow.
     pub max: u32,
     /// Words for the − and + buttons.
-    pub less: AttrValue,
-    pub more: AttrValue,
-    #[prop_or_default]
-    pub error: Option<AttrValue>,
+    pub less: &'static str,
+    pub more: &'static str,
+    pub error: Option<&'a str>,
     /// Shown after the number, e.g. "× €29.00 / seat".
-    #[prop_or_default]
     pub suffix: Option<AttrValue>,
     /// Hide the label visually (it stays for screen readers).
-    #[prop_or_default]
     pub quiet_label: bool,
 }
 
 /// A number input between − and + buttons.
-#[function_component(Stepper)]
-pub fn stepper(props: &StepperProps) -> Html {
+pub fn stepper(props: &StepperProps<'_>) -> Html {
     let (min, max, value) = (props.min, props.max, props.value);
     let step = |delta: i64| {
         let cb = props.onchange.clone();
@@ -156,7 +163,7 @@ pub fn stepper(props: &StepperProps) -> Html {
             <label for={props.id.clone()} class={classes!(props.quiet_label.then_some("rw-sr"))}>{ props.label.clone() }</label>
             <div class="rw-stepper-row">
                 <div class="rw-stepper">
-                    <button type="button" aria-label={props.less.clone()} aria-controls={props.id.clone()} disabled={value <= min} onclick={step(-1)}>{ "−" }</button>
+                    <button type="button" aria-label={props.less} aria-controls={props.id.clone()} disabled={value <= min} onclick={step(-1)}>{ "−" }</button>
                     <input
                         id={props.id.clone()}
                         type="number"
@@ -168,13 +175,13 @@ pub fn stepper(props: &StepperProps) -> Html {
                         aria-describedby={props.error.is_some().then(|| error_id.clone())}
                         {oninput}
                     />
-                    <button type="button" aria-label={props.more.clone()} aria-controls={props.id.clone()} disabled={value >= max} onclick={step(1)}>{ "+" }</button>
+                    <button type="button" aria-label={props.more} aria-controls={props.id.clone()} disabled={value >= max} onclick={step(1)}>{ "+" }</button>
                 </div>
                 if let Some(suffix) = &props.suffix {
                     <span class="rw-muted">{ suffix.clone() }</span>
                 }
             </div>
-            <ErrorText id={error_id.clone()} error={props.error.clone()} />
+            { error_text(error_id.into(), props.error) }
         </div>
     }
 }

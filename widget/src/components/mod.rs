@@ -2,9 +2,12 @@
 
 pub mod address;
 pub mod card_form;
+#[cfg(feature = "checkout")]
 pub mod checkout;
 pub mod field;
+#[cfg(feature = "portal")]
 pub mod portal;
+#[cfg(feature = "checkout")]
 pub mod pricing;
 pub mod signature;
 pub mod status;

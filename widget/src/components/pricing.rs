@@ -140,12 +140,12 @@ pub fn pricing() -> Html {
     html! {
         <div class="rw-pricing">
             if has_toggle {
-                <Toggle
-                    value={*interval}
-                    onchange={{ let interval = interval.clone(); Callback::from(move |i| interval.set(i)) }}
-                    saving={best_saving(&list)}
-                    locale={settings.locale}
-                />
+                { toggle(&ToggleProps {
+                    value: *interval,
+                    onchange: { let interval = interval.clone(); Callback::from(move |i| interval.set(i)) },
+                    saving: best_saving(&list),
+                    locale: settings.locale,
+                }) }
             }
             <div class="rw-plans">
                 { for list.iter().map(|plan| {
@@ -170,7 +170,7 @@ pub fn pricing() -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+/// What [`toggle`] shows: the chosen period and the best yearly saving.
 struct ToggleProps {
     value: Interval,
     onchange: Callback<Interval>,
@@ -179,7 +179,6 @@ struct ToggleProps {
 }
 
 /// Monthly | Yearly, as radio buttons (arrow keys move between them).
-#[function_component(Toggle)]
 fn toggle(props: &ToggleProps) -> Html {
     let t = props.locale.text();
     let option = |interval: Interval, label: &'static str, extra: Option<String>| {

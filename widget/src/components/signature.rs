@@ -6,27 +6,26 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
 
-use super::field::{ErrorText, TextField};
+use super::field::{TextFieldProps, error_text, text_field};
 use crate::form::{Field, Form, SignMode};
 use crate::i18n::Locale;
 
-#[derive(Properties, PartialEq)]
-pub struct AgreementProps {
-    pub form: Form,
+/// The form [`agreement`] shows, the plan's terms, and where its edits go.
+pub struct AgreementProps<'a> {
+    pub form: &'a Form,
     pub locale: Locale,
-    pub terms: Option<AttrValue>,
-    pub onedit: Callback<(Field, String)>,
-    pub onmode: Callback<SignMode>,
-    pub onimage: Callback<Option<String>>,
-    pub onagree: Callback<bool>,
+    pub terms: Option<&'a str>,
+    pub onedit: &'a Callback<(Field, String)>,
+    pub onmode: &'a Callback<SignMode>,
+    pub onimage: &'a Callback<Option<String>>,
+    pub onagree: &'a Callback<bool>,
 }
 
 /// Terms, signature and "I accept".
-#[function_component(Agreement)]
-pub fn agreement(props: &AgreementProps) -> Html {
+pub fn agreement(props: &AgreementProps<'_>) -> Html {
     let t = props.locale.text();
-    let form = &props.form;
-    let error = |field: Field| form.errors.get(&field).map(|e| AttrValue::from(e.clone()));
+    let form = props.form;
+    let error = |field: Field| form.errors.get(&field).map(String::as_str);
     let mode_button = |mode: SignMode, label: &'static str| {
         let onmode = props.onmode.clone();
         html! {
@@ -50,9 +49,9 @@ pub fn agreement(props: &AgreementProps) -> Html {
     };
     html! {
         <>
-            if let Some(terms) = &props.terms {
+            if let Some(terms) = props.terms {
                 <div class="rw-terms" tabindex="0" role="region" aria-label={t.terms}>
-                    <p>{ terms.clone() }</p>
+                    <p>{ terms }</p>
                 </div>
             }
             <div class="rw-signature">
@@ -60,15 +59,12 @@ pub fn agreement(props: &AgreementProps) -> Html {
                     { mode_button(SignMode::Type, t.sign_type) }
                     { mode_button(SignMode::Draw, t.sign_draw) }
                 </div>
-                <TextField
-                    id={Field::SignatureName.id()}
-                    label={t.signer_name}
-                    value={form.signer.clone()}
-                    oninput={signer}
-                    error={error(Field::SignatureName)}
-                    required=true
-                    autocomplete="name"
-                />
+                { text_field(&TextFieldProps {
+                    error: error(Field::SignatureName),
+                    required: true,
+                    autocomplete: Some("name"),
+                    ..TextFieldProps::new(Field::SignatureName.id(), t.signer_name, &form.signer, signer)
+                }) }
                 if form.sign_mode == SignMode::Type {
                     <div class="rw-typed" aria-hidden="true">
                         <span>{ form.signer.clone() }</span>
@@ -77,7 +73,7 @@ pub fn agreement(props: &AgreementProps) -> Html {
                     <SignaturePad
                         locale={props.locale}
                         onimage={props.onimage.clone()}
-                        error={error(Field::SignatureImage)}
+                        error={error(Field::SignatureImage).map(AttrValue::from)}
                     />
                 }
             </div>
@@ -94,7 +90,7 @@ pub fn agreement(props: &AgreementProps) -> Html {
                     />
                     <span>{ t.agree }</span>
                 </label>
-                <ErrorText id="rw-agree-error" error={error(Field::Agree)} />
+                { error_text(AttrValue::Static("rw-agree-error"), error(Field::Agree)) }
             </div>
         </>
     }
@@ -265,7 +261,7 @@ pub fn signature_pad(props: &PadProps) -> Html {
                 <p class="rw-hint" id={format!("{id}-hint")}>{ t.draw_hint }</p>
                 <button type="button" class="rw-link" onclick={clear}>{ t.clear }</button>
             </div>
-            <ErrorText id={error_id} error={props.error.clone()} />
+            { error_text(error_id.into(), props.error.as_deref()) }
         </div>
     }
 }

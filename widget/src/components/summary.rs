@@ -1,34 +1,32 @@
 //! The live order summary: the first invoice's lines, tax and total as the API
 //! previews them, and what every later period costs.
 
-use std::rc::Rc;
-
 use crate::wire::{CheckoutPreview, Recurring};
 use yew::prelude::*;
 
 use crate::format::{date, money, percent};
 use crate::i18n::Locale;
 
-#[derive(Properties, PartialEq)]
-pub struct SummaryProps {
-    pub plan: AttrValue,
+/// What [`summary`] shows: the plan's name and period, the last preview, and
+/// whether a newer one is loading or failed.
+pub struct SummaryProps<'a> {
+    pub plan: &'a str,
     pub recurring: Option<Recurring>,
-    pub preview: Option<Rc<CheckoutPreview>>,
+    pub preview: Option<&'a CheckoutPreview>,
     pub loading: bool,
-    pub error: Option<AttrValue>,
+    pub error: Option<&'a str>,
     pub locale: Locale,
 }
 
 /// The summary card; keeps the last good numbers while an update is on its way.
-#[function_component(Summary)]
-pub fn summary(props: &SummaryProps) -> Html {
+pub fn summary(props: &SummaryProps<'_>) -> Html {
     let locale = props.locale;
     let t = locale.text();
     let cadence = props
         .recurring
         .map(|r| locale.cadence(r.interval, r.interval_count))
         .unwrap_or_default();
-    let body = match &props.preview {
+    let body = match props.preview {
         Some(p) => {
             let cur = p.currency.as_str();
             let amount = |a| money(a, cur, locale);
@@ -91,10 +89,10 @@ pub fn summary(props: &SummaryProps) -> Html {
                 <h3 id="rw-summary-title">{ t.summary }</h3>
                 <span class="rw-updating" aria-live="polite">{ if props.loading { t.updating } else { "" } }</span>
             </div>
-            <p class="rw-summary-plan"><strong>{ props.plan.clone() }</strong><span class="rw-muted">{ cadence }</span></p>
+            <p class="rw-summary-plan"><strong>{ props.plan }</strong><span class="rw-muted">{ cadence }</span></p>
             { body }
-            if let Some(error) = &props.error {
-                <p class="rw-error" role="alert">{ error.clone() }</p>
+            if let Some(error) = props.error {
+                <p class="rw-error" role="alert">{ error }</p>
             }
         </section>
     }

@@ -11,12 +11,11 @@ use yew::prelude::*;
 
 use super::{Actions, List, Mode, badge, card_text, flow_head, spin};
 use crate::api::Client;
-use crate::components::address::{AddressFields, contact_fields};
-use crate::components::card_form::CardForm;
-use crate::components::checkout::Edit;
+use crate::components::address::{AddressProps, address_fields, contact_fields};
+use crate::components::card_form::{CardFormProps, card_form};
 use crate::components::field::focus_first_invalid;
 use crate::components::status::{Failed, Loading, use_focus};
-use crate::form::{Field, Form, explain};
+use crate::form::{Edit, Field, Form, explain};
 use crate::format::{date, money};
 use crate::i18n::Locale;
 use crate::json::ToJson;
@@ -282,7 +281,7 @@ pub(super) fn details_flow(props: &DetailsProps) -> Html {
                 { contact_fields(&form, &onedit, locale, false) }
                 <fieldset class="rw-options">
                     <legend class="rw-legend">{ t.billing_address }</legend>
-                    <AddressFields form={(*form).clone()} {locale} {onedit} />
+                    { address_fields(&AddressProps { form: &form, locale, onedit: &onedit }) }
                 </fieldset>
                 <div class="rw-submit">
                     if let Some(banner) = &form.banner {
@@ -379,7 +378,7 @@ pub(super) fn card_flow(props: &CardFlowProps) -> Html {
             { flow_head(t, props.onclose.reform(|_: MouseEvent| None), None) }
             <h2 tabindex="-1" ref={heading}>{ t.card_title }</h2>
             <form class="rw-form" {onsubmit} novalidate=true>
-                <CardForm form={(*form).clone()} {locale} test_mode={props.test_mode} {onedit} />
+                { card_form(&CardFormProps { form: &form, locale, test_mode: props.test_mode, onedit: &onedit }) }
                 <div class="rw-submit">
                     if let Some(banner) = &form.banner {
                         <p class="rw-banner" role="alert">{ banner.clone() }</p>

@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 use super::{Actions, Mode, badge, card_text, flow_head, spin};
 use crate::api::parse;
-use crate::components::field::{ErrorText, Stepper, input_value};
+use crate::components::field::{StepperProps, error_text, input_value, stepper};
 use crate::components::status::use_focus;
 use crate::form::explain;
 use crate::format::{date, money};
@@ -207,7 +207,7 @@ pub(super) fn cancel_flow(props: &FlowProps) -> Html {
                             </div>
                         </fieldset>
                     }
-                    <ErrorText id="rw-reason-error" error={(*error).clone().map(AttrValue::from)} />
+                    { error_text(AttrValue::Static("rw-reason-error"), error.as_deref()) }
                     <div class="rw-field">
                         <label for="rw-comment">{ t.cancel_comment }</label>
                         <textarea id="rw-comment" rows="3" value={(*comment).clone()}
@@ -468,8 +468,19 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
                 </fieldset>
             }
             if sub.rights.can_change_quantity {
-                <Stepper id="rw-change-qty" label={t.quantity} value={*quantity} onchange={on_quantity}
-                    less={t.decrease} more={t.increase} />
+                { stepper(&StepperProps {
+                    id: AttrValue::Static("rw-change-qty"),
+                    label: AttrValue::Static(t.quantity),
+                    value: *quantity,
+                    onchange: on_quantity,
+                    min: 1,
+                    max: 999,
+                    less: t.decrease,
+                    more: t.increase,
+                    error: None,
+                    suffix: None,
+                    quiet_label: false,
+                }) }
             }
             if let Some(result) = &*preview {
                 { change_preview(result, locale) }
