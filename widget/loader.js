@@ -1,22 +1,45 @@
 // Renewly widget loader: defines <renewly-pricing>, <renewly-checkout> and
-// <renewly-portal>, each rendered in an open Shadow DOM by the wasm module served
-// next to this script. Including the script twice is harmless; every element on
-// the page shares one wasm instance.
+// <renewly-portal>, each rendered in an open Shadow DOM by a wasm bundle served
+// next to this script. A page downloads one bundle: the pricing and checkout
+// one, the portal one, or, when the page shows both kinds, the one with all
+// three elements, so every element on the page shares one wasm instance. (A
+// page that adds the other kind later, after a bundle has loaded, loads the full
+// bundle once for it.) Including the script twice is harmless.
 (() => {
   if (window.__renewlyLoader) return;
   const script = document.currentScript;
   const base = new URL(".", script ? script.src : location.href);
   const api = (script && script.dataset.api) || base.origin;
-  let wasm;
-  const load = () => {
-    if (!wasm) {
-      wasm = import(new URL("renewly_widget.js", base).href).then(async (m) => {
-        await m.default({ module_or_path: new URL("renewly_widget_bg.wasm", base) });
+  const bundles = {
+    checkout: ["renewly_checkout.js", "renewly_checkout_bg.wasm"],
+    portal: ["renewly_portal.js", "renewly_portal_bg.wasm"],
+    all: ["renewly_all.js", "renewly_all_bg.wasm"],
+  };
+  const family = { pricing: "checkout", checkout: "checkout", portal: "portal" };
+  const others = { checkout: "renewly-portal", portal: "renewly-pricing,renewly-checkout" };
+  const started = {};
+  const start = (name) => {
+    if (!started[name]) {
+      const [glue, wasm] = bundles[name];
+      started[name] = import(new URL(glue, base).href).then(async (m) => {
+        await m.default({ module_or_path: new URL(wasm, base) });
         return m;
       });
     }
-    return wasm;
+    return started[name];
   };
+  // The page's elements are known once it is parsed.
+  const parsed = () =>
+    document.readyState === "loading"
+      ? new Promise((r) => document.addEventListener("DOMContentLoaded", r, { once: true }))
+      : Promise.resolve();
+  const load = (element) =>
+    parsed().then(() => {
+      const need = family[element];
+      if (started.all || started[need]) return started.all || started[need];
+      const mixed = Object.keys(started).length > 0 || document.querySelector(others[need]);
+      return start(mixed ? "all" : need);
+    });
   // Until the wasm module runs: reset inherited styles and hold some room.
   const css =
     ":host{all:initial;display:block;font-family:var(--renewly-font,system-ui,sans-serif);color:var(--renewly-text,#1a1f36)}" +
@@ -41,7 +64,7 @@
         root.setAttribute("role", "status");
         root.setAttribute("aria-label", "Loading");
         shadow.append(style, root);
-        load()
+        load(element)
           .then((m) => {
             root.className = "";
             root.removeAttribute("role");

@@ -108,8 +108,12 @@ fn widget_dist() -> PathBuf {
         .unwrap_or_default();
     for (prefix, ext) in [
         ("renewly.js", ""),
-        ("renewly_widget-", ".js"),
-        ("renewly_widget_bg-", ".wasm"),
+        ("renewly_checkout-", ".js"),
+        ("renewly_checkout_bg-", ".wasm"),
+        ("renewly_portal-", ".js"),
+        ("renewly_portal_bg-", ".wasm"),
+        ("renewly_all-", ".js"),
+        ("renewly_all_bg-", ".wasm"),
     ] {
         assert!(
             names

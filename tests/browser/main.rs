@@ -304,14 +304,73 @@ fn several_elements_share_one_wasm_instance_and_a_second_script_tag_is_harmless(
         "#)
         .await?;
         b.text_contains(CHECKOUT, "h2", "Starter").await?;
-        let fetched = b
-            .js("return performance.getEntriesByType('resource').filter(r => /renewly_widget_bg-[0-9a-f]{16}\\.wasm$/.test(r.name)).length")
-            .await?;
-        assert_eq!(fetched, 1, "the wasm module is fetched once");
+        assert_eq!(
+            wasm_fetched(&b, "").await?,
+            ["renewly_checkout_bg"],
+            "the wasm module is fetched once"
+        );
         assert!(
             b.present(PRICING, ".rw-plan").await,
             "the first element still shows"
         );
+        Ok(())
+    });
+}
+
+/// The wasm bundles the page (or the iframe with `frame` as its id) fetched, by
+/// name without the content hash: `["renewly_checkout_bg"]`.
+async fn wasm_fetched(b: &Browser, frame: &str) -> Result<Vec<String>> {
+    let names = b
+        .js(&format!(
+            "const w = '{frame}' ? document.getElementById('{frame}').contentWindow : window;
+             return w.performance.getEntriesByType('resource').map(r => r.name)
+               .filter(n => /\\.wasm$/.test(n))
+               .map(n => n.split('/').pop().replace(/-[0-9a-f]{{16}}\\.wasm$/, ''));"
+        ))
+        .await?;
+    Ok(serde_json::from_value(names)?)
+}
+
+#[test]
+fn each_page_downloads_only_the_bundle_with_its_elements() {
+    run("bundles", 1280, |b| async move {
+        b.goto("/account.html").await?;
+        b.text_contains(PORTAL, ".rw", "expired").await?;
+        assert_eq!(wasm_fetched(&b, "").await?, ["renewly_portal_bg"]);
+
+        b.goto("/").await?;
+        b.find(PRICING, ".rw-plan").await?;
+        assert_eq!(wasm_fetched(&b, "").await?, ["renewly_checkout_bg"]);
+
+        // A page with both kinds of element, parsed after the script tag: one
+        // instance of the full bundle serves both.
+        b.js(r#"
+            const script = document.querySelector('script[src$="/widget/renewly.js"]').src;
+            const pricing = document.querySelector("renewly-pricing");
+            const key = pricing.getAttribute("publishable-key");
+            const frame = document.createElement("iframe");
+            frame.id = "mixed";
+            frame.style.cssText = "width: 900px; height: 1400px";
+            frame.srcdoc = '<!doctype html><html lang="en"><body>'
+              + '<script src="' + script + '"></' + 'script>'
+              + '<renewly-pricing publishable-key="' + key + '" plans="' + pricing.getAttribute("plans") + '"></renewly-pricing>'
+              + '<renewly-portal publishable-key="' + key + '"></renewly-portal></body></html>';
+            document.body.append(frame);
+        "#)
+        .await?;
+        eventually("both elements rendered in the mixed page", || async {
+            let ready = b
+                .js("const d = document.getElementById('mixed').contentDocument;
+                     const p = d && d.querySelector('renewly-pricing');
+                     const q = d && d.querySelector('renewly-portal');
+                     return !!(p && p.shadowRoot && p.shadowRoot.querySelector('.rw-plan')
+                       && q && q.shadowRoot && q.shadowRoot.textContent.includes('expired'));")
+                .await
+                .ok()?;
+            (ready == true).then_some(())
+        })
+        .await?;
+        assert_eq!(wasm_fetched(&b, "mixed").await?, ["renewly_all_bg"]);
         Ok(())
     });
 }

@@ -1,47 +1,65 @@
 //! `cargo xtask widget-size`: what a merchant's page downloads for the widget
-//! (loader, wasm-bindgen glue, wasm), raw, gzip -9 and brotli q11, and, when
-//! Chromium is installed, the time to first render measured by the browser test.
+//! (loader, then one bundle's wasm-bindgen glue and wasm), raw and as the API
+//! serves it compressed (gzip by zopfli, brotli q11), and, when Chromium is
+//! installed, the time to first render measured by the browser test.
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::dist::{brotli, find, gzip};
+use crate::dist::{Bundle, find, read};
 use crate::{Result, cargo, root};
 
 fn kb(n: usize) -> String {
     format!("{:.1} KB", n as f64 / 1024.0)
 }
 
-/// Prints the size table of `dist` and returns the gzip total.
-pub fn report(dist: &Path) -> Result<usize> {
+/// Raw, gzip and brotli bytes of a published file and its served siblings.
+fn sizes(dist: &Path, file: &str) -> Result<[usize; 3]> {
+    let len = |name: String| read(&dist.join(name)).map(|b| b.len());
+    Ok([
+        len(file.to_owned())?,
+        len(format!("{file}.gz"))?,
+        len(format!("{file}.br"))?,
+    ])
+}
+
+fn row(file: &str, what: &str, [raw, gz, br]: [usize; 3]) {
     println!(
-        "{:<42} {:<7} {:>10} {:>10} {:>10}",
-        "file", "", "raw", "gzip -9", "brotli 11"
+        "{file:<44} {what:<24} {:>10} {:>10} {:>10}",
+        kb(raw),
+        kb(gz),
+        kb(br)
     );
-    let mut totals = (0, 0, 0);
+}
+
+/// Prints the size table of `dist` and returns, for each bundle, the gzip total
+/// a page using it downloads (loader + glue + wasm).
+pub fn report(dist: &Path) -> Result<Vec<(&'static Bundle, usize)>> {
+    println!(
+        "{:<44} {:<24} {:>10} {:>10} {:>10}",
+        "file", "", "raw", "gzip", "brotli"
+    );
     let published = find(dist)?;
-    for (file, what) in published.files() {
-        let path = dist.join(file);
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let (raw, gz, br) = (bytes.len(), gzip(&bytes)?.len(), brotli(&bytes)?.len());
-        totals = (totals.0 + raw, totals.1 + gz, totals.2 + br);
-        println!(
-            "{file:<42} {what:<7} {:>10} {:>10} {:>10}",
-            kb(raw),
-            kb(gz),
-            kb(br)
+    let loader = sizes(dist, &published.loader)?;
+    row(&published.loader, "loader", loader);
+    let mut pages = Vec::new();
+    for b in &published.bundles {
+        let glue = sizes(dist, &b.glue)?;
+        let wasm = sizes(dist, &b.wasm)?;
+        row(&b.glue, &format!("{} glue", b.bundle.name), glue);
+        row(&b.wasm, &format!("{} wasm", b.bundle.name), wasm);
+        let page: [usize; 3] = std::array::from_fn(|i| loader[i] + glue[i] + wasm[i]);
+        pages.push((b.bundle, page));
+    }
+    println!("a page with the elements below downloads the loader and one bundle:");
+    for (bundle, page) in &pages {
+        row(
+            &format!("  {}", bundle.elements),
+            &format!("{} bundle", bundle.name),
+            *page,
         );
     }
-    println!(
-        "{:<42} {:<7} {:>10} {:>10} {:>10}",
-        "total",
-        "",
-        kb(totals.0),
-        kb(totals.1),
-        kb(totals.2)
-    );
-    Ok(totals.1)
+    Ok(pages.into_iter().map(|(b, p)| (b, p[1])).collect())
 }
 
 /// Runs the browser test that measures the first render and prints its figure.
