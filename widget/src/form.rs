@@ -10,6 +10,7 @@ use crate::wire::{
 };
 
 use crate::api::ApiError;
+use crate::format::divide_half_even;
 use crate::i18n::{Locale, Text};
 
 /// An input of the checkout form; errors are attached to one.
@@ -483,8 +484,16 @@ pub fn yearly_saving(monthly: &Price, yearly: &Price) -> Option<(rust_decimal::D
     if saved <= rust_decimal::Decimal::ZERO || full.is_zero() {
         return None;
     }
-    let percent = (saved * rust_decimal::Decimal::from(100) / full).round();
-    Some((saved, percent.to_string().parse().unwrap_or(0)))
+    // saved · 100 / full, rounded like `Decimal::round` (half to even), on the
+    // mantissas at a common scale: `Decimal` division is large. They leave
+    // `i128` (no saving shown) only for amounts far beyond what the API accepts.
+    let scale = saved.scale().max(full.scale());
+    let at_scale = |a: rust_decimal::Decimal| {
+        a.mantissa()
+            .checked_mul(10i128.checked_pow(scale - a.scale())?)
+    };
+    let percent = divide_half_even(at_scale(saved)?.checked_mul(100)?, at_scale(full)?);
+    Some((saved, u32::try_from(percent).unwrap_or(0)))
 }
 
 /// A change to the form, applied to its latest state (checkout and portal
@@ -726,5 +735,36 @@ mod tests {
         assert!(yearly_saving(&y, &m).is_none());
         let dear = price("y", "p", "400", Some(Interval::Year));
         assert!(yearly_saving(&m, &dear).is_none());
+    }
+
+    #[test]
+    fn yearly_saving_percentages_round_like_decimal_division() {
+        use rust_decimal::Decimal;
+
+        let check = |monthly: &str, yearly: &str| {
+            let m = price("m", "p", monthly, Some(Interval::Month));
+            let y = price("y", "p", yearly, Some(Interval::Year));
+            let full = m.unit_amount * Decimal::from(12);
+            let saved = full - y.unit_amount;
+            let expected = (saved > Decimal::ZERO && !full.is_zero()).then(|| {
+                let percent = (saved * Decimal::from(100) / full).round();
+                (saved, percent.to_string().parse().unwrap_or(0))
+            });
+            assert_eq!(yearly_saving(&m, &y), expected, "{monthly} {yearly}");
+        };
+        for (monthly, yearly) in [
+            ("29.99", "299.9"),
+            ("0.25", "2.99"),
+            ("8", "95.04"),
+            ("-10", "-200"),
+            ("1000000000000", "0.000000000001"),
+        ] {
+            check(monthly, yearly);
+        }
+        // Every yearly price to the cent up to and above twelve months of 20,
+        // midpoints such as 238.80 (0.5%) and 236.40 (1.5%) included.
+        for cents in 0..25_000 {
+            check("20", &Decimal::new(cents, 2).to_string());
+        }
     }
 }

@@ -81,6 +81,24 @@ fn grouped(int: &str, separator: char) -> String {
     out
 }
 
+/// `numerator / denominator` rounded to a whole number, a midpoint to the even
+/// neighbour as `Decimal::round` does: 5/2 is 2, 7/2 is 4, -5/2 is -2.
+///
+/// For dividing amounts as integers (mantissas at a common scale) rather than
+/// as `Decimal`s, whose division code is large. Panics when `denominator` is
+/// zero; both must be below 2¹²⁶ in size.
+pub fn divide_half_even(numerator: i128, denominator: i128) -> i128 {
+    let quotient = numerator / denominator;
+    let twice_remainder = (numerator % denominator).abs() * 2;
+    let divisor = denominator.abs();
+    let away = twice_remainder > divisor || (twice_remainder == divisor && quotient % 2 != 0);
+    if away {
+        quotient + numerator.signum() * denominator.signum()
+    } else {
+        quotient
+    }
+}
+
 /// A tax rate such as `"21.00"` as `21%` (`9,5%` in Dutch).
 pub fn percent(rate: Decimal, locale: Locale) -> String {
     let text = rate.normalize().to_string();
@@ -141,6 +159,21 @@ mod tests {
         assert_eq!(money_short(d("29.00"), "EUR", Locale::En), "€29");
         assert_eq!(money_short(d("24.1666"), "EUR", Locale::En), "€24.17");
         assert_eq!(money_short(d("990"), "EUR", Locale::Nl), "€\u{a0}990");
+    }
+
+    #[test]
+    fn integer_division_rounds_half_to_even() {
+        assert_eq!(divide_half_even(7, 3), 2);
+        assert_eq!(divide_half_even(8, 3), 3);
+        assert_eq!(divide_half_even(5, 2), 2);
+        assert_eq!(divide_half_even(7, 2), 4);
+        assert_eq!(divide_half_even(-5, 2), -2);
+        assert_eq!(divide_half_even(-7, 2), -4);
+        assert_eq!(divide_half_even(-8, 3), -3);
+        assert_eq!(divide_half_even(5, -2), -2);
+        assert_eq!(divide_half_even(-7, -2), 4);
+        assert_eq!(divide_half_even(8, -3), -3);
+        assert_eq!(divide_half_even(0, 12), 0);
     }
 
     #[test]

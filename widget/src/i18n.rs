@@ -1,7 +1,9 @@
 //! The widget's words in English and Dutch.
 //!
-//! Fixed strings live in one [`Text`] table per language, so a missing translation
-//! is a compile error; strings with values in them are methods of [`Locale`].
+//! Fixed strings live in tables per language, so a missing translation is a
+//! compile error: [`Text`] for what every element uses, `CheckoutText` and
+//! `PortalText` for one family of elements, each only in the bundles with it.
+//! Strings with values in them are methods of [`Locale`].
 
 use crate::wire::Interval;
 
@@ -42,11 +44,29 @@ impl Locale {
         }
     }
 
-    /// The fixed strings.
+    /// The fixed strings every element uses.
     pub fn text(self) -> &'static Text {
         match self {
             Self::En => &EN,
             Self::Nl => &NL,
+        }
+    }
+
+    /// The fixed strings of the pricing table and the checkout.
+    #[cfg(feature = "checkout")]
+    pub fn checkout_text(self) -> &'static CheckoutText {
+        match self {
+            Self::En => &EN_CHECKOUT,
+            Self::Nl => &NL_CHECKOUT,
+        }
+    }
+
+    /// The fixed strings of the customer portal.
+    #[cfg(feature = "portal")]
+    pub fn portal_text(self) -> &'static PortalText {
+        match self {
+            Self::En => &EN_PORTAL,
+            Self::Nl => &NL_PORTAL,
         }
     }
 
@@ -78,8 +98,9 @@ impl Locale {
     }
 
     /// The billing-period choice: "Monthly", "Yearly", "Every 3 months".
+    #[cfg(feature = "checkout")]
     pub fn cadence(self, interval: Interval, count: u32) -> String {
-        let t = self.text();
+        let t = self.checkout_text();
         match (interval, count) {
             (Interval::Month, 1) => t.monthly.to_owned(),
             (Interval::Year, 1) => t.yearly.to_owned(),
@@ -320,27 +341,11 @@ impl Locale {
     }
 }
 
-/// Every fixed string of the widget.
+/// The fixed strings every element uses: forms, address, card and errors.
 pub struct Text {
-    pub monthly: &'static str,
-    pub yearly: &'static str,
-    pub weekly: &'static str,
-    pub daily: &'static str,
-    pub billing_period: &'static str,
-    pub billed_monthly: &'static str,
-    pub subscribe: &'static str,
-    pub start_trial: &'static str,
-    pub most_popular: &'static str,
-    pub prices_exclude_tax: &'static str,
     pub loading: &'static str,
-    pub load_failed: &'static str,
     pub retry: &'static str,
-    pub no_plans: &'static str,
-    pub back_to_plans: &'static str,
-    pub plan_not_found: &'static str,
 
-    pub your_plan: &'static str,
-    pub addons: &'static str,
     pub decrease: &'static str,
     pub increase: &'static str,
     pub your_details: &'static str,
@@ -358,6 +363,55 @@ pub struct Text {
     pub city: &'static str,
     pub region: &'static str,
 
+    pub card_number: &'static str,
+    pub expiry: &'static str,
+    pub cvc: &'static str,
+    pub test_mode: &'static str,
+    pub test_cards: &'static str,
+    pub card_ok: &'static str,
+    pub card_declined: &'static str,
+    pub card_funds: &'static str,
+    pub card_3ds: &'static str,
+
+    pub err_required: &'static str,
+    pub err_card_declined: &'static str,
+    pub err_insufficient_funds: &'static str,
+    pub err_incorrect_number: &'static str,
+    pub err_expired_card: &'static str,
+    pub err_invalid_cvc: &'static str,
+    pub err_authentication: &'static str,
+    pub err_expiry_format: &'static str,
+    pub err_no_payment_method: &'static str,
+    pub err_check_fields: &'static str,
+    pub err_network: &'static str,
+    pub err_generic: &'static str,
+    pub err_sign: &'static str,
+    pub err_agree: &'static str,
+    /// The portal's expired link, also the message for an API error about it.
+    pub portal_expired: &'static str,
+}
+
+/// The fixed strings of the pricing table and the checkout only.
+#[cfg(feature = "checkout")]
+pub struct CheckoutText {
+    pub monthly: &'static str,
+    pub yearly: &'static str,
+    pub weekly: &'static str,
+    pub daily: &'static str,
+    pub billing_period: &'static str,
+    pub billed_monthly: &'static str,
+    pub subscribe: &'static str,
+    pub start_trial: &'static str,
+    pub most_popular: &'static str,
+    pub prices_exclude_tax: &'static str,
+    pub load_failed: &'static str,
+    pub no_plans: &'static str,
+    pub back_to_plans: &'static str,
+    pub plan_not_found: &'static str,
+
+    pub your_plan: &'static str,
+    pub addons: &'static str,
+
     pub agreement: &'static str,
     pub terms: &'static str,
     pub agree: &'static str,
@@ -368,19 +422,8 @@ pub struct Text {
     pub draw_hint: &'static str,
     pub signature_pad: &'static str,
     pub clear: &'static str,
-    pub err_sign: &'static str,
-    pub err_agree: &'static str,
 
     pub payment: &'static str,
-    pub card_number: &'static str,
-    pub expiry: &'static str,
-    pub cvc: &'static str,
-    pub test_mode: &'static str,
-    pub test_cards: &'static str,
-    pub card_ok: &'static str,
-    pub card_declined: &'static str,
-    pub card_funds: &'static str,
-    pub card_3ds: &'static str,
     pub processing: &'static str,
     pub secure_note: &'static str,
 
@@ -396,10 +439,12 @@ pub struct Text {
     pub authenticate: &'static str,
     pub paid: &'static str,
     pub manage: &'static str,
+}
 
+/// The fixed strings of the customer portal only.
+#[cfg(feature = "portal")]
+pub struct PortalText {
     pub portal_title: &'static str,
-    pub portal_expired: &'static str,
-    pub portal_load_failed: &'static str,
     pub portal_subscriptions: &'static str,
     pub no_subscriptions: &'static str,
     pub status_draft: &'static str,
@@ -482,41 +527,12 @@ pub struct Text {
     pub default_card: &'static str,
     pub default_changed: &'static str,
     pub card_removed: &'static str,
-
-    pub err_required: &'static str,
-    pub err_card_declined: &'static str,
-    pub err_insufficient_funds: &'static str,
-    pub err_incorrect_number: &'static str,
-    pub err_expired_card: &'static str,
-    pub err_invalid_cvc: &'static str,
-    pub err_authentication: &'static str,
-    pub err_expiry_format: &'static str,
-    pub err_no_payment_method: &'static str,
-    pub err_check_fields: &'static str,
-    pub err_network: &'static str,
-    pub err_generic: &'static str,
 }
 
 static EN: Text = Text {
-    monthly: "Monthly",
-    yearly: "Yearly",
-    weekly: "Weekly",
-    daily: "Daily",
-    billing_period: "Billing period",
-    billed_monthly: "Billed monthly",
-    subscribe: "Subscribe",
-    start_trial: "Start free trial",
-    most_popular: "Most popular",
-    prices_exclude_tax: "Prices exclude VAT.",
     loading: "Loading…",
-    load_failed: "The plans could not be loaded.",
     retry: "Try again",
-    no_plans: "No plans are available right now.",
-    back_to_plans: "Back to plans",
-    plan_not_found: "This plan is not available.",
 
-    your_plan: "Your plan",
-    addons: "Add-ons",
     decrease: "Decrease",
     increase: "Increase",
     your_details: "Your details",
@@ -534,6 +550,101 @@ static EN: Text = Text {
     city: "City",
     region: "State / province (optional)",
 
+    card_number: "Card number",
+    expiry: "Expiry (MM / YY)",
+    cvc: "CVC",
+    test_mode: "Test mode",
+    test_cards: "Use a test card:",
+    card_ok: "succeeds",
+    card_declined: "declined",
+    card_funds: "insufficient funds",
+    card_3ds: "asks to authenticate",
+
+    err_required: "This field is required.",
+    err_card_declined: "Your card was declined. Try another card.",
+    err_insufficient_funds: "Your card has insufficient funds. Try another card.",
+    err_incorrect_number: "The card number is incorrect.",
+    err_expired_card: "Your card has expired.",
+    err_invalid_cvc: "The security code is invalid.",
+    err_authentication: "The payment was not authenticated.",
+    err_expiry_format: "Enter the expiry date as MM / YY.",
+    err_no_payment_method: "There is no card on file: add one first.",
+    err_check_fields: "Please check the highlighted fields.",
+    err_network: "We could not reach the server. Check your connection and try again.",
+    err_generic: "Something went wrong. Please try again.",
+    err_sign: "Please sign the agreement.",
+    err_agree: "Please accept the terms to continue.",
+    portal_expired: "This portal link has expired. Ask for a new one.",
+};
+
+static NL: Text = Text {
+    loading: "Laden…",
+    retry: "Opnieuw proberen",
+
+    decrease: "Minder",
+    increase: "Meer",
+    your_details: "Uw gegevens",
+    email: "E-mailadres",
+    full_name: "Volledige naam",
+    company: "Bedrijf (optioneel)",
+    vat_number: "Btw-nummer (optioneel)",
+    vat_hint: "Voor bedrijven in de EU kan de btw worden verlegd.",
+    billing_address: "Factuuradres",
+    country: "Land",
+    choose_country: "Kies een land",
+    line1: "Adres",
+    line2: "Toevoeging (optioneel)",
+    postal_code: "Postcode",
+    city: "Plaats",
+    region: "Provincie / staat (optioneel)",
+
+    card_number: "Kaartnummer",
+    expiry: "Vervaldatum (MM / JJ)",
+    cvc: "CVC",
+    test_mode: "Testmodus",
+    test_cards: "Gebruik een testkaart:",
+    card_ok: "lukt",
+    card_declined: "geweigerd",
+    card_funds: "onvoldoende saldo",
+    card_3ds: "vraagt om bevestiging",
+
+    err_required: "Dit veld is verplicht.",
+    err_card_declined: "Uw kaart is geweigerd. Probeer een andere kaart.",
+    err_insufficient_funds: "Onvoldoende saldo op uw kaart. Probeer een andere kaart.",
+    err_incorrect_number: "Het kaartnummer is onjuist.",
+    err_expired_card: "Uw kaart is verlopen.",
+    err_invalid_cvc: "De beveiligingscode is ongeldig.",
+    err_authentication: "De betaling is niet bevestigd.",
+    err_expiry_format: "Vul de vervaldatum in als MM / JJ.",
+    err_no_payment_method: "Er is geen kaart bekend: voeg er eerst een toe.",
+    err_check_fields: "Controleer de gemarkeerde velden.",
+    err_network: "De server is niet bereikbaar. Controleer uw verbinding en probeer het opnieuw.",
+    err_generic: "Er ging iets mis. Probeer het opnieuw.",
+    err_sign: "Onderteken de overeenkomst.",
+    err_agree: "Ga akkoord met de voorwaarden om verder te gaan.",
+    portal_expired: "Deze link is verlopen. Vraag een nieuwe aan.",
+};
+
+#[cfg(feature = "checkout")]
+static EN_CHECKOUT: CheckoutText = CheckoutText {
+    monthly: "Monthly",
+    yearly: "Yearly",
+    weekly: "Weekly",
+    daily: "Daily",
+    billing_period: "Billing period",
+    billed_monthly: "Billed monthly",
+    subscribe: "Subscribe",
+    start_trial: "Start free trial",
+    most_popular: "Most popular",
+    prices_exclude_tax: "Prices exclude VAT.",
+    load_failed: "The plans could not be loaded.",
+    no_plans: "No plans are available right now.",
+    back_to_plans: "Back to plans",
+    plan_not_found: "This plan is not available.",
+
+    your_plan: "Your plan",
+    addons: "Add-ons",
+
     agreement: "Agreement",
     terms: "Terms",
     agree: "I have read and accept the terms",
@@ -544,19 +655,8 @@ static EN: Text = Text {
     draw_hint: "Sign with your mouse, finger or pen.",
     signature_pad: "Signature pad",
     clear: "Clear",
-    err_sign: "Please sign the agreement.",
-    err_agree: "Please accept the terms to continue.",
 
     payment: "Payment",
-    card_number: "Card number",
-    expiry: "Expiry (MM / YY)",
-    cvc: "CVC",
-    test_mode: "Test mode",
-    test_cards: "Use a test card:",
-    card_ok: "succeeds",
-    card_declined: "declined",
-    card_funds: "insufficient funds",
-    card_3ds: "asks to authenticate",
     processing: "Processing…",
     secure_note: "Your card is stored with the payment provider and charged on each renewal.",
 
@@ -572,10 +672,60 @@ static EN: Text = Text {
     authenticate: "Authenticate payment",
     paid: "Paid",
     manage: "Manage your subscription",
+};
 
+#[cfg(feature = "checkout")]
+static NL_CHECKOUT: CheckoutText = CheckoutText {
+    monthly: "Maandelijks",
+    yearly: "Jaarlijks",
+    weekly: "Wekelijks",
+    daily: "Dagelijks",
+    billing_period: "Factuurperiode",
+    billed_monthly: "Maandelijks gefactureerd",
+    subscribe: "Abonneren",
+    start_trial: "Start gratis proefperiode",
+    most_popular: "Meest gekozen",
+    prices_exclude_tax: "Prijzen exclusief btw.",
+    load_failed: "De abonnementen konden niet worden geladen.",
+    no_plans: "Er zijn op dit moment geen abonnementen beschikbaar.",
+    back_to_plans: "Terug naar abonnementen",
+    plan_not_found: "Dit abonnement is niet beschikbaar.",
+
+    your_plan: "Uw abonnement",
+    addons: "Extra opties",
+
+    agreement: "Overeenkomst",
+    terms: "Voorwaarden",
+    agree: "Ik heb de voorwaarden gelezen en ga akkoord",
+    signature: "Handtekening",
+    sign_type: "Typen",
+    sign_draw: "Tekenen",
+    signer_name: "Volledige naam van de ondertekenaar",
+    draw_hint: "Teken met uw muis, vinger of pen.",
+    signature_pad: "Tekenvlak voor uw handtekening",
+    clear: "Wissen",
+
+    payment: "Betaling",
+    processing: "Bezig…",
+    secure_note: "Uw kaart wordt bewaard bij de betaalprovider en bij elke verlenging belast.",
+
+    summary: "Overzicht",
+    subtotal: "Subtotaal",
+    tax: "Btw",
+    total_today: "Totaal vandaag",
+    reverse_charge: "Btw verlegd",
+    updating: "Bijwerken…",
+    preview_failed: "Het totaal kon niet worden berekend.",
+
+    confirm_title: "Bevestig uw betaling",
+    authenticate: "Betaling bevestigen",
+    paid: "Betaald",
+    manage: "Beheer uw abonnement",
+};
+
+#[cfg(feature = "portal")]
+static EN_PORTAL: PortalText = PortalText {
     portal_title: "Your subscription",
-    portal_expired: "This portal link has expired. Ask for a new one.",
-    portal_load_failed: "Your account could not be loaded.",
     portal_subscriptions: "Subscriptions",
     no_subscriptions: "You have no subscriptions.",
     status_draft: "Draft",
@@ -658,100 +808,11 @@ static EN: Text = Text {
     default_card: "Default",
     default_changed: "Your default card has been changed.",
     card_removed: "The card has been removed.",
-
-    err_required: "This field is required.",
-    err_card_declined: "Your card was declined. Try another card.",
-    err_insufficient_funds: "Your card has insufficient funds. Try another card.",
-    err_incorrect_number: "The card number is incorrect.",
-    err_expired_card: "Your card has expired.",
-    err_invalid_cvc: "The security code is invalid.",
-    err_authentication: "The payment was not authenticated.",
-    err_expiry_format: "Enter the expiry date as MM / YY.",
-    err_no_payment_method: "There is no card on file: add one first.",
-    err_check_fields: "Please check the highlighted fields.",
-    err_network: "We could not reach the server. Check your connection and try again.",
-    err_generic: "Something went wrong. Please try again.",
 };
 
-static NL: Text = Text {
-    monthly: "Maandelijks",
-    yearly: "Jaarlijks",
-    weekly: "Wekelijks",
-    daily: "Dagelijks",
-    billing_period: "Factuurperiode",
-    billed_monthly: "Maandelijks gefactureerd",
-    subscribe: "Abonneren",
-    start_trial: "Start gratis proefperiode",
-    most_popular: "Meest gekozen",
-    prices_exclude_tax: "Prijzen exclusief btw.",
-    loading: "Laden…",
-    load_failed: "De abonnementen konden niet worden geladen.",
-    retry: "Opnieuw proberen",
-    no_plans: "Er zijn op dit moment geen abonnementen beschikbaar.",
-    back_to_plans: "Terug naar abonnementen",
-    plan_not_found: "Dit abonnement is niet beschikbaar.",
-
-    your_plan: "Uw abonnement",
-    addons: "Extra opties",
-    decrease: "Minder",
-    increase: "Meer",
-    your_details: "Uw gegevens",
-    email: "E-mailadres",
-    full_name: "Volledige naam",
-    company: "Bedrijf (optioneel)",
-    vat_number: "Btw-nummer (optioneel)",
-    vat_hint: "Voor bedrijven in de EU kan de btw worden verlegd.",
-    billing_address: "Factuuradres",
-    country: "Land",
-    choose_country: "Kies een land",
-    line1: "Adres",
-    line2: "Toevoeging (optioneel)",
-    postal_code: "Postcode",
-    city: "Plaats",
-    region: "Provincie / staat (optioneel)",
-
-    agreement: "Overeenkomst",
-    terms: "Voorwaarden",
-    agree: "Ik heb de voorwaarden gelezen en ga akkoord",
-    signature: "Handtekening",
-    sign_type: "Typen",
-    sign_draw: "Tekenen",
-    signer_name: "Volledige naam van de ondertekenaar",
-    draw_hint: "Teken met uw muis, vinger of pen.",
-    signature_pad: "Tekenvlak voor uw handtekening",
-    clear: "Wissen",
-    err_sign: "Onderteken de overeenkomst.",
-    err_agree: "Ga akkoord met de voorwaarden om verder te gaan.",
-
-    payment: "Betaling",
-    card_number: "Kaartnummer",
-    expiry: "Vervaldatum (MM / JJ)",
-    cvc: "CVC",
-    test_mode: "Testmodus",
-    test_cards: "Gebruik een testkaart:",
-    card_ok: "lukt",
-    card_declined: "geweigerd",
-    card_funds: "onvoldoende saldo",
-    card_3ds: "vraagt om bevestiging",
-    processing: "Bezig…",
-    secure_note: "Uw kaart wordt bewaard bij de betaalprovider en bij elke verlenging belast.",
-
-    summary: "Overzicht",
-    subtotal: "Subtotaal",
-    tax: "Btw",
-    total_today: "Totaal vandaag",
-    reverse_charge: "Btw verlegd",
-    updating: "Bijwerken…",
-    preview_failed: "Het totaal kon niet worden berekend.",
-
-    confirm_title: "Bevestig uw betaling",
-    authenticate: "Betaling bevestigen",
-    paid: "Betaald",
-    manage: "Beheer uw abonnement",
-
+#[cfg(feature = "portal")]
+static NL_PORTAL: PortalText = PortalText {
     portal_title: "Uw abonnement",
-    portal_expired: "Deze link is verlopen. Vraag een nieuwe aan.",
-    portal_load_failed: "Uw account kon niet worden geladen.",
     portal_subscriptions: "Abonnementen",
     no_subscriptions: "U heeft geen abonnementen.",
     status_draft: "Concept",
@@ -834,19 +895,6 @@ static NL: Text = Text {
     default_card: "Standaard",
     default_changed: "Uw standaardkaart is gewijzigd.",
     card_removed: "De kaart is verwijderd.",
-
-    err_required: "Dit veld is verplicht.",
-    err_card_declined: "Uw kaart is geweigerd. Probeer een andere kaart.",
-    err_insufficient_funds: "Onvoldoende saldo op uw kaart. Probeer een andere kaart.",
-    err_incorrect_number: "Het kaartnummer is onjuist.",
-    err_expired_card: "Uw kaart is verlopen.",
-    err_invalid_cvc: "De beveiligingscode is ongeldig.",
-    err_authentication: "De betaling is niet bevestigd.",
-    err_expiry_format: "Vul de vervaldatum in als MM / JJ.",
-    err_no_payment_method: "Er is geen kaart bekend: voeg er eerst een toe.",
-    err_check_fields: "Controleer de gemarkeerde velden.",
-    err_network: "De server is niet bereikbaar. Controleer uw verbinding en probeer het opnieuw.",
-    err_generic: "Er ging iets mis. Probeer het opnieuw.",
 };
 
 #[cfg(test)]
@@ -866,10 +914,15 @@ mod tests {
         assert_eq!(Locale::En.every(Interval::Month, 1), "every month");
         assert_eq!(Locale::En.every(Interval::Month, 3), "every 3 months");
         assert_eq!(Locale::Nl.every(Interval::Year, 1), "per jaar");
-        assert_eq!(Locale::Nl.cadence(Interval::Month, 3), "Per 3 maanden");
-        assert_eq!(Locale::En.cadence(Interval::Year, 1), "Yearly");
         assert_eq!(Locale::En.quantity_of("seat"), "Number of seats");
         assert_eq!(Locale::En.quantity_of("GB"), "Quantity");
         assert_eq!(Locale::Nl.quantity_of("unit"), "Aantal");
+    }
+
+    #[cfg(feature = "checkout")]
+    #[test]
+    fn billing_periods_are_named() {
+        assert_eq!(Locale::Nl.cadence(Interval::Month, 3), "Per 3 maanden");
+        assert_eq!(Locale::En.cadence(Interval::Year, 1), "Yearly");
     }
 }

@@ -12,11 +12,12 @@ use super::address::{AddressProps, address_fields, contact_fields};
 use super::card_form::{CardFormProps, card_form};
 use super::field::{StepperProps, error_text, focus_first_invalid, stepper};
 use super::signature::{AgreementProps, agreement};
-use super::status::{Failed, Loading, use_focus};
+use super::status::{FailedProps, failed, loading, use_focus};
 use super::summary::{SummaryProps, summary};
 use crate::api::{ApiError, Subscribed};
 use crate::form::{Edit, Field, Form, SignMode, explain};
 use crate::format::{date, money};
+use crate::i18n::Locale;
 use crate::json::ToJson;
 use crate::settings::{Settings, dispatch, mark, use_settings};
 
@@ -27,7 +28,7 @@ const PREVIEW_DELAY_MS: u32 = 350;
 #[function_component(CheckoutElement)]
 pub fn checkout_element() -> Html {
     let settings = use_settings();
-    let t = settings.locale.text();
+    let ct = settings.locale.checkout_text();
     let plan = use_state(|| None::<Result<Rc<PublicPlan>, String>>);
     let attempt = use_state(|| 0u32);
     {
@@ -37,14 +38,15 @@ pub fn checkout_element() -> Html {
             let id = settings.plan.clone().unwrap_or_default();
             spawn_local(async move {
                 let t = settings.locale.text();
+                let ct = settings.locale.checkout_text();
                 let found = match settings.client.plans(std::slice::from_ref(&id)).await {
                     Ok(list) => list
                         .into_iter()
                         .find(|p| p.id == id)
                         .map(Rc::new)
-                        .ok_or_else(|| t.plan_not_found.to_owned()),
+                        .ok_or_else(|| ct.plan_not_found.to_owned()),
                     Err(ApiError::Network) => Err(t.err_network.to_owned()),
-                    Err(ApiError::Problem(_)) => Err(t.load_failed.to_owned()),
+                    Err(ApiError::Problem(_)) => Err(ct.load_failed.to_owned()),
                 };
                 plan.set(Some(found));
             });
@@ -63,14 +65,15 @@ pub fn checkout_element() -> Html {
         });
     }
     match &*plan {
-        None => html! { <Loading /> },
+        None => loading(settings.locale),
         Some(Ok(plan)) => html! {
             <Checkout plan={plan.clone()} price={settings.price.clone().map(AttrValue::from)} />
         },
-        Some(Err(message)) if message == t.plan_not_found => html! {
-            <Failed message={message.clone()} />
-        },
-        Some(Err(message)) => html! { <Failed message={message.clone()} onretry={retry} /> },
+        Some(Err(message)) => failed(&FailedProps {
+            message,
+            onretry: (message != ct.plan_not_found).then_some(&retry),
+            locale: settings.locale,
+        }),
     }
 }
 
@@ -171,7 +174,7 @@ fn announce(settings: &Settings, done: &Subscribed) {
 pub fn checkout(props: &CheckoutProps) -> Html {
     let settings = use_settings();
     let locale = settings.locale;
-    let t = locale.text();
+    let ct = locale.checkout_text();
     let plan = props.plan.clone();
     let form = {
         let (plan, price, settings) = (plan.clone(), props.price.clone(), settings.clone());
@@ -233,7 +236,7 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                             }
                             preview.dispatch(PreviewAction::Failed(
                                 n,
-                                locale.text().preview_failed.to_owned(),
+                                locale.checkout_text().preview_failed.to_owned(),
                             ));
                         }
                     }
@@ -364,10 +367,10 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                     <div class="rw-confirm-icon" aria-hidden="true">
                         <svg viewBox="0 0 24 24"><path fill="currentColor" d="M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5l-8-3Zm-1 14-4-4 1.4-1.4L11 13.2l4.6-4.6L17 10l-6 6Z"/></svg>
                     </div>
-                    <h3>{ t.confirm_title }</h3>
+                    <h3>{ ct.confirm_title }</h3>
                     <p>{ locale.confirm_amount(&total.unwrap_or_default()) }</p>
                     <button type="button" class="rw-button rw-primary" disabled={*busy} onclick={authenticate}>
-                        if *busy { <span class="rw-spinner" aria-hidden="true"></span>{ t.processing } } else { { t.authenticate } }
+                        if *busy { <span class="rw-spinner" aria-hidden="true"></span>{ ct.processing } } else { { ct.authenticate } }
                     </button>
                     { error_text(AttrValue::Static("rw-confirm-error"), error.as_deref()) }
                 </div>
@@ -375,52 +378,69 @@ pub fn checkout(props: &CheckoutProps) -> Html {
         }
         Stage::Form | Stage::Submitting => {
             let submitting = *stage == Stage::Submitting;
-            html! {
-                <CheckoutForm
-                    plan={plan.clone()}
-                    form={(*form).clone()}
-                    preview_data={preview.data.clone()}
-                    preview_loading={preview.loading}
-                    preview_error={preview.error.clone().map(AttrValue::from)}
-                    {submitting}
-                    onedit={edit}
-                    onprice={{
-                        let form = form.clone();
-                        Callback::from(move |id: String| form.dispatch(Edit(Box::new(move |f| f.price = id))))
-                    }}
-                    onquantity={update(|f, n| { f.quantity = n; f.errors.remove(&Field::Quantity); })}
-                    onaddon={{
-                        let form = form.clone();
-                        Callback::from(move |(product, n): (String, u32)| form.dispatch(Edit(Box::new(move |f| {
-                            if n == 0 { f.addons.remove(&product); } else { f.addons.insert(product, n); }
+            checkout_form(&CheckoutFormProps {
+                plan: &plan,
+                form: &form,
+                preview_data: preview.data.as_deref(),
+                preview_loading: preview.loading,
+                preview_error: preview.error.as_deref(),
+                submitting,
+                locale,
+                test_mode: settings.client.is_test(),
+                onedit: edit,
+                onprice: {
+                    let form = form.clone();
+                    Callback::from(move |id: String| {
+                        form.dispatch(Edit(Box::new(move |f| f.price = id)))
+                    })
+                },
+                onquantity: update(|f, n| {
+                    f.quantity = n;
+                    f.errors.remove(&Field::Quantity);
+                }),
+                onaddon: {
+                    let form = form.clone();
+                    Callback::from(move |(product, n): (String, u32)| {
+                        form.dispatch(Edit(Box::new(move |f| {
+                            if n == 0 {
+                                f.addons.remove(&product);
+                            } else {
+                                f.addons.insert(product, n);
+                            }
                             f.errors.remove(&Field::Addons);
-                        }))))
-                    }}
-                    onmode={{
-                        let form = form.clone();
-                        Callback::from(move |m: SignMode| form.dispatch(Edit(Box::new(move |f| {
+                        })))
+                    })
+                },
+                onmode: {
+                    let form = form.clone();
+                    Callback::from(move |m: SignMode| {
+                        form.dispatch(Edit(Box::new(move |f| {
                             f.sign_mode = m;
                             f.signature_image = None;
                             f.errors.remove(&Field::SignatureImage);
-                        }))))
-                    }}
-                    onimage={{
-                        let form = form.clone();
-                        Callback::from(move |img: Option<String>| form.dispatch(Edit(Box::new(move |f| {
+                        })))
+                    })
+                },
+                onimage: {
+                    let form = form.clone();
+                    Callback::from(move |img: Option<String>| {
+                        form.dispatch(Edit(Box::new(move |f| {
                             f.signature_image = img;
                             f.errors.remove(&Field::SignatureImage);
-                        }))))
-                    }}
-                    onagree={{
-                        let form = form.clone();
-                        Callback::from(move |yes: bool| form.dispatch(Edit(Box::new(move |f| {
+                        })))
+                    })
+                },
+                onagree: {
+                    let form = form.clone();
+                    Callback::from(move |yes: bool| {
+                        form.dispatch(Edit(Box::new(move |f| {
                             f.agreed = yes;
                             f.errors.remove(&Field::Agree);
-                        }))))
-                    }}
-                    {onsubmit}
-                />
-            }
+                        })))
+                    })
+                },
+                onsubmit,
+            })
         }
     };
     let back = match (&props.onback, &*stage) {
@@ -428,7 +448,7 @@ pub fn checkout(props: &CheckoutProps) -> Html {
             let onback = onback.clone();
             html! {
                 <button type="button" class="rw-link rw-back" onclick={Callback::from(move |_: MouseEvent| onback.emit(()))}>
-                    <span aria-hidden="true">{ "← " }</span>{ t.back_to_plans }
+                    <span aria-hidden="true">{ "← " }</span>{ ct.back_to_plans }
                 </button>
             }
         }
@@ -442,14 +462,18 @@ pub fn checkout(props: &CheckoutProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct CheckoutFormProps {
-    plan: Rc<PublicPlan>,
-    form: Form,
-    preview_data: Option<Rc<CheckoutPreview>>,
+/// What [`checkout_form`] shows: the plan, the form as typed, the last
+/// summary, and where each edit goes.
+struct CheckoutFormProps<'a> {
+    plan: &'a PublicPlan,
+    form: &'a Form,
+    preview_data: Option<&'a CheckoutPreview>,
     preview_loading: bool,
-    preview_error: Option<AttrValue>,
+    preview_error: Option<&'a str>,
     submitting: bool,
+    locale: Locale,
+    /// The card form lists the test cards.
+    test_mode: bool,
     onedit: Callback<(Field, String)>,
     onprice: Callback<String>,
     onquantity: Callback<u32>,
@@ -461,13 +485,12 @@ struct CheckoutFormProps {
 }
 
 /// The form and its summary side by side (stacked on narrow screens).
-#[function_component(CheckoutForm)]
-fn checkout_form(props: &CheckoutFormProps) -> Html {
-    let settings = use_settings();
-    let locale = settings.locale;
+fn checkout_form(props: &CheckoutFormProps<'_>) -> Html {
+    let locale = props.locale;
     let t = locale.text();
-    let plan = &props.plan;
-    let form = &props.form;
+    let ct = locale.checkout_text();
+    let plan = props.plan;
+    let form = props.form;
     let chosen = form.chosen(plan);
     let cur = plan.currency.as_str();
     let product_name = |id: &str| {
@@ -480,7 +503,7 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
     let prices = html! {
         if plan.prices.len() > 1 {
             <fieldset class="rw-options">
-                <legend class="rw-label">{ t.billing_period }</legend>
+                <legend class="rw-label">{ ct.billing_period }</legend>
                 <div class="rw-choices">
                     { for plan.prices.iter().map(|p| {
                         let id = p.id.clone();
@@ -522,7 +545,7 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
     let addons_html = html! {
         if !addons.is_empty() {
             <fieldset class="rw-options" id={Field::Addons.id()} aria-invalid={form.errors.contains_key(&Field::Addons).then_some("true")}>
-                <legend class="rw-label">{ t.addons }</legend>
+                <legend class="rw-label">{ ct.addons }</legend>
                 { for addons.iter().map(|price| {
                     let (name, _unit, description) = product_name(&price.product)
                         .unwrap_or_else(|| (price.nickname.clone().unwrap_or_default(), String::new(), None));
@@ -581,8 +604,8 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
     let needs_card = plan.payment_mode == PaymentMode::ChargeAutomatically;
     let submit_label = match (&total, needs_card) {
         (Some(total), true) if plan.trial_days == 0 => locale.pay(total),
-        _ if plan.trial_days > 0 => t.start_trial.to_owned(),
-        _ => t.subscribe.to_owned(),
+        _ if plan.trial_days > 0 => ct.start_trial.to_owned(),
+        _ => ct.subscribe.to_owned(),
     };
     let mut step = 0;
     let mut next_step = || {
@@ -606,7 +629,7 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
             </header>
             <div class="rw-checkout-grid">
                 <form class="rw-form" novalidate=true onsubmit={props.onsubmit.clone()} aria-busy={props.submitting.then_some("true")}>
-                    { section(next_step(), t.your_plan, html! {
+                    { section(next_step(), ct.your_plan, html! {
                         <>
                             { prices }
                             { stepper(&StepperProps {
@@ -632,7 +655,7 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
                         { address_fields(&AddressProps { form, locale, onedit: &props.onedit }) }
                     }) }
                     if plan.require_signature {
-                        { section(next_step(), t.agreement, html! {
+                        { section(next_step(), ct.agreement, html! {
                             { agreement(&AgreementProps {
                                 form,
                                 locale,
@@ -645,11 +668,11 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
                         }) }
                     }
                     if needs_card {
-                        { section(next_step(), t.payment, html! {
+                        { section(next_step(), ct.payment, html! {
                             { card_form(&CardFormProps {
                                 form,
                                 locale,
-                                test_mode: settings.client.is_test(),
+                                test_mode: props.test_mode,
                                 onedit: &props.onedit,
                             }) }
                         }) }
@@ -660,14 +683,14 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
                         }
                         <button type="submit" class="rw-button rw-primary rw-wide" disabled={props.submitting}>
                             if props.submitting {
-                                <span class="rw-spinner" aria-hidden="true"></span>{ t.processing }
+                                <span class="rw-spinner" aria-hidden="true"></span>{ ct.processing }
                             } else {
                                 <svg class="rw-icon" viewBox="0 0 20 20" aria-hidden="true"><path fill="currentColor" d="M10 1.5a4.5 4.5 0 0 0-4.5 4.5v2H5a2 2 0 0 0-2 2v6.5a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V10a2 2 0 0 0-2-2h-.5V6A4.5 4.5 0 0 0 10 1.5Zm-2.5 4.5a2.5 2.5 0 0 1 5 0v2h-5V6Z"/></svg>
                                 { submit_label }
                             }
                         </button>
                         if needs_card {
-                            <p class="rw-hint rw-center">{ t.secure_note }</p>
+                            <p class="rw-hint rw-center">{ ct.secure_note }</p>
                         }
                     </div>
                 </form>
@@ -675,9 +698,9 @@ fn checkout_form(props: &CheckoutFormProps) -> Html {
                     { summary(&SummaryProps {
                         plan: &plan.name,
                         recurring: chosen.and_then(|p| p.recurring),
-                        preview: props.preview_data.as_deref(),
+                        preview: props.preview_data,
                         loading: props.preview_loading,
-                        error: props.preview_error.as_deref(),
+                        error: props.preview_error,
                         locale,
                     }) }
                 </aside>
@@ -697,14 +720,14 @@ struct SuccessProps {
 #[function_component(Success)]
 fn success(props: &SuccessProps) -> Html {
     let locale = use_settings().locale;
-    let t = locale.text();
+    let ct = locale.checkout_text();
     let heading = use_focus(0);
     let invoice = props.done.invoice_info();
     let number = invoice.as_ref().map(|i| i.number.clone());
     let amount = invoice.as_ref().map(|i| {
         let total = money(i.total, &i.currency, locale);
         if i.status == "paid" || props.done.confirmed {
-            format!("{total} · {}", t.paid)
+            format!("{total} · {}", ct.paid)
         } else {
             total
         }
@@ -732,7 +755,7 @@ fn success(props: &SuccessProps) -> Html {
                 }
             </dl>
             if let Some(url) = &props.done.portal_url {
-                <a class="rw-button rw-primary" href={url.clone()}>{ t.manage }</a>
+                <a class="rw-button rw-primary" href={url.clone()}>{ ct.manage }</a>
             }
         </div>
     }

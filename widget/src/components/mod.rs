@@ -9,6 +9,8 @@ pub mod field;
 pub mod portal;
 #[cfg(feature = "checkout")]
 pub mod pricing;
+#[cfg(feature = "checkout")]
 pub mod signature;
 pub mod status;
+#[cfg(feature = "checkout")]
 pub mod summary;

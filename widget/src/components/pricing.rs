@@ -9,10 +9,10 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::checkout::Checkout;
-use super::status::{Failed, Loading};
+use super::status::{FailedProps, failed, loading};
 use crate::api::ApiError;
 use crate::form::yearly_saving;
-use crate::format::{money, money_short};
+use crate::format::{divide_half_even, money, money_short};
 use crate::i18n::Locale;
 use crate::json::ObjectWriter;
 use crate::settings::{dispatch, mark, use_settings};
@@ -38,6 +38,19 @@ fn offers(plan: &PublicPlan, interval: Interval) -> bool {
     plan.prices.iter().any(|p| p.recurring == every(interval))
 }
 
+/// A twelfth of a yearly amount, to two decimals: the same value as
+/// `(yearly / 12).round_dp(2)`, so a midpoint rounds to even (0.005 to 0.00,
+/// 0.015 to 0.02), but without `Decimal` division, whose code is large. The
+/// result always has two decimals (`money` shows the currency's anyway).
+///
+/// The result fits for any amount below 9.5·10²⁷ (the API accepts at most 10¹²).
+fn per_month(yearly: Decimal) -> Decimal {
+    // yearly = mantissa / 10^scale, so the monthly amount in hundredths is
+    // mantissa · 100 / (12 · 10^scale); neither side overflows an i128.
+    let hundredths = divide_half_even(yearly.mantissa() * 100, 12 * 10i128.pow(yearly.scale()));
+    Decimal::from_i128_with_scale(hundredths, 2)
+}
+
 /// The best yearly saving across plans, as a percentage.
 fn best_saving(plans: &[Rc<PublicPlan>]) -> Option<u32> {
     plans
@@ -60,7 +73,7 @@ fn best_saving(plans: &[Rc<PublicPlan>]) -> Option<u32> {
 #[function_component(Pricing)]
 pub fn pricing() -> Html {
     let settings = use_settings();
-    let t = settings.locale.text();
+    let ct = settings.locale.checkout_text();
     let plans = use_state(|| None::<Result<Plans, String>>);
     let attempt = use_state(|| 0u32);
     let interval = use_state(|| settings.interval);
@@ -71,10 +84,11 @@ pub fn pricing() -> Html {
             plans.set(None);
             spawn_local(async move {
                 let t = settings.locale.text();
+                let ct = settings.locale.checkout_text();
                 let loaded = match settings.client.plans(&settings.plans).await {
                     Ok(list) => Ok(Rc::new(list.into_iter().map(Rc::new).collect())),
                     Err(ApiError::Network) => Err(t.err_network.to_owned()),
-                    Err(ApiError::Problem(_)) => Err(t.load_failed.to_owned()),
+                    Err(ApiError::Problem(_)) => Err(ct.load_failed.to_owned()),
                 };
                 plans.set(Some(loaded));
             });
@@ -101,14 +115,22 @@ pub fn pricing() -> Html {
     }
 
     let list = match &*plans {
-        None => return html! { <Loading /> },
+        None => return loading(settings.locale),
         Some(Err(message)) => {
             let attempt = attempt.clone();
             let retry = Callback::from(move |_: MouseEvent| attempt.set(*attempt + 1));
-            return html! { <Failed message={message.clone()} onretry={retry} /> };
+            return failed(&FailedProps {
+                message,
+                onretry: Some(&retry),
+                locale: settings.locale,
+            });
         }
         Some(Ok(list)) if list.is_empty() => {
-            return html! { <Failed message={t.no_plans} /> };
+            return failed(&FailedProps {
+                message: ct.no_plans,
+                onretry: None,
+                locale: settings.locale,
+            });
         }
         Some(Ok(list)) => list.clone(),
     };
@@ -153,18 +175,20 @@ pub fn pricing() -> Html {
                         plan.id.eq_ignore_ascii_case(h) || plan.name.eq_ignore_ascii_case(h)
                     });
                     html! {
-                        <PlanCard
-                            key={plan.id.clone()}
-                            plan={plan.clone()}
-                            interval={*interval}
-                            {featured}
-                            onpick={pick.clone()}
-                        />
+                        <key={plan.id.clone()}>
+                            { plan_card(&PlanCardProps {
+                                plan,
+                                interval: *interval,
+                                featured,
+                                onpick: &pick,
+                                locale: settings.locale,
+                            }) }
+                        </>
                     }
                 }) }
             </div>
             if all_exclusive {
-                <p class="rw-fine rw-center">{ t.prices_exclude_tax }</p>
+                <p class="rw-fine rw-center">{ ct.prices_exclude_tax }</p>
             }
         </div>
     }
@@ -180,7 +204,7 @@ struct ToggleProps {
 
 /// Monthly | Yearly, as radio buttons (arrow keys move between them).
 fn toggle(props: &ToggleProps) -> Html {
-    let t = props.locale.text();
+    let ct = props.locale.checkout_text();
     let option = |interval: Interval, label: &'static str, extra: Option<String>| {
         let cb = props.onchange.clone();
         html! {
@@ -201,27 +225,28 @@ fn toggle(props: &ToggleProps) -> Html {
     };
     html! {
         <fieldset class="rw-toggle">
-            <legend class="rw-sr">{ t.billing_period }</legend>
-            { option(Interval::Month, t.monthly, None) }
-            { option(Interval::Year, t.yearly, props.saving.map(|s| props.locale.save_up_to(s))) }
+            <legend class="rw-sr">{ ct.billing_period }</legend>
+            { option(Interval::Month, ct.monthly, None) }
+            { option(Interval::Year, ct.yearly, props.saving.map(|s| props.locale.save_up_to(s))) }
         </fieldset>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct PlanCardProps {
-    plan: Rc<PublicPlan>,
+/// What [`plan_card`] shows: the plan, the period chosen, whether it is the
+/// highlighted one, and where "Subscribe" goes.
+struct PlanCardProps<'a> {
+    plan: &'a Rc<PublicPlan>,
     interval: Interval,
     featured: bool,
-    onpick: Callback<(Rc<PublicPlan>, String)>,
+    onpick: &'a Callback<(Rc<PublicPlan>, String)>,
+    locale: Locale,
 }
 
 /// One plan: name, price for the period, what is included, "Subscribe".
-#[function_component(PlanCard)]
-fn plan_card(props: &PlanCardProps) -> Html {
-    let locale = use_settings().locale;
-    let t = locale.text();
-    let plan = &props.plan;
+fn plan_card(props: &PlanCardProps<'_>) -> Html {
+    let locale = props.locale;
+    let ct = locale.checkout_text();
+    let plan = props.plan;
     let Some(price) = price_for(plan, props.interval) else {
         return html! {};
     };
@@ -236,10 +261,10 @@ fn plan_card(props: &PlanCardProps) -> Html {
             interval: Interval::Year,
             interval_count: 1,
         }) {
-        let monthly = (price.unit_amount / Decimal::from(12)).round_dp(2);
+        let monthly = per_month(price.unit_amount);
         locale.monthly_equivalent(&money(monthly, cur, locale))
     } else if recurring.interval == Interval::Month && recurring.interval_count == 1 {
-        t.billed_monthly.to_owned()
+        ct.billed_monthly.to_owned()
     } else {
         String::new()
     };
@@ -255,14 +280,14 @@ fn plan_card(props: &PlanCardProps) -> Html {
     };
     let title_id = format!("rw-plan-{}", plan.id);
     let action = if plan.trial_days > 0 {
-        t.start_trial
+        ct.start_trial
     } else {
-        t.subscribe
+        ct.subscribe
     };
     html! {
         <article class={classes!("rw-plan", props.featured.then_some("rw-featured"))} aria-labelledby={title_id.clone()}>
             if props.featured {
-                <span class="rw-ribbon">{ t.most_popular }</span>
+                <span class="rw-ribbon">{ ct.most_popular }</span>
             }
             <h3 id={title_id.clone()}>{ plan.name.clone() }</h3>
             if let Some(d) = &plan.description {
@@ -299,5 +324,47 @@ fn plan_card(props: &PlanCardProps) -> Html {
                 </p>
             }
         </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_twelfth_to_the_cent() {
+        assert_eq!(per_month(d("290.00")), d("24.17"));
+        assert_eq!(per_month(d("100")), d("8.33"));
+        assert_eq!(per_month(d("1200")), d("100.00"));
+        assert_eq!(per_month(d("99.999")), d("8.33"));
+        assert_eq!(per_month(d("0.0125")), d("0.00"));
+        assert_eq!(per_month(d("-290")), d("-24.17"));
+    }
+
+    #[test]
+    fn half_a_cent_rounds_to_even() {
+        assert_eq!(per_month(d("0.06")), d("0.00"));
+        assert_eq!(per_month(d("0.18")), d("0.02"));
+        assert_eq!(per_month(d("0.30")), d("0.02"));
+        assert_eq!(per_month(d("0.05")), d("0.00"));
+        assert_eq!(per_month(d("-0.18")), d("-0.02"));
+    }
+
+    #[test]
+    fn matches_decimal_division() {
+        let twelve = Decimal::from(12);
+        for scale in 0..=4 {
+            for mantissa in (-30_000..=30_000).chain(1_234_567_890_000..1_234_567_890_100) {
+                let yearly = Decimal::new(mantissa, scale);
+                let expected = (yearly / twelve).round_dp(2);
+                assert_eq!(per_month(yearly), expected, "{yearly}");
+            }
+        }
     }
 }

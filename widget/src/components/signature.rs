@@ -23,7 +23,7 @@ pub struct AgreementProps<'a> {
 
 /// Terms, signature and "I accept".
 pub fn agreement(props: &AgreementProps<'_>) -> Html {
-    let t = props.locale.text();
+    let ct = props.locale.checkout_text();
     let form = props.form;
     let error = |field: Field| form.errors.get(&field).map(String::as_str);
     let mode_button = |mode: SignMode, label: &'static str| {
@@ -50,20 +50,20 @@ pub fn agreement(props: &AgreementProps<'_>) -> Html {
     html! {
         <>
             if let Some(terms) = props.terms {
-                <div class="rw-terms" tabindex="0" role="region" aria-label={t.terms}>
+                <div class="rw-terms" tabindex="0" role="region" aria-label={ct.terms}>
                     <p>{ terms }</p>
                 </div>
             }
             <div class="rw-signature">
-                <div class="rw-segmented" role="group" aria-label={t.signature}>
-                    { mode_button(SignMode::Type, t.sign_type) }
-                    { mode_button(SignMode::Draw, t.sign_draw) }
+                <div class="rw-segmented" role="group" aria-label={ct.signature}>
+                    { mode_button(SignMode::Type, ct.sign_type) }
+                    { mode_button(SignMode::Draw, ct.sign_draw) }
                 </div>
                 { text_field(&TextFieldProps {
                     error: error(Field::SignatureName),
                     required: true,
                     autocomplete: Some("name"),
-                    ..TextFieldProps::new(Field::SignatureName.id(), t.signer_name, &form.signer, signer)
+                    ..TextFieldProps::new(Field::SignatureName.id(), ct.signer_name, &form.signer, signer)
                 }) }
                 if form.sign_mode == SignMode::Type {
                     <div class="rw-typed" aria-hidden="true">
@@ -88,7 +88,7 @@ pub fn agreement(props: &AgreementProps<'_>) -> Html {
                         aria-describedby={form.errors.contains_key(&Field::Agree).then_some("rw-agree-error")}
                         onchange={onagree}
                     />
-                    <span>{ t.agree }</span>
+                    <span>{ ct.agree }</span>
                 </label>
                 { error_text(AttrValue::Static("rw-agree-error"), error(Field::Agree)) }
             </div>
@@ -148,7 +148,7 @@ fn fit(canvas: &HtmlCanvasElement) {
 /// stroke and `None` when cleared.
 #[function_component(SignaturePad)]
 pub fn signature_pad(props: &PadProps) -> Html {
-    let t = props.locale.text();
+    let ct = props.locale.checkout_text();
     let canvas_ref = use_node_ref();
     let pen = use_mut_ref(Pen::default);
     {
@@ -250,7 +250,7 @@ pub fn signature_pad(props: &PadProps) -> Html {
                 {id}
                 role="img"
                 tabindex="-1"
-                aria-label={t.signature_pad}
+                aria-label={ct.signature_pad}
                 aria-describedby={format!("{id}-hint")}
                 onpointerdown={onpointerdown}
                 onpointermove={onpointermove}
@@ -258,8 +258,8 @@ pub fn signature_pad(props: &PadProps) -> Html {
                 onpointercancel={onpointerup}
             />
             <div class="rw-pad-bar">
-                <p class="rw-hint" id={format!("{id}-hint")}>{ t.draw_hint }</p>
-                <button type="button" class="rw-link" onclick={clear}>{ t.clear }</button>
+                <p class="rw-hint" id={format!("{id}-hint")}>{ ct.draw_hint }</p>
+                <button type="button" class="rw-link" onclick={clear}>{ ct.clear }</button>
             </div>
             { error_text(error_id.into(), props.error.as_deref()) }
         </div>

@@ -2,36 +2,38 @@
 
 use yew::prelude::*;
 
-use crate::settings::use_settings;
+use crate::i18n::Locale;
 
 /// A spinner with a label for screen readers.
-#[function_component(Loading)]
-pub fn loading() -> Html {
-    let t = use_settings().locale.text();
+///
+/// Keyed, so that the failure or content that replaces it is a new element
+/// (a fresh `role="alert"` is announced) rather than this one patched.
+pub fn loading(locale: Locale) -> Html {
     html! {
-        <div class="rw-loading" role="status">
+        <div key="rw-loading" class="rw-loading" role="status">
             <span class="rw-spinner" aria-hidden="true"></span>
-            <span>{ t.loading }</span>
+            <span>{ locale.text().loading }</span>
         </div>
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct FailedProps {
-    pub message: AttrValue,
-    #[prop_or_default]
-    pub onretry: Option<Callback<MouseEvent>>,
+/// What [`failed`] shows: the message and, when trying again can help, what
+/// "Try again" does.
+pub struct FailedProps<'a> {
+    pub message: &'a str,
+    pub onretry: Option<&'a Callback<MouseEvent>>,
+    pub locale: Locale,
 }
 
 /// A failure with an optional "Try again".
-#[function_component(Failed)]
-pub fn failed(props: &FailedProps) -> Html {
-    let t = use_settings().locale.text();
+///
+/// Keyed like [`loading`], so that it is announced as a new alert.
+pub fn failed(props: &FailedProps<'_>) -> Html {
     html! {
-        <div class="rw-failed" role="alert">
-            <p>{ props.message.clone() }</p>
-            if let Some(onretry) = &props.onretry {
-                <button type="button" class="rw-button rw-secondary" onclick={onretry.clone()}>{ t.retry }</button>
+        <div key="rw-failed" class="rw-failed" role="alert">
+            <p>{ props.message }</p>
+            if let Some(onretry) = props.onretry {
+                <button type="button" class="rw-button rw-secondary" onclick={onretry.clone()}>{ props.locale.text().retry }</button>
             }
         </div>
     }

@@ -21,7 +21,7 @@ pub struct SummaryProps<'a> {
 /// The summary card; keeps the last good numbers while an update is on its way.
 pub fn summary(props: &SummaryProps<'_>) -> Html {
     let locale = props.locale;
-    let t = locale.text();
+    let ct = locale.checkout_text();
     let cadence = props
         .recurring
         .map(|r| locale.cadence(r.interval, r.interval_count))
@@ -50,21 +50,21 @@ pub fn summary(props: &SummaryProps<'_>) -> Html {
                         }) }
                     </ul>
                     <dl class="rw-totals">
-                        <div><dt>{ t.subtotal }</dt><dd class="rw-amount">{ amount(p.subtotal) }</dd></div>
+                        <div><dt>{ ct.subtotal }</dt><dd class="rw-amount">{ amount(p.subtotal) }</dd></div>
                         { for p.tax_breakdown.iter().map(|b| html! {
                             <div>
-                                <dt>{ format!("{} {}", t.tax, percent(b.rate, locale)) }</dt>
+                                <dt>{ format!("{} {}", ct.tax, percent(b.rate, locale)) }</dt>
                                 <dd class="rw-amount">{ amount(b.tax) }</dd>
                             </div>
                         }) }
                         if p.tax_breakdown.is_empty() && !p.reverse_charge {
-                            <div><dt>{ t.tax }</dt><dd class="rw-amount">{ amount(p.tax) }</dd></div>
+                            <div><dt>{ ct.tax }</dt><dd class="rw-amount">{ amount(p.tax) }</dd></div>
                         }
                         if p.reverse_charge {
-                            <div><dt>{ t.reverse_charge }</dt><dd class="rw-amount">{ amount(rust_decimal::Decimal::ZERO) }</dd></div>
+                            <div><dt>{ ct.reverse_charge }</dt><dd class="rw-amount">{ amount(rust_decimal::Decimal::ZERO) }</dd></div>
                         }
                         <div class="rw-total">
-                            <dt>{ t.total_today }</dt>
+                            <dt>{ ct.total_today }</dt>
                             <dd class="rw-amount" data-total={p.total.to_string()}>{ amount(p.total) }</dd>
                         </div>
                     </dl>
@@ -86,8 +86,8 @@ pub fn summary(props: &SummaryProps<'_>) -> Html {
     html! {
         <section class="rw-summary" aria-labelledby="rw-summary-title" aria-busy={if props.loading { "true" } else { "false" }}>
             <div class="rw-summary-head">
-                <h3 id="rw-summary-title">{ t.summary }</h3>
-                <span class="rw-updating" aria-live="polite">{ if props.loading { t.updating } else { "" } }</span>
+                <h3 id="rw-summary-title">{ ct.summary }</h3>
+                <span class="rw-updating" aria-live="polite">{ if props.loading { ct.updating } else { "" } }</span>
             </div>
             <p class="rw-summary-plan"><strong>{ props.plan }</strong><span class="rw-muted">{ cadence }</span></p>
             { body }

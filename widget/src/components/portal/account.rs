@@ -14,7 +14,7 @@ use crate::api::Client;
 use crate::components::address::{AddressProps, address_fields, contact_fields};
 use crate::components::card_form::{CardFormProps, card_form};
 use crate::components::field::focus_first_invalid;
-use crate::components::status::{Failed, Loading, use_focus};
+use crate::components::status::{FailedProps, failed, loading, use_focus};
 use crate::form::{Edit, Field, Form, explain};
 use crate::format::{date, money};
 use crate::i18n::Locale;
@@ -22,10 +22,19 @@ use crate::json::ToJson;
 use crate::settings::use_settings;
 
 /// A list's table, or that it is loading, failed or empty.
-fn rows<T>(list: &List<T>, empty: &'static str, table: impl FnOnce(&[T]) -> Html) -> Html {
+fn rows<T>(
+    list: &List<T>,
+    locale: Locale,
+    empty: &'static str,
+    table: impl FnOnce(&[T]) -> Html,
+) -> Html {
     match list {
-        None => html! { <Loading /> },
-        Some(Err(msg)) => html! { <Failed message={msg.clone()} /> },
+        None => loading(locale),
+        Some(Err(message)) => failed(&FailedProps {
+            message,
+            onretry: None,
+            locale,
+        }),
         Some(Ok(list)) if list.is_empty() => html! { <p class="rw-muted">{ empty }</p> },
         Some(Ok(list)) => table(list),
     }
@@ -58,25 +67,25 @@ pub(super) fn invoice_list(
     a: &Actions,
 ) -> Html {
     let locale = a.locale;
-    let t = locale.text();
-    rows(invoices, t.no_invoices, |list| {
+    let pt = locale.portal_text();
+    rows(invoices, locale, pt.no_invoices, |list| {
         html! {
             <table class="rw-table">
                 <thead><tr>
-                    <th scope="col">{ t.invoice_number }</th>
-                    <th scope="col">{ t.invoice_date }</th>
-                    <th scope="col" class="rw-num">{ t.invoice_total }</th>
-                    <th scope="col">{ t.invoice_status }</th>
-                    <th scope="col"><span class="rw-sr">{ t.download_pdf }</span></th>
+                    <th scope="col">{ pt.invoice_number }</th>
+                    <th scope="col">{ pt.invoice_date }</th>
+                    <th scope="col" class="rw-num">{ pt.invoice_total }</th>
+                    <th scope="col">{ pt.invoice_status }</th>
+                    <th scope="col"><span class="rw-sr">{ pt.download_pdf }</span></th>
                 </tr></thead>
                 <tbody>
                     { for list.iter().map(|inv| {
                         let (label, class) = match inv.status.as_str() {
-                            "paid" => (t.inv_paid, "rw-status-ok"),
-                            "open" => (t.inv_open, "rw-status-warn"),
-                            "void" => (t.inv_void, "rw-status-muted"),
-                            "uncollectible" => (t.inv_uncollectible, "rw-status-bad"),
-                            _ => (t.inv_draft, "rw-status-muted"),
+                            "paid" => (pt.inv_paid, "rw-status-ok"),
+                            "open" => (pt.inv_open, "rw-status-warn"),
+                            "void" => (pt.inv_void, "rw-status-muted"),
+                            "uncollectible" => (pt.inv_uncollectible, "rw-status-bad"),
+                            _ => (pt.inv_draft, "rw-status-muted"),
                         };
                         let pay = format!("/invoices/{}/pay", inv.id);
                         html! {
@@ -87,12 +96,12 @@ pub(super) fn invoice_list(
                                 <td>{ badge(label, class) }</td>
                                 <td><div class="rw-row-actions">
                                     <a class="rw-link" href={client.portal_invoice_pdf(token, &inv.id)} target="_blank" rel="noopener"
-                                        aria-label={format!("{} {}", t.download_pdf, inv.number)}>{ t.download_pdf }</a>
+                                        aria-label={format!("{} {}", pt.download_pdf, inv.number)}>{ pt.download_pdf }</a>
                                     if payable(inv, overview) {
                                         <button type="button" class="rw-button rw-primary rw-small" disabled={a.busy.is_some()}
-                                            aria-label={format!("{} {}", t.pay_now, inv.number)}
-                                            onclick={a.call(pay.clone(), t.invoice_paid, "")}>
-                                            { spin(a.busy == Some(pay.as_str()), t.pay_now) }
+                                            aria-label={format!("{} {}", pt.pay_now, inv.number)}
+                                            onclick={a.call(pay.clone(), pt.invoice_paid, "")}>
+                                            { spin(a.busy == Some(pay.as_str()), pt.pay_now) }
                                         </button>
                                     }
                                 </div></td>
@@ -112,7 +121,7 @@ pub(super) fn order_list(
     invoices: &List<Invoice>,
     locale: Locale,
 ) -> Html {
-    let t = locale.text();
+    let pt = locale.portal_text();
     let known = match invoices {
         Some(Ok(list)) => list.as_slice(),
         _ => &[],
@@ -123,14 +132,14 @@ pub(super) fn order_list(
             .find(|i| Some(&i.id) == id.as_ref())
             .map(|i| i.number.clone())
     };
-    rows(orders, t.no_orders, |list| {
+    rows(orders, locale, pt.no_orders, |list| {
         html! {
             <table class="rw-table rw-orders">
                 <thead><tr>
-                    <th scope="col">{ t.invoice_date }</th>
-                    <th scope="col">{ t.plan }</th>
-                    <th scope="col">{ t.invoice }</th>
-                    <th scope="col">{ t.signed_by }</th>
+                    <th scope="col">{ pt.invoice_date }</th>
+                    <th scope="col">{ pt.plan }</th>
+                    <th scope="col">{ pt.invoice }</th>
+                    <th scope="col">{ pt.signed_by }</th>
                 </tr></thead>
                 <tbody>
                     { for list.iter().map(|order| html! {
@@ -155,7 +164,7 @@ pub(super) fn cards_box(
     a: &Actions,
 ) -> Html {
     let locale = a.locale;
-    let t = locale.text();
+    let pt = locale.portal_text();
     let list = match cards {
         Some(Ok(list)) if !list.is_empty() => html! {
             <ul class="rw-cards">
@@ -165,16 +174,16 @@ pub(super) fn cards_box(
                     html! {
                         <li>
                             <span>{ label.clone() }
-                                if pm.is_default { { " " }<span class="rw-pill">{ t.default_card }</span> }
+                                if pm.is_default { { " " }<span class="rw-pill">{ pt.default_card }</span> }
                             </span>
                             if !pm.is_default {
                                 <span class="rw-sub-actions">
                                     <button type="button" class="rw-link" disabled={a.busy.is_some()}
-                                        aria-label={format!("{}: {label}", t.make_default)}
-                                        onclick={a.call(path("default"), t.default_changed, "")}>{ t.make_default }</button>
+                                        aria-label={format!("{}: {label}", pt.make_default)}
+                                        onclick={a.call(path("default"), pt.default_changed, "")}>{ pt.make_default }</button>
                                     <button type="button" class="rw-link" disabled={a.busy.is_some()}
-                                        aria-label={format!("{}: {label}", t.remove_card)}
-                                        onclick={a.call(path("detach"), t.card_removed, "")}>{ t.remove_card }</button>
+                                        aria-label={format!("{}: {label}", pt.remove_card)}
+                                        onclick={a.call(path("detach"), pt.card_removed, "")}>{ pt.remove_card }</button>
                                 </span>
                             }
                         </li>
@@ -186,9 +195,9 @@ pub(super) fn cards_box(
     };
     html! {
         <section class="rw-portal-section rw-portal-box" aria-labelledby="rw-pm">
-            <h3 id="rw-pm">{ t.payment_method }</h3>
+            <h3 id="rw-pm">{ pt.payment_method }</h3>
             { list }
-            <button type="button" class="rw-button rw-secondary" onclick={a.open.reform(|_: MouseEvent| Mode::Card)}>{ t.update_card }</button>
+            <button type="button" class="rw-button rw-secondary" onclick={a.open.reform(|_: MouseEvent| Mode::Card)}>{ pt.update_card }</button>
         </section>
     }
 }
@@ -207,6 +216,7 @@ pub(super) fn details_flow(props: &DetailsProps) -> Html {
     let settings = use_settings();
     let locale = settings.locale;
     let t = locale.text();
+    let pt = locale.portal_text();
     let form = {
         let customer = props.customer.clone();
         use_reducer(move || Form::from_customer(&customer))
@@ -256,7 +266,7 @@ pub(super) fn details_flow(props: &DetailsProps) -> Html {
                     .portal_update_customer(&token, &update)
                     .await
                 {
-                    Ok(_) => onclose.emit(Some(t.details_saved.to_owned())),
+                    Ok(_) => onclose.emit(Some(pt.details_saved.to_owned())),
                     Err(e) => {
                         let (field, text) = explain(&e, locale);
                         form.dispatch(Edit(Box::new(move |f| match field {
@@ -275,7 +285,7 @@ pub(super) fn details_flow(props: &DetailsProps) -> Html {
     };
     html! {
         <div class="rw-panel rw-portal rw-portal-flow">
-            { flow_head(t, props.onclose.reform(|_: MouseEvent| None), None) }
+            { flow_head(pt, props.onclose.reform(|_: MouseEvent| None), None) }
             <h2 tabindex="-1" ref={heading}>{ t.your_details }</h2>
             <form class="rw-form" {onsubmit} novalidate=true ref={root}>
                 { contact_fields(&form, &onedit, locale, false) }
@@ -288,7 +298,7 @@ pub(super) fn details_flow(props: &DetailsProps) -> Html {
                         <p class="rw-banner" role="alert">{ banner.clone() }</p>
                     }
                     <button type="submit" class="rw-button rw-primary rw-wide" disabled={*busy}>
-                        { spin(*busy, t.save_details) }
+                        { spin(*busy, pt.save_details) }
                     </button>
                 </div>
             </form>
@@ -309,6 +319,7 @@ pub(super) fn card_flow(props: &CardFlowProps) -> Html {
     let settings = use_settings();
     let locale = settings.locale;
     let t = locale.text();
+    let pt = locale.portal_text();
     let form = use_state(Form::default);
     let busy = use_state(|| false);
     let heading = use_focus(0);
@@ -357,7 +368,7 @@ pub(super) fn card_flow(props: &CardFlowProps) -> Html {
                 match answer {
                     Ok(_) => {
                         busy.set(false);
-                        onclose.emit(Some(locale.text().card_saved.to_owned()));
+                        onclose.emit(Some(locale.portal_text().card_saved.to_owned()));
                     }
                     Err(e) => {
                         match explain(&e, locale) {
@@ -375,8 +386,8 @@ pub(super) fn card_flow(props: &CardFlowProps) -> Html {
     };
     html! {
         <div class="rw-panel rw-portal rw-portal-flow">
-            { flow_head(t, props.onclose.reform(|_: MouseEvent| None), None) }
-            <h2 tabindex="-1" ref={heading}>{ t.card_title }</h2>
+            { flow_head(pt, props.onclose.reform(|_: MouseEvent| None), None) }
+            <h2 tabindex="-1" ref={heading}>{ pt.card_title }</h2>
             <form class="rw-form" {onsubmit} novalidate=true>
                 { card_form(&CardFormProps { form: &form, locale, test_mode: props.test_mode, onedit: &onedit }) }
                 <div class="rw-submit">
@@ -384,7 +395,7 @@ pub(super) fn card_flow(props: &CardFlowProps) -> Html {
                         <p class="rw-banner" role="alert">{ banner.clone() }</p>
                     }
                     <button type="submit" class="rw-button rw-primary rw-wide" disabled={*busy}>
-                        { spin(*busy, t.save_card) }
+                        { spin(*busy, pt.save_card) }
                     </button>
                 </div>
             </form>

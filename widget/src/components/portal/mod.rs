@@ -22,10 +22,10 @@ use yew::prelude::*;
 
 use self::account::{CardFlow, DetailsFlow, cards_box, invoice_list, order_list};
 use self::subscription::{CancelFlow, ChangeFlow, confirm_flow, subscription_card};
-use super::status::{Failed, Loading, use_focus};
+use super::status::{FailedProps, failed, loading, use_focus};
 use crate::api::ApiError;
 use crate::form::explain;
-use crate::i18n::{Locale, Text};
+use crate::i18n::{Locale, PortalText};
 use crate::settings::{dispatch, use_settings};
 
 /// The overview as loaded.
@@ -101,6 +101,7 @@ pub fn portal() -> Html {
     let settings = use_settings();
     let locale = settings.locale;
     let t = locale.text();
+    let pt = locale.portal_text();
     let token = settings.token.clone().unwrap_or_default();
     let load = use_state(|| Load::Loading);
     let lists = use_state(Lists::default);
@@ -199,7 +200,7 @@ pub fn portal() -> Html {
     };
 
     let overview = match &*load {
-        Load::Loading => return html! { <Loading /> },
+        Load::Loading => return loading(locale),
         Load::Failed(msg, retry) => {
             let onretry = retry.then(|| {
                 let version = version.clone();
@@ -207,8 +208,8 @@ pub fn portal() -> Html {
             });
             return html! {
                 <div class="rw-panel rw-portal">
-                    <h2>{ t.portal_title }</h2>
-                    <Failed message={msg.clone()} {onretry} />
+                    <h2>{ pt.portal_title }</h2>
+                    { failed(&FailedProps { message: msg, onretry: onretry.as_ref(), locale }) }
                 </div>
             };
         }
@@ -231,14 +232,19 @@ pub fn portal() -> Html {
             if let Some(sub) = find(id) {
                 let pause = matches!(*mode, Mode::Pause(_));
                 let (title, text, yes, done, action, event) = if pause {
-                    let w = (t.pause_title, t.pause_text, t.confirm_pause, t.paused_done);
+                    let w = (
+                        pt.pause_title,
+                        pt.pause_text,
+                        pt.confirm_pause,
+                        pt.paused_done,
+                    );
                     (w.0, w.1, w.2, w.3, "pause", "renewly:paused")
                 } else {
                     let w = (
-                        t.resume_title,
-                        t.resume_text,
-                        t.confirm_resume,
-                        t.resumed_done,
+                        pt.resume_title,
+                        pt.resume_text,
+                        pt.confirm_resume,
+                        pt.resumed_done,
                     );
                     (w.0, w.1, w.2, w.3, "resume", "renewly:resumed")
                 };
@@ -249,7 +255,7 @@ pub fn portal() -> Html {
                     event,
                 });
                 let (busy, plan) = (busy.is_some(), sub.plan.name.into());
-                return confirm_flow(t, plan, [title, text, yes], busy, onyes, back, focus);
+                return confirm_flow(pt, plan, [title, text, yes], busy, onyes, back, focus);
             }
         }
         Mode::Card => {
@@ -298,9 +304,9 @@ pub fn portal() -> Html {
             }
             <div class="rw-portal-grid">
                 <section class="rw-portal-section" aria-labelledby="rw-subs">
-                    <h3 id="rw-subs">{ t.portal_subscriptions }</h3>
+                    <h3 id="rw-subs">{ pt.portal_subscriptions }</h3>
                     if overview.subscriptions.is_empty() {
-                        <p class="rw-muted">{ t.no_subscriptions }</p>
+                        <p class="rw-muted">{ pt.no_subscriptions }</p>
                     }
                     { for overview.subscriptions.iter().map(|sub| subscription_card(sub, &actions)) }
                 </section>
@@ -308,7 +314,7 @@ pub fn portal() -> Html {
                     <section class="rw-portal-section rw-portal-box" aria-labelledby="rw-address">
                         <div class="rw-sub-head">
                             <h3 id="rw-address">{ t.billing_address }</h3>
-                            <button type="button" class="rw-link" onclick={open.reform(|_: MouseEvent| Mode::Details)}>{ t.edit_details }</button>
+                            <button type="button" class="rw-link" onclick={open.reform(|_: MouseEvent| Mode::Details)}>{ pt.edit_details }</button>
                         </div>
                         <address class="rw-address">
                             if let Some(name) = &customer.name { <span>{ name.clone() }</span> }
@@ -320,11 +326,11 @@ pub fn portal() -> Html {
                 </aside>
             </div>
             <section class="rw-portal-section" aria-labelledby="rw-invoices">
-                <h3 id="rw-invoices">{ t.invoices }</h3>
+                <h3 id="rw-invoices">{ pt.invoices }</h3>
                 { invoice_list(&lists.invoices, &overview, &settings.client, &token, &actions) }
             </section>
             <section class="rw-portal-section" aria-labelledby="rw-orders">
-                <h3 id="rw-orders">{ t.orders }</h3>
+                <h3 id="rw-orders">{ pt.orders }</h3>
                 { order_list(&lists.orders, &lists.invoices, locale) }
             </section>
         </div>
@@ -353,7 +359,7 @@ fn address_lines(a: &Address) -> Vec<String> {
 fn card_text(pm: Option<&PaymentMethod>, locale: Locale) -> String {
     match pm {
         Some(pm) => locale.card_label(&pm.brand, &pm.last4, pm.exp_month, pm.exp_year),
-        None => locale.text().no_payment_method.to_owned(),
+        None => locale.portal_text().no_payment_method.to_owned(),
     }
 }
 
@@ -373,10 +379,10 @@ fn spin(busy: bool, label: &'static str) -> Html {
 }
 
 /// The top of a flow: "← Back", and what it is about.
-fn flow_head(t: &Text, back: Callback<MouseEvent>, about: Option<AttrValue>) -> Html {
+fn flow_head(pt: &PortalText, back: Callback<MouseEvent>, about: Option<AttrValue>) -> Html {
     html! {
         <div class="rw-portal-flow-head">
-            <button type="button" class="rw-back rw-link" onclick={back}>{ "← " }{ t.back }</button>
+            <button type="button" class="rw-back rw-link" onclick={back}>{ "← " }{ pt.back }</button>
             if let Some(about) = about { <p class="rw-muted">{ about }</p> }
         </div>
     }

@@ -17,21 +17,21 @@ use crate::components::field::{StepperProps, error_text, input_value, stepper};
 use crate::components::status::use_focus;
 use crate::form::explain;
 use crate::format::{date, money};
-use crate::i18n::{Locale, Text};
+use crate::i18n::{Locale, PortalText};
 use crate::json::ToJson;
 use crate::settings::{dispatch, use_settings};
 
 fn status_badge(sub: &PortalSubscription, locale: Locale) -> Html {
-    let t = locale.text();
+    let pt = locale.portal_text();
     let (label, class) = match sub.status {
         SubscriptionStatus::Active if sub.cancel_at.is_some() => {
-            (t.status_cancelling, "rw-status-warn")
+            (pt.status_cancelling, "rw-status-warn")
         }
-        SubscriptionStatus::Draft => (t.status_draft, "rw-status-muted"),
-        SubscriptionStatus::Active => (t.status_active, "rw-status-ok"),
-        SubscriptionStatus::Paused => (t.status_paused, "rw-status-muted"),
-        SubscriptionStatus::PastDue => (t.status_past_due, "rw-status-bad"),
-        SubscriptionStatus::Closed => (t.status_closed, "rw-status-muted"),
+        SubscriptionStatus::Draft => (pt.status_draft, "rw-status-muted"),
+        SubscriptionStatus::Active => (pt.status_active, "rw-status-ok"),
+        SubscriptionStatus::Paused => (pt.status_paused, "rw-status-muted"),
+        SubscriptionStatus::PastDue => (pt.status_past_due, "rw-status-bad"),
+        SubscriptionStatus::Closed => (pt.status_closed, "rw-status-muted"),
     };
     badge(label, class)
 }
@@ -40,7 +40,7 @@ fn status_badge(sub: &PortalSubscription, locale: Locale) -> Html {
 /// plan's rights allow.
 pub(super) fn subscription_card(sub: &PortalSubscription, a: &Actions) -> Html {
     let locale = a.locale;
-    let t = locale.text();
+    let pt = locale.portal_text();
     let amount = &sub.amount_per_period;
     let per = locale.period(sub.recurring.interval, sub.recurring.interval_count);
     let status = sub.status;
@@ -78,16 +78,16 @@ pub(super) fn subscription_card(sub: &PortalSubscription, a: &Actions) -> Html {
             </ul>
             <dl class="rw-receipt rw-sub-facts">
                 <div>
-                    <dt>{ t.per_period }</dt>
+                    <dt>{ pt.per_period }</dt>
                     <dd>
                         <strong>{ money(amount.total, &amount.currency, locale) }{ " / " }{ per }</strong>
                         <span class="rw-muted rw-fine">{ locale.incl_tax(&money(amount.tax, &amount.currency, locale)) }</span>
                     </dd>
                 </div>
                 if let (Some(next), true) = (&sub.next_invoice_date, live && !paused && !ending) {
-                    <div><dt>{ t.next_invoice }</dt><dd>{ date(next, locale) }</dd></div>
+                    <div><dt>{ pt.next_invoice }</dt><dd>{ date(next, locale) }</dd></div>
                 }
-                <div><dt>{ t.payment_method }</dt><dd>{ card_text(sub.payment_method.as_ref(), locale) }</dd></div>
+                <div><dt>{ pt.payment_method }</dt><dd>{ card_text(sub.payment_method.as_ref(), locale) }</dd></div>
             </dl>
             if let Some(change) = &sub.scheduled_change {
                 <p class="rw-note">{ locale.changes_on(&change.plan_name, &change.effective_date.as_deref().map(|d| date(d, locale)).unwrap_or_default()) }</p>
@@ -96,27 +96,27 @@ pub(super) fn subscription_card(sub: &PortalSubscription, a: &Actions) -> Html {
                 <div class="rw-banner rw-warn" role="status">
                     <p>{ locale.ends_on(&date(end, locale)) }</p>
                     <button type="button" class="rw-button rw-primary" disabled={a.busy.is_some()}
-                        onclick={a.call(format!("/subscriptions/{}/undo_cancel", sub.id), t.undo_done, "")}>{ t.keep_subscription }</button>
+                        onclick={a.call(format!("/subscriptions/{}/undo_cancel", sub.id), pt.undo_done, "")}>{ pt.keep_subscription }</button>
                 </div>
             }
             if paused {
                 <div class="rw-banner rw-warn" role="status">
                     <p>{ locale.paused_since(&date(sub.paused_at.as_deref().unwrap_or(&sub.current_period_start), locale)) }</p>
                     if rights.can_pause {
-                        <button type="button" class="rw-button rw-primary" onclick={open(Mode::Resume)}>{ t.resume }</button>
+                        <button type="button" class="rw-button rw-primary" onclick={open(Mode::Resume)}>{ pt.resume }</button>
                     }
                 </div>
             }
             if can_change || can_pause || can_cancel {
                 <div class="rw-sub-actions">
                     if can_change {
-                        <button type="button" class="rw-button rw-secondary" onclick={open(Mode::Change)}>{ t.change_plan }</button>
+                        <button type="button" class="rw-button rw-secondary" onclick={open(Mode::Change)}>{ pt.change_plan }</button>
                     }
                     if can_pause {
-                        <button type="button" class="rw-button rw-secondary" onclick={open(Mode::Pause)}>{ t.pause }</button>
+                        <button type="button" class="rw-button rw-secondary" onclick={open(Mode::Pause)}>{ pt.pause }</button>
                     }
                     if can_cancel {
-                        <button type="button" class="rw-link" onclick={open(Mode::Cancel)}>{ t.cancel_subscription }</button>
+                        <button type="button" class="rw-link" onclick={open(Mode::Cancel)}>{ pt.cancel_subscription }</button>
                     }
                 </div>
             }
@@ -146,6 +146,7 @@ pub(super) fn cancel_flow(props: &FlowProps) -> Html {
     let settings = use_settings();
     let locale = settings.locale;
     let t = locale.text();
+    let pt = locale.portal_text();
     let step = use_state(|| CancelStep::Choose);
     let reason = use_state(String::new);
     let comment = use_state(String::new);
@@ -182,16 +183,16 @@ pub(super) fn cancel_flow(props: &FlowProps) -> Html {
             };
             html! {
                 <form class="rw-form" onsubmit={proceed} novalidate=true>
-                    <h2 tabindex="-1" ref={heading}>{ t.cancel_title }</h2>
+                    <h2 tabindex="-1" ref={heading}>{ pt.cancel_title }</h2>
                     if reasons.is_empty() {
                         <div class={classes!("rw-field", error.is_some().then_some("rw-invalid"))}>
-                            <label for="rw-reason">{ t.cancel_reason }</label>
+                            <label for="rw-reason">{ pt.cancel_reason }</label>
                             <input id="rw-reason" value={(*reason).clone()} aria-describedby="rw-reason-error"
                                 oninput={{ let r = reason.clone(); Callback::from(move |e: InputEvent| r.set(input_value(&e))) }} />
                         </div>
                     } else {
                         <fieldset class="rw-options">
-                            <legend class="rw-sr">{ t.cancel_reason }</legend>
+                            <legend class="rw-sr">{ pt.cancel_reason }</legend>
                             <div class="rw-choices rw-stack">
                                 { for reasons.iter().map(|r| {
                                     let id = r.id.clone();
@@ -209,25 +210,25 @@ pub(super) fn cancel_flow(props: &FlowProps) -> Html {
                     }
                     { error_text(AttrValue::Static("rw-reason-error"), error.as_deref()) }
                     <div class="rw-field">
-                        <label for="rw-comment">{ t.cancel_comment }</label>
+                        <label for="rw-comment">{ pt.cancel_comment }</label>
                         <textarea id="rw-comment" rows="3" value={(*comment).clone()}
                             oninput={{ let c = comment.clone(); Callback::from(move |e: InputEvent| c.set(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value())) }} />
                     </div>
                     <div class="rw-sub-actions">
-                        <button type="submit" class="rw-button rw-primary">{ t.continue_label }</button>
-                        <button type="button" class="rw-button rw-secondary" onclick={back.clone()}>{ t.keep_subscription }</button>
+                        <button type="submit" class="rw-button rw-primary">{ pt.continue_label }</button>
+                        <button type="button" class="rw-button rw-secondary" onclick={back.clone()}>{ pt.keep_subscription }</button>
                     </div>
                 </form>
             }
         }
         CancelStep::Offer(offer) => html! {
             <div class="rw-offer">
-                <h2 tabindex="-1" ref={heading}>{ t.offer_title }</h2>
+                <h2 tabindex="-1" ref={heading}>{ pt.offer_title }</h2>
                 <p class="rw-offer-text">{ offer.clone() }</p>
                 <div class="rw-sub-actions">
-                    <button type="button" class="rw-button rw-primary" onclick={back.clone()}>{ t.stay }</button>
+                    <button type="button" class="rw-button rw-primary" onclick={back.clone()}>{ pt.stay }</button>
                     <button type="button" class="rw-button rw-secondary"
-                        onclick={{ let s = step.clone(); Callback::from(move |_: MouseEvent| s.set(CancelStep::Confirm)) }}>{ t.cancel_anyway }</button>
+                        onclick={{ let s = step.clone(); Callback::from(move |_: MouseEvent| s.set(CancelStep::Confirm)) }}>{ pt.cancel_anyway }</button>
                 </div>
             </div>
         },
@@ -265,14 +266,14 @@ pub(super) fn cancel_flow(props: &FlowProps) -> Html {
                 .unwrap_or_else(|| props.sub.current_period_end.clone());
             html! {
                 <div>
-                    <h2 tabindex="-1" ref={heading}>{ t.confirm_cancel_title }</h2>
+                    <h2 tabindex="-1" ref={heading}>{ pt.confirm_cancel_title }</h2>
                     <p>{ locale.ends_on(&date(&end, locale)) }</p>
                     if let Some(e) = &*error { <p class="rw-banner" role="alert">{ e.clone() }</p> }
                     <div class="rw-sub-actions">
                         <button type="button" class="rw-button rw-primary rw-danger" disabled={*busy} onclick={confirm}>
-                            { spin(*busy, t.confirm_cancel) }
+                            { spin(*busy, pt.confirm_cancel) }
                         </button>
-                        <button type="button" class="rw-button rw-secondary" onclick={back.clone()}>{ t.keep_subscription }</button>
+                        <button type="button" class="rw-button rw-secondary" onclick={back.clone()}>{ pt.keep_subscription }</button>
                     </div>
                 </div>
             }
@@ -285,16 +286,16 @@ pub(super) fn cancel_flow(props: &FlowProps) -> Html {
                 .unwrap_or_default();
             html! {
                 <div class="rw-center" role="status">
-                    <h2 tabindex="-1" ref={heading}>{ t.cancelled_title }</h2>
+                    <h2 tabindex="-1" ref={heading}>{ pt.cancelled_title }</h2>
                     <p>{ locale.ends_on(&end) }</p>
-                    <button type="button" class="rw-button rw-primary" onclick={back.clone()}>{ t.done }</button>
+                    <button type="button" class="rw-button rw-primary" onclick={back.clone()}>{ pt.done }</button>
                 </div>
             }
         }
     };
     html! {
         <div class="rw-panel rw-portal rw-portal-flow">
-            { flow_head(t, back, Some(props.sub.plan.name.clone().into())) }
+            { flow_head(pt, back, Some(props.sub.plan.name.clone().into())) }
             { body }
         </div>
     }
@@ -353,6 +354,7 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
     let settings = use_settings();
     let locale = settings.locale;
     let t = locale.text();
+    let pt = locale.portal_text();
     let sub = &props.sub;
     let (current_price, current_qty) = main_item(sub);
     let choice = use_state(|| (sub.plan.id.clone(), current_price.clone()));
@@ -413,7 +415,7 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
                 match answer.and_then(|text| parse::<PortalChangeResult>(&text)) {
                     Ok(_) if apply => {
                         busy.set(false);
-                        onclose.emit(Some(locale.text().plan_changed.to_owned()));
+                        onclose.emit(Some(locale.portal_text().plan_changed.to_owned()));
                         return;
                     }
                     Ok(result) => preview.set(Some(Rc::new(result))),
@@ -443,11 +445,11 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
 
     html! {
         <div class="rw-panel rw-portal rw-portal-flow">
-            { flow_head(t, back.clone(), Some(sub.plan.name.clone().into())) }
-            <h2 tabindex="-1" ref={heading}>{ t.change_title }</h2>
+            { flow_head(pt, back.clone(), Some(sub.plan.name.clone().into())) }
+            <h2 tabindex="-1" ref={heading}>{ pt.change_title }</h2>
             if options.len() > 1 {
                 <fieldset class="rw-options">
-                    <legend class="rw-label">{ t.new_plan }</legend>
+                    <legend class="rw-label">{ pt.new_plan }</legend>
                     <div class="rw-choices rw-stack">
                         { for options.iter().map(|(plan, name, p)| {
                             let selected = choice.1 == p.id;
@@ -458,7 +460,7 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
                                         onchange={pick(plan, &p.id)} />
                                     <span class="rw-choice-name">{ name.clone() }
                                         if let Some(n) = &p.nickname { { " · " }{ n.clone() } }
-                                        if p.id == current_price { { " " }<span class="rw-pill">{ t.current }</span> }
+                                        if p.id == current_price { { " " }<span class="rw-pill">{ pt.current }</span> }
                                     </span>
                                     <span class="rw-choice-price">{ money(p.unit_amount, &p.currency, locale) }{ " / " }{ per }</span>
                                 </label>
@@ -470,7 +472,7 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
             if sub.rights.can_change_quantity {
                 { stepper(&StepperProps {
                     id: AttrValue::Static("rw-change-qty"),
-                    label: AttrValue::Static(t.quantity),
+                    label: AttrValue::Static(pt.quantity),
                     value: *quantity,
                     onchange: on_quantity,
                     min: 1,
@@ -489,33 +491,33 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
             <div class="rw-sub-actions">
                 if preview.is_some() {
                     <button type="button" class="rw-button rw-primary" disabled={*busy} onclick={call(true)}>
-                        { spin(*busy, t.confirm_change) }
+                        { spin(*busy, pt.confirm_change) }
                     </button>
                 } else {
                     <button type="button" class="rw-button rw-primary" disabled={*busy || unchanged} onclick={call(false)}>
-                        { spin(*busy, t.preview_change) }
+                        { spin(*busy, pt.preview_change) }
                     </button>
                 }
-                <button type="button" class="rw-button rw-secondary" onclick={back}>{ t.back }</button>
+                <button type="button" class="rw-button rw-secondary" onclick={back}>{ pt.back }</button>
             </div>
         </div>
     }
 }
 
 fn change_preview(result: &PortalChangeResult, locale: Locale) -> Html {
-    let t = locale.text();
+    let pt = locale.portal_text();
     let p = &result.preview;
     let direction = match p.direction.as_str() {
-        "upgrade" => t.direction_upgrade,
-        "downgrade" => t.direction_downgrade,
-        _ => t.direction_unchanged,
+        "upgrade" => pt.direction_upgrade,
+        "downgrade" => pt.direction_downgrade,
+        _ => pt.direction_unchanged,
     };
     html! {
         <dl class="rw-receipt rw-change-preview" aria-live="polite">
-            <div><dt>{ t.change_plan }</dt><dd><span class="rw-pill">{ direction }</span></dd></div>
-            <div><dt>{ t.due_now }</dt><dd><strong>{ money(p.amount_due_now, &p.currency, locale) }</strong></dd></div>
-            <div><dt>{ t.effective }</dt><dd>{ date(&p.effective_date, locale) }</dd></div>
-            <div><dt>{ t.then_per_period }</dt><dd>{ money(p.new_recurring_total, &p.currency, locale) }</dd></div>
+            <div><dt>{ pt.change_plan }</dt><dd><span class="rw-pill">{ direction }</span></dd></div>
+            <div><dt>{ pt.due_now }</dt><dd><strong>{ money(p.amount_due_now, &p.currency, locale) }</strong></dd></div>
+            <div><dt>{ pt.effective }</dt><dd>{ date(&p.effective_date, locale) }</dd></div>
+            <div><dt>{ pt.then_per_period }</dt><dd>{ money(p.new_recurring_total, &p.currency, locale) }</dd></div>
         </dl>
     }
 }
@@ -524,7 +526,7 @@ fn change_preview(result: &PortalChangeResult, locale: Locale) -> Html {
 /// accident (pausing, resuming): `words` are the title, the explanation and the
 /// confirming button's label; `heading` takes the focus.
 pub(super) fn confirm_flow(
-    t: &Text,
+    pt: &PortalText,
     plan: AttrValue,
     words: [&'static str; 3],
     busy: bool,
@@ -535,14 +537,14 @@ pub(super) fn confirm_flow(
     let [title, text, yes] = words;
     html! {
         <div class="rw-panel rw-portal rw-portal-flow">
-            { flow_head(t, onback.clone(), Some(plan)) }
+            { flow_head(pt, onback.clone(), Some(plan)) }
             <h2 tabindex="-1" ref={heading}>{ title }</h2>
             <p>{ text }</p>
             <div class="rw-sub-actions">
                 <button type="button" class="rw-button rw-primary" disabled={busy} onclick={onyes}>
                     { spin(busy, yes) }
                 </button>
-                <button type="button" class="rw-button rw-secondary" onclick={onback}>{ t.back }</button>
+                <button type="button" class="rw-button rw-secondary" onclick={onback}>{ pt.back }</button>
             </div>
         </div>
     }
