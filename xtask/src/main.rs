@@ -346,13 +346,14 @@ fn widget_in_browser() -> Result {
 }
 
 /// What a page may download for the widget, gzip as served, before the tests
-/// fail: the current sizes with a little room, so that growth is a decision
-/// rather than an accident. A page with one family of elements loads a bundle
-/// of that family; the goal for those is under 150 KB (README, "Widget").
+/// fail, so that growth is a decision rather than an accident. A page with one
+/// family of elements loads that family's bundle: under 150 000 bytes, the goal
+/// (README, "Widget"). The full bundle, for pages with both families, gets the
+/// current size with a little room.
 fn widget_gzip_budget(bundle: &dist::Bundle) -> usize {
     match bundle.name {
-        "all" => 215 * 1024,
-        _ => 160 * 1024,
+        "all" => 190 * 1024,
+        _ => 150_000,
     }
 }
 
