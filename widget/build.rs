@@ -5,7 +5,7 @@
 //! round; see the `checkout` and `portal` features).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::{env, fs};
 
 #[path = "build/css.rs"]
@@ -19,20 +19,16 @@ fn main() {
     let out = env::var("OUT_DIR").unwrap_or_else(|e| panic!("OUT_DIR: {e}"));
     let mut sources = Vec::new();
     compiled_sources(Path::new("src"), &mut sources);
-    let mut used = BTreeSet::new();
-    for file in &sources {
-        let text = fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        used.extend(class_names(&text));
-    }
+    let used: BTreeSet<String> = sources.iter().flat_map(|text| class_names(text)).collect();
     let css = purge(&minify(&css), &used);
     fs::write(Path::new(&out).join("style.min.css"), css)
         .unwrap_or_else(|e| panic!("style.min.css: {e}"));
 }
 
-/// The `.rs` files under `dir` this build compiles: a module declared right
-/// after `#[cfg(feature = "…")]` is left out, with its folder, when that feature
-/// is off.
-fn compiled_sources(dir: &Path, out: &mut Vec<PathBuf>) {
+/// The text of the `.rs` files under `dir` this build compiles: a module
+/// declared right after `#[cfg(feature = "…")]` is left out, with its folder,
+/// when that feature is off.
+fn compiled_sources(dir: &Path, out: &mut Vec<String>) {
     let mut off = Vec::new();
     let mut files = Vec::new();
     let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
@@ -60,20 +56,19 @@ fn compiled_sources(dir: &Path, out: &mut Vec<PathBuf>) {
                     off.push(module.to_owned());
                 }
             }
-            files.push(path);
+            files.push((path, Some(text)));
         } else if path.is_dir() {
-            files.push(path);
+            files.push((path, None));
         }
     }
-    for path in files {
+    for (path, text) in files {
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         if stem.is_some_and(|s| off.contains(&s)) {
             continue;
         }
-        if path.is_dir() {
-            compiled_sources(&path, out);
-        } else {
-            out.push(path);
+        match text {
+            Some(text) => out.push(text),
+            None => compiled_sources(&path, out),
         }
     }
 }

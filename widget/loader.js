@@ -36,7 +36,8 @@
   const load = (element) =>
     parsed().then(() => {
       const need = family[element];
-      if (started.all || started[need]) return started.all || started[need];
+      const running = started.all || started[need];
+      if (running) return running;
       const mixed = Object.keys(started).length > 0 || document.querySelector(others[need]);
       return start(mixed ? "all" : need);
     });

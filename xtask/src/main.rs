@@ -58,9 +58,16 @@ fn root() -> PathBuf {
 }
 
 fn run(program: &str, args: &[&str]) -> Result {
-    eprintln!("+ {program} {}", args.join(" "));
+    run_env(program, args, &[])
+}
+
+/// [`run`] with extra environment variables, shown in the echoed command.
+fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result {
+    let shown: Vec<String> = env.iter().map(|(k, v)| format!("{k}=\"{v}\" ")).collect();
+    eprintln!("+ {}{program} {}", shown.concat(), args.join(" "));
     let status = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root())
         .status()
         .map_err(|e| format!("cannot start {program}: {e}"))?;
@@ -186,23 +193,11 @@ fn widget() -> Result {
             bundle.features,
             "-Zbuild-std=std,panic_abort",
         ];
-        eprintln!(
-            "+ RUSTC_BOOTSTRAP=1 RUSTFLAGS=\"{WIDGET_RUSTFLAGS}\" cargo {}",
-            args.join(" ")
-        );
-        let status = Command::new(cargo())
-            .args(args)
-            .env("RUSTC_BOOTSTRAP", "1")
-            .env("RUSTFLAGS", WIDGET_RUSTFLAGS)
-            .current_dir(root())
-            .status()
-            .map_err(|e| format!("cannot start cargo: {e}"))?;
-        if !status.success() {
-            return Err(format!(
-                "the widget's {} bundle failed to build",
-                bundle.name
-            ));
-        }
+        run_env(
+            &cargo(),
+            &args,
+            &[("RUSTC_BOOTSTRAP", "1"), ("RUSTFLAGS", WIDGET_RUSTFLAGS)],
+        )?;
         run(
             "wasm-bindgen",
             &[
@@ -319,9 +314,9 @@ fn widget_in_browser() -> Result {
         eprintln!("SKIPPED: the widget's wasm-bindgen tests; {what}");
         return Ok(());
     }
-    eprintln!("+ (wasm-bindgen-test-runner in headless Chromium)");
-    let status = Command::new(cargo())
-        .args([
+    run_env(
+        &cargo(),
+        &[
             "test",
             "-p",
             "renewly-widget",
@@ -329,39 +324,22 @@ fn widget_in_browser() -> Result {
             WASM_TARGET,
             "--test",
             "web",
-        ])
-        .env(
-            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-            "wasm-bindgen-test-runner",
-        )
-        .env("CHROMEDRIVER", &driver)
-        .current_dir(root())
-        .status()
-        .map_err(|e| format!("cannot run cargo test: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err("the widget's wasm-bindgen tests failed".to_owned())
-    }
-}
-
-/// What a page may download for the widget, gzip as served, before the tests
-/// fail, so that growth is a decision rather than an accident. A page with one
-/// family of elements loads that family's bundle: under 150 000 bytes, the goal
-/// (README, "Widget"). The full bundle, for pages with both families, gets the
-/// current size with a little room.
-fn widget_gzip_budget(bundle: &dist::Bundle) -> usize {
-    match bundle.name {
-        "all" => 190 * 1024,
-        _ => 150_000,
-    }
+        ],
+        &[
+            (
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            ),
+            ("CHROMEDRIVER", &driver),
+        ],
+    )
 }
 
 /// Prints the widget's transfer sizes and fails when a page's gzip total is
-/// over its [`widget_gzip_budget`].
+/// over its bundle's budget ([`dist::Bundle::gzip_budget`]).
 fn size_budget() -> Result {
     for (bundle, total) in size::report(&root().join("widget").join("dist"))? {
-        let budget = widget_gzip_budget(bundle);
+        let budget = bundle.gzip_budget;
         if total > budget {
             return Err(format!(
                 "a page with the {} bundle downloads {total} bytes gzip, over its budget of {budget}",
