@@ -3,7 +3,7 @@
 //! Chromium session, and helpers that reach into the widgets' shadow roots.
 
 use std::future::Future;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -63,7 +63,8 @@ impl Drop for Proc {
 }
 
 /// Chromium and chromedriver, or `None` (with a loud message) when they are not
-/// installed and this is not CI. In CI a missing browser fails the test.
+/// installed and `RENEWLY_SKIP_BROWSER_TESTS=1` asks to skip. Otherwise a missing
+/// browser fails the test.
 fn tools() -> Option<(PathBuf, PathBuf)> {
     let find = |var: &str, default: &str| {
         std::env::var_os(var)
@@ -72,27 +73,9 @@ fn tools() -> Option<(PathBuf, PathBuf)> {
     };
     let chromium = find("CHROMIUM", "/usr/bin/chromium");
     let driver = find("CHROMEDRIVER", "/usr/bin/chromedriver");
-    if chromium.exists() && driver.exists() {
-        return Some((chromium, driver));
-    }
-    let what = format!(
-        "{} and {} are needed (apt-get install -y chromium chromium-driver)",
-        chromium.display(),
-        driver.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("browser tests cannot run in CI: {what}");
-    }
-    // Straight to the process's stderr: the test harness would swallow eprintln!
-    // of a passing test, and a skip must not look like a pass.
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "\n################################################################\n\
-         ##  SKIPPED: browser test; {what}\n\
-         ##  (with CI set this is a failure)\n\
-         ################################################################\n"
-    );
-    None
+    let present = chromium.exists() && driver.exists();
+    renewly_tests::tools::available(&renewly_tests::tools::BROWSER, present)
+        .then_some((chromium, driver))
 }
 
 /// The built widget, or a clear failure.

@@ -4,7 +4,7 @@
 //!
 //! Needs Debian `chromium` + `chromium-driver` and the built widget (`cargo xtask
 //! widget`; `cargo xtask test` builds it first). Without Chromium every test here
-//! is skipped with a loud message, unless `CI` is set: then it fails.
+//! fails, unless `RENEWLY_SKIP_BROWSER_TESTS=1` asks to skip them (loudly).
 //! On failure a screenshot lands in `target/browser-screenshots/`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,0 +1,148 @@
+//! The programs the tests drive besides Rust, installed when missing: Chromium
+//! and chromedriver (the browser tests and the widget's wasm-bindgen tests),
+//! poppler's pdftotext (invoice PDFs read back as text) and aiosmtpd (a local
+//! SMTP server). Installing needs root and apt-get (aiosmtpd can also come from
+//! pip). Where that is impossible `cargo xtask test` stops and says what to
+//! install, unless the tests that need the program are skipped explicitly with
+//! its variable; those tests are then reported as skipped, never as passed.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::{Result, output, run_env};
+
+/// A program some tests need.
+pub struct Tool {
+    /// What is missing, e.g. "Chromium and chromedriver".
+    pub what: &'static str,
+    /// Which tests need it.
+    pub needed_by: &'static str,
+    /// Set to `1` to skip those tests when the program is missing.
+    pub opt_out: &'static str,
+    /// Debian packages that provide it.
+    apt: &'static [&'static str],
+    /// A pip package that provides it, when apt cannot be used.
+    pip: Option<&'static str>,
+    present: fn() -> bool,
+}
+
+pub const BROWSER: Tool = Tool {
+    what: "Chromium and chromedriver",
+    needed_by: "the browser tests and the widget's wasm-bindgen tests",
+    opt_out: "RENEWLY_SKIP_BROWSER_TESTS",
+    apt: &["chromium", "chromium-driver"],
+    pip: None,
+    present: || {
+        let (chromium, driver) = browser_paths();
+        chromium.exists() && driver.exists()
+    },
+};
+
+pub const PDFTOTEXT: Tool = Tool {
+    what: "pdftotext (poppler-utils)",
+    needed_by: "the test that reads invoice PDFs back as text",
+    opt_out: "RENEWLY_SKIP_PDF_TESTS",
+    apt: &["poppler-utils"],
+    pip: None,
+    present: || runs("pdftotext", &["-v"]),
+};
+
+pub const AIOSMTPD: Tool = Tool {
+    what: "Python's aiosmtpd",
+    needed_by: "the SMTP delivery test",
+    opt_out: "RENEWLY_SKIP_SMTP_TESTS",
+    apt: &["python3-aiosmtpd"],
+    pip: Some("aiosmtpd"),
+    present: || runs("python3", &["-c", "import aiosmtpd"]),
+};
+
+/// Chromium and chromedriver where the tests look for them.
+pub fn browser_paths() -> (PathBuf, PathBuf) {
+    let find = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(default))
+    };
+    (
+        find("CHROMIUM", "/usr/bin/chromium"),
+        find("CHROMEDRIVER", "/usr/bin/chromedriver"),
+    )
+}
+
+fn runs(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Whether the user asked to skip the tests that need `tool`.
+fn opted_out(tool: &Tool) -> bool {
+    std::env::var(tool.opt_out).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// `Ok(true)` when `tool` is there (installed now if it was missing),
+/// `Ok(false)` when it is not there and its tests are to be skipped, an error
+/// saying what to install otherwise.
+pub fn ensure(tool: &Tool) -> Result<bool> {
+    if (tool.present)() {
+        return Ok(true);
+    }
+    if opted_out(tool) {
+        eprintln!(
+            "note: {} not found and {}=1: {} will be skipped",
+            tool.what, tool.opt_out, tool.needed_by
+        );
+        return Ok(false);
+    }
+    if let Err(e) = install(tool) {
+        eprintln!("note: {e}");
+    }
+    if (tool.present)() {
+        return Ok(true);
+    }
+    let pip = tool
+        .pip
+        .map(|p| format!(", or pip install {p}"))
+        .unwrap_or_default();
+    Err(format!(
+        "{} not found, and not installable here (that needs root and apt-get); \
+         needed by {}. Install (Debian: sudo apt-get install {}{pip}) and run again, \
+         or set {}=1 to skip those tests (reported as skipped)",
+        tool.what,
+        tool.needed_by,
+        tool.apt.join(" "),
+        tool.opt_out
+    ))
+}
+
+static APT_UPDATED: AtomicBool = AtomicBool::new(false);
+
+fn install(tool: &Tool) -> Result {
+    let root = output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
+    let apt = runs("apt-get", &["--version"]);
+    let noninteractive = [("DEBIAN_FRONTEND", "noninteractive")];
+    if root && apt {
+        eprintln!("installing {} for {}", tool.what, tool.needed_by);
+        if !APT_UPDATED.swap(true, Ordering::SeqCst) {
+            run_env("apt-get", &["update", "-qq"], &noninteractive)?;
+        }
+        let mut args = vec!["install", "-y", "-qq"];
+        args.extend(tool.apt);
+        return run_env("apt-get", &args, &noninteractive);
+    }
+    let Some(package) = tool.pip else {
+        return Err(format!(
+            "not installing {}: not root or no apt-get",
+            tool.what
+        ));
+    };
+    eprintln!("installing {} for {} with pip", tool.what, tool.needed_by);
+    let pip = ["-m", "pip", "install", "--quiet", "--user", package];
+    run_env("python3", &pip, &[]).or_else(|_| {
+        let mut again = pip.to_vec();
+        again.push("--break-system-packages");
+        run_env("python3", &again, &[])
+    })
+}
