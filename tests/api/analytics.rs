@@ -7,34 +7,9 @@
 //! The merchant is "Acme" (NL, EUR, reporting in EUR). Prices are tax-exclusive,
 //! so MRR and invoice subtotals are the prices themselves.
 
-use renewly_tests::Resp;
 use serde_json::Value;
 
 use super::*;
-
-const CARD_OK: &str = "4242424242424242";
-
-fn id(v: &Value) -> String {
-    v["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {v}"))
-        .to_owned()
-}
-
-fn created(r: Resp) -> Value {
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body
-}
-
-fn ok(r: Resp) -> Value {
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body
-}
-
-async fn advance(app: &TestApp, to: &str) {
-    let body = ok(app.post("/v1/test_clock/advance", json!({"to": to})).await);
-    assert_eq!(body["now"], to);
-}
 
 /// A published plan with one monthly price in `currency`; returns (plan, price).
 async fn monthly_plan(app: &TestApp, amount: &str, currency: &str) -> (String, String) {
@@ -62,26 +37,6 @@ async fn monthly_plan(app: &TestApp, amount: &str, currency: &str) -> (String, S
         .await,
     ));
     (plan, price)
-}
-
-/// A customer in `country` with a good default card.
-async fn customer(app: &TestApp, email: &str, country: &str) -> String {
-    let c = id(&created(
-        app.post(
-            "/v1/customers",
-            json!({"email": email, "name": email, "address": {"country": country}}),
-        )
-        .await,
-    ));
-    created(
-        app.post(
-            &format!("/v1/customers/{c}/payment_methods"),
-            json!({"card": {"number": CARD_OK, "exp_month": 12, "exp_year": 2034, "cvc": "123"},
-                "default": true}),
-        )
-        .await,
-    );
-    c
 }
 
 async fn subscribe(
@@ -153,9 +108,9 @@ async fn history(app: &TestApp) -> History {
         )
         .await,
     ));
-    let a = customer(app, "a@example.com", "NL").await;
-    let b = customer(app, "b@example.com", "NL").await;
-    let c = customer(app, "c@example.com", "DE").await;
+    let a = customer_with_card(app, "a@example.com", "NL").await;
+    let b = customer_with_card(app, "b@example.com", "NL").await;
+    let c = customer_with_card(app, "c@example.com", "DE").await;
     let a1 = subscribe(app, &a, &p29, Some(&sam)).await;
     let b1 = subscribe(app, &b, &p29, None).await;
     advance(app, "2027-01-20").await;
@@ -328,7 +283,7 @@ scenarios! {
         // ran out: reactivation +29 and a new period from Feb 15, invoiced that day.
         advance(app, "2027-01-05").await;
         let p29 = monthly_plan(app, "29.00", "EUR").await;
-        let d = customer(app, "d@example.com", "NL").await;
+        let d = customer_with_card(app, "d@example.com", "NL").await;
         let sub = subscribe(app, &d, &p29, None).await;
         advance(app, "2027-01-10").await;
         let paused = ok(app.post(&format!("/v1/subscriptions/{sub}/pause"), json!({})).await);
@@ -387,7 +342,7 @@ scenarios! {
         for (i, day) in ["2027-01-15", "2027-02-15", "2027-03-15", "2027-04-15", "2027-05-15", "2027-06-15",
             "2027-07-15"].iter().enumerate() {
             advance(app, day).await;
-            let c = customer(app, &format!("f{i}@example.com"), "NL").await;
+            let c = customer_with_card(app, &format!("f{i}@example.com"), "NL").await;
             subscribe(app, &c, &plan, None).await;
         }
         let f = ok(app.get("/v1/analytics/forecast?from=2027-01&to=2027-07").await);
@@ -421,7 +376,7 @@ scenarios! {
             json!({"product": onboarding, "unit_amount": "25.00", "tax_behavior": "exclusive"})).await));
         let plan = id(&created(app.post("/v1/plans", json!({"name": "Pro", "prices": [monthly],
             "setup_fee": setup, "published": true})).await));
-        let c = customer(app, "rev@example.com", "NL").await;
+        let c = customer_with_card(app, "rev@example.com", "NL").await;
         subscribe(app, &c, &(plan, monthly.clone()), None).await;
         // An invoice left open (sent, not charged) counts as posted revenue too.
         let on_account = id(&created(app.post("/v1/plans", json!({"name": "On account", "prices": [monthly],
@@ -443,7 +398,7 @@ scenarios! {
         let usd100 = monthly_plan(app, "100.00", "USD").await;
         let usd50 = monthly_plan(app, "50.00", "USD").await;
         let eur29 = monthly_plan(app, "29.00", "EUR").await;
-        let d = customer(app, "usd@example.com", "NL").await;
+        let d = customer_with_card(app, "usd@example.com", "NL").await;
         subscribe(app, &d, &usd100, None).await;
         let missing = app.get("/v1/analytics/movements?from=2027-01&to=2027-02").await;
         missing.assert_problem(422, "invalid_field", Some("currency"));
@@ -465,9 +420,9 @@ scenarios! {
         ]);
 
         advance(app, "2027-02-10").await;
-        let e = customer(app, "usd2@example.com", "NL").await;
+        let e = customer_with_card(app, "usd2@example.com", "NL").await;
         subscribe(app, &e, &usd50, None).await;
-        let f = customer(app, "eur@example.com", "NL").await;
+        let f = customer_with_card(app, "eur@example.com", "NL").await;
         subscribe(app, &f, &eur29, None).await;
 
         let eur = ok(app.get("/v1/analytics/movements?from=2027-01&to=2027-02").await);
@@ -531,7 +486,7 @@ scenarios! {
         // A little history so that every chart has something to draw.
         advance(app, "2027-01-05").await;
         let p = monthly_plan(app, "29.00", "EUR").await;
-        let c = customer(app, "dash@example.com", "NL").await;
+        let c = customer_with_card(app, "dash@example.com", "NL").await;
         let s = subscribe(app, &c, &p, None).await;
         advance(app, "2027-02-10").await;
         close(app, &s, "Too <b>expensive</b>", "now").await;

@@ -6,39 +6,9 @@
 //! starts on the real date (2026-11-27 when these were written); scenarios that
 //! pin dates first move it to a chosen day in 2027 or 2028.
 
-use renewly_tests::Resp;
 use serde_json::Value;
 
 use super::*;
-
-const CARD_OK: &str = "4242424242424242";
-/// Attaches, but every charge is declined (`card_declined`).
-const CARD_CHARGES_FAIL: &str = "4000000000000341";
-/// Every charge needs the card holder's confirmation.
-const CARD_NEEDS_AUTH: &str = "4000002760003184";
-/// Declined when attached.
-const CARD_DECLINED: &str = "4000000000000002";
-
-fn card(number: &str) -> Value {
-    json!({"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"})
-}
-
-fn id(v: &Value) -> String {
-    v["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {v}"))
-        .to_owned()
-}
-
-fn created(r: Resp) -> Value {
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body
-}
-
-fn ok(r: Resp) -> Value {
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body
-}
 
 /// A decimal string such as "-29.00" in cents (for sums in the test itself).
 fn cents(amount: &Value) -> i64 {
@@ -55,37 +25,6 @@ fn cents(amount: &Value) -> i64 {
     if negative { -value } else { value }
 }
 
-async fn product(app: &TestApp, name: &str, kind: &str) -> String {
-    let r = app
-        .post(
-            "/v1/products",
-            json!({"name": name, "kind": kind, "unit": "unit", "tax_category": "standard"}),
-        )
-        .await;
-    id(&created(r))
-}
-
-/// A recurring price every `count` × `interval`, tax-exclusive unless `inclusive`.
-async fn recurring_price(
-    app: &TestApp,
-    product: &str,
-    amount: &str,
-    interval: &str,
-    count: u32,
-    inclusive: bool,
-) -> String {
-    let behavior = if inclusive { "inclusive" } else { "exclusive" };
-    let r = app
-        .post(
-            "/v1/prices",
-            json!({"product": product, "unit_amount": amount,
-                "recurring": {"interval": interval, "interval_count": count},
-                "tax_behavior": behavior}),
-        )
-        .await;
-    id(&created(r))
-}
-
 async fn one_off_price(app: &TestApp, product: &str, amount: &str) -> String {
     let r = app
         .post(
@@ -96,43 +35,9 @@ async fn one_off_price(app: &TestApp, product: &str, amount: &str) -> String {
     id(&created(r))
 }
 
-/// A plan from `body`; returns its id.
-async fn plan(app: &TestApp, body: Value) -> String {
-    id(&created(app.post("/v1/plans", body).await))
-}
-
-/// A published plan with one recurring price; returns (plan, price).
-async fn plan_of(app: &TestApp, amount: &str, interval: &str, count: u32) -> (String, String) {
-    let prod = product(
-        app,
-        &format!("Pro {amount}/{count} {interval}"),
-        "recurring",
-    )
-    .await;
-    let price = recurring_price(app, &prod, amount, interval, count, false).await;
-    let plan = plan(
-        app,
-        json!({"name": format!("Pro {amount}"), "prices": [price], "published": true}),
-    )
-    .await;
-    (plan, price)
-}
-
 /// The usual plan: 29.00 a month, tax-exclusive.
 async fn monthly_29(app: &TestApp) -> (String, String) {
     plan_of(app, "29.00", "month", 1).await
-}
-
-async fn customer(app: &TestApp, body: Value) -> String {
-    id(&created(app.post("/v1/customers", body).await))
-}
-
-async fn attach(app: &TestApp, customer: &str, number: &str) -> Resp {
-    app.post(
-        &format!("/v1/customers/{customer}/payment_methods"),
-        json!({"card": card(number), "default": true}),
-    )
-    .await
 }
 
 /// An NL consumer with a good card as default payment method.
@@ -144,22 +49,6 @@ async fn nl_consumer(app: &TestApp, email: &str) -> String {
     .await;
     created(attach(app, &c, CARD_OK).await);
     c
-}
-
-async fn subscribe(app: &TestApp, customer: &str, plan: &str, price: &str) -> Value {
-    let r = app
-        .post(
-            "/v1/subscriptions",
-            json!({"customer": customer, "plan": plan, "items": [{"price": price, "quantity": 1}]}),
-        )
-        .await;
-    created(r)
-}
-
-async fn advance(app: &TestApp, to: &str) -> Value {
-    let body = ok(app.post("/v1/test_clock/advance", json!({"to": to})).await);
-    assert_eq!(body["now"], to);
-    body
 }
 
 /// The summary's counters: (invoices created, charges succeeded, charges failed,

@@ -2,7 +2,6 @@
 //! invoices and charges every due period exactly once.
 
 use super::*;
-use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,10 +24,6 @@ fn renewly_binary() -> PathBuf {
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
     let row: Option<(i64,)> = app.db().fetch_optional(sql, &[]).await.unwrap();
     row.unwrap().0
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
 }
 
 scenarios! {

@@ -10,7 +10,8 @@ use super::*;
 /// A future expiry year for cards that should attach.
 const YEAR: u32 = 2040;
 
-fn card(number: &str) -> Value {
+/// A card to attach, valid until December [`YEAR`].
+fn card_body(number: &str) -> Value {
     json!({"card": {"number": number, "exp_month": 12, "exp_year": YEAR, "cvc": "123"}})
 }
 
@@ -42,7 +43,7 @@ async fn attach(app: &TestApp, customer: &str, number: &str) -> String {
     let r = app
         .post(
             &format!("/v1/customers/{customer}/payment_methods"),
-            card(number),
+            card_body(number),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -203,7 +204,7 @@ scenarios! {
         app.get_as(&b.sk, &format!("/v1/customers/{customer}/payment_methods"))
             .await
             .assert_problem(404, "resource_missing", None);
-        app.post_as(&b.sk, &format!("/v1/customers/{customer}/payment_methods"), card("4242424242424242"))
+        app.post_as(&b.sk, &format!("/v1/customers/{customer}/payment_methods"), card_body("4242424242424242"))
             .await
             .assert_problem(404, "resource_missing", None);
         for action in ["default", "detach"] {
@@ -271,7 +272,7 @@ scenarios! {
     async fn each_test_card_attaches_as_in_stripe_test_mode(app) {
         let customer = new_customer(app, "jane@example.com").await;
         let path = format!("/v1/customers/{customer}/payment_methods");
-        let ok = app.post(&path, card("4242 4242 4242 4242")).await;
+        let ok = app.post(&path, card_body("4242 4242 4242 4242")).await;
         assert_eq!(ok.status, 201, "{}", ok.text);
         assert!(ok.body["id"].as_str().unwrap().starts_with("pm_"));
         assert_eq!(ok.body["object"], "payment_method");
@@ -290,7 +291,7 @@ scenarios! {
             ("2223003122003222", "mastercard"),
             ("6011111111111117", "discover"),
         ] {
-            let r = app.post(&path, card(number)).await;
+            let r = app.post(&path, card_body(number)).await;
             assert_eq!(r.status, 201, "{number}: {}", r.text);
             assert_eq!(r.body["brand"], brand);
             assert_eq!(r.body["is_default"], false);
@@ -301,9 +302,9 @@ scenarios! {
         assert_eq!(amex.body["last4"], "0005");
 
         let refused = [
-            (card("4000000000000002"), "card_declined", "card.number"),
-            (card("4000000000009995"), "insufficient_funds", "card.number"),
-            (card("4242424242424241"), "incorrect_number", "card.number"),
+            (card_body("4000000000000002"), "card_declined", "card.number"),
+            (card_body("4000000000009995"), "insufficient_funds", "card.number"),
+            (card_body("4242424242424241"), "incorrect_number", "card.number"),
             (json!({"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2020, "cvc": "123"}}), "expired_card", "card.exp_year"),
             (json!({"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": YEAR, "cvc": "12"}}), "invalid_cvc", "card.cvc"),
             (json!({"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": YEAR, "cvc": "1234"}}), "invalid_cvc", "card.cvc"),
@@ -349,13 +350,13 @@ scenarios! {
         assert!(!r.text.contains("4242424242424242"));
 
         let live = app.keys.live_sk.clone().unwrap();
-        let r = app.post_as(&live, &path, card("4242424242424242")).await;
+        let r = app.post_as(&live, &path, card_body("4242424242424242")).await;
         r.assert_problem(422, "live_card_not_accepted", Some("card"));
         assert!(r.body["detail"].as_str().unwrap().contains("Stripe"));
-        app.post_as(&app.keys.pk, &path, card("4242424242424242"))
+        app.post_as(&app.keys.pk, &path, card_body("4242424242424242"))
             .await
             .assert_problem(403, "secret_key_required", None);
-        app.post("/v1/customers/cus_01jdx0000000000000000000000/payment_methods", card("4242424242424242"))
+        app.post("/v1/customers/cus_01jdx0000000000000000000000/payment_methods", card_body("4242424242424242"))
             .await
             .assert_problem(404, "resource_missing", None);
     }
@@ -365,7 +366,7 @@ scenarios! {
         let path = format!("/v1/customers/{customer}/payment_methods");
         let mut answers = Vec::new();
         for number in ["4242424242424242", "4000002760003184", "4000000000000341"] {
-            let r = app.send(reqwest::Method::POST, &path, Some(&app.keys.sk), Some(&card(number)),
+            let r = app.send(reqwest::Method::POST, &path, Some(&app.keys.sk), Some(&card_body(number)),
                 &[("Idempotency-Key", number)]).await;
             assert_eq!(r.status, 201, "{}", r.text);
             answers.push(r.text);
@@ -373,7 +374,7 @@ scenarios! {
         answers.push(app.get(&path).await.text);
         answers.push(app.get(&format!("/v1/customers/{customer}")).await.text);
         for number in ["4000000000000002", "4242424242424241"] {
-            answers.push(app.post(&path, card(number)).await.text);
+            answers.push(app.post(&path, card_body(number)).await.text);
         }
         let rows: Vec<(String,)> = renewly::with_db!(app.db(), pool => sqlx::query_as(
             "SELECT id || '|' || merchant_id || '|' || customer_id || '|' || provider || '|' || \
@@ -403,7 +404,7 @@ scenarios! {
         let cust = app.get(&format!("/v1/customers/{customer}")).await;
         assert_eq!(cust.body["default_payment_method"], first.as_str());
 
-        let mut body = card("6011111111111117");
+        let mut body = card_body("6011111111111117");
         body["default"] = json!(true);
         let third = app.post(&base, body).await;
         assert_eq!(third.status, 201);

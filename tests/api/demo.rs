@@ -24,11 +24,6 @@ fn cents(v: &Value) -> i64 {
     if negative { -value } else { value }
 }
 
-fn ok(r: renewly_tests::Resp) -> Value {
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body
-}
-
 /// Every object of a list endpoint, page by page.
 async fn all(app: &TestApp, path: &str) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();

@@ -1,6 +1,7 @@
 //! Black-box API scenarios, each on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use renewly_tests::fixtures::*;
 use renewly_tests::{TestApp, scenarios};
 use serde_json::json;
 

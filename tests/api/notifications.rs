@@ -2,11 +2,6 @@
 //! delivered as .eml files, with portal links that open the customer's portal.
 
 use super::*;
-use serde_json::Value;
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
 
 async fn templates(app: &TestApp) -> Vec<String> {
     let rows: Vec<(String,)> = app

@@ -8,32 +8,6 @@ use serde_json::Value;
 
 use super::*;
 
-const CARD_OK: &str = "4242424242424242";
-const CARD_MASTERCARD: &str = "5555555555554444";
-/// Attaches, but every charge is declined (`card_declined`).
-const CARD_CHARGES_FAIL: &str = "4000000000000341";
-
-fn card(number: &str) -> Value {
-    json!({"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"})
-}
-
-fn id(v: &Value) -> String {
-    v["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {v}"))
-        .to_owned()
-}
-
-fn created(r: Resp) -> Value {
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body
-}
-
-fn ok(r: Resp) -> Value {
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body
-}
-
 async fn monthly_price(app: &TestApp, product_name: &str, amount: &str) -> String {
     let product = id(&created(
         app.post(
@@ -52,42 +26,17 @@ async fn monthly_price(app: &TestApp, product_name: &str, amount: &str) -> Strin
     ))
 }
 
-async fn plan(app: &TestApp, body: Value) -> String {
-    id(&created(app.post("/v1/plans", body).await))
-}
-
 /// An NL consumer with a good card as default payment method.
 async fn customer(app: &TestApp, email: &str, name: &str) -> String {
-    let c = id(&created(
-        app.post(
-            "/v1/customers",
-            json!({"email": email, "name": name, "address": {"country": "NL"}}),
-        )
-        .await,
-    ));
-    created(
-        app.post(
-            &format!("/v1/customers/{c}/payment_methods"),
-            json!({"card": card(CARD_OK), "default": true}),
-        )
-        .await,
-    );
+    let body = json!({"email": email, "name": name, "address": {"country": "NL"}});
+    let c = renewly_tests::fixtures::customer(app, body).await;
+    created(attach(app, &c, CARD_OK).await);
     c
 }
 
+/// Subscribes `customer` to one of `price`; returns the subscription's id.
 async fn subscribe(app: &TestApp, customer: &str, plan: &str, price: &str) -> String {
-    id(&created(
-        app.post(
-            "/v1/subscriptions",
-            json!({"customer": customer, "plan": plan, "items": [{"price": price}]}),
-        )
-        .await,
-    ))
-}
-
-async fn advance(app: &TestApp, to: &str) {
-    let body = ok(app.post("/v1/test_clock/advance", json!({"to": to})).await);
-    assert_eq!(body["now"], to);
+    id(&renewly_tests::fixtures::subscribe(app, customer, plan, price).await)
 }
 
 /// A portal session for the customer: (session id, token).

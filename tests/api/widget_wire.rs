@@ -12,24 +12,14 @@ use serde_json::Value;
 
 use super::*;
 
-const CARD_OK: &str = "4242424242424242";
-const CARD_MASTERCARD: &str = "5555555555554444";
-const CARD_DECLINED: &str = "4000000000000002";
-
-fn card(number: &str) -> wire::CardDetails {
+/// A card's details as the widget sends them.
+fn wire_card(number: &str) -> wire::CardDetails {
     wire::CardDetails {
         number: number.to_owned(),
         exp_month: 12,
         exp_year: 2034,
         cvc: "123".to_owned(),
     }
-}
-
-fn id(v: &Value) -> String {
-    v["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {v}"))
-        .to_owned()
 }
 
 /// Creates an object as the merchant and returns its id.
@@ -232,7 +222,7 @@ fn order(cat: &Catalog, email: &str, card_number: &str) -> wire::CheckoutRequest
             image: None,
         }),
         payment_method: Some(wire::CheckoutPayment {
-            card: card(card_number),
+            card: wire_card(card_number),
         }),
     }
 }
@@ -435,7 +425,7 @@ scenarios! {
         assert_eq!((ord.source.as_str(), ord.signature_name.as_deref()), ("checkout", Some("Sam Shopper")));
         assert!(ord.id.starts_with("ord_") && ord.signed_at.is_some() && !ord.created.is_empty());
 
-        let add = wire::AddPortalPaymentMethod { card: card(CARD_MASTERCARD) };
+        let add = wire::AddPortalPaymentMethod { card: wire_card(CARD_MASTERCARD) };
         let r = psend(app, reqwest::Method::POST, &token, "/payment_methods", &add).await;
         let added: wire::PaymentMethod = read(&r, 201);
         mirrors(&added, &r.body);
