@@ -16,4 +16,5 @@ mod documents;
 mod notifications;
 mod openapi;
 mod portal;
+mod support;
 mod widget_wire;

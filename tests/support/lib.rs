@@ -41,12 +41,61 @@ pub struct TestApp {
     /// The database the server runs on (for a second process to share it).
     pub database_url: String,
     running: Option<Running>,
-    cleanup: Cleanup,
+    /// Taken by [`TestApp::finish`]; what is left is done by `Drop`.
+    cleanup: Option<Cleanup>,
 }
 
+/// What a test leaves behind: its SQLite file or its PostgreSQL database.
 enum Cleanup {
     File(std::path::PathBuf),
     Database { admin_url: String, name: String },
+}
+
+impl Cleanup {
+    async fn run(self) {
+        match self {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                use sqlx::Connection;
+                // No panic here: this also runs while a failed test unwinds.
+                let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await else {
+                    return;
+                };
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await;
+                let _ = admin.close().await;
+            }
+        }
+    }
+}
+
+/// A test that panics never reaches [`TestApp::finish`]: the server is stopped
+/// (dropping it sends its shutdown signal) and the database removed here. Drop
+/// cannot await, and the test's own runtime may be the one unwinding, so the
+/// database is dropped from a thread with a runtime of its own.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.running.take());
+        let Some(cleanup) = self.cleanup.take() else {
+            return;
+        };
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(cleanup.run());
+            }
+        })
+        .join();
+    }
 }
 
 /// A response, read whole.
@@ -141,7 +190,7 @@ impl TestApp {
             keys,
             database_url,
             running: Some(running),
-            cleanup,
+            cleanup: Some(cleanup),
         }
     }
 
@@ -272,20 +321,8 @@ impl TestApp {
             running.stop().await;
             db.close().await;
         }
-        match &self.cleanup {
-            Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Cleanup::Database { admin_url, name } => {
-                let mut admin = admin_connection(admin_url).await;
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut admin)
-                .await;
-            }
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup.run().await;
         }
     }
 }
