@@ -13,6 +13,7 @@ mod crash;
 mod customers;
 mod demo;
 mod documents;
+mod invariants;
 mod notifications;
 mod openapi;
 mod portal;
