@@ -14,6 +14,7 @@ mod customers;
 mod demo;
 mod documents;
 mod invariants;
+mod layout;
 mod notifications;
 mod openapi;
 mod portal;

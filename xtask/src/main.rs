@@ -11,8 +11,11 @@
 //!   are installed when missing, see [`tools`])
 //! - `cargo xtask widget-size` — the widget's transfer size (raw, gzip, brotli)
 //!   and, with Chromium, its time to first render
+//! - `cargo xtask metrics` — SQL outside `api/src/store/`, functions and files
+//!   over their length, module cycles ([`metrics`])
 
 mod dist;
+mod metrics;
 mod size;
 mod tools;
 
@@ -31,14 +34,16 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("widget") => widget(),
         Some("widget-size") => widget_size(),
+        Some("metrics") => metrics::measure(&root()).map(|m| print!("{}", m.report())),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo|build|test|widget|widget-size>\n\
+                "usage: cargo xtask <demo|build|test|widget|widget-size|metrics>\n\
                  \n  demo    build everything and run `renewly demo` (seeded merchant, API + demo site)\
                  \n  build   wasm target, wasm-bindgen-cli, widget and release server\
                  \n  test    fmt, clippy, wasm32 builds and all tests on SQLite and PostgreSQL\
                  \n  widget  only the widget's bundles (wasm32 + wasm-bindgen into widget/dist)\
-                 \n  widget-size  build the widget; print its transfer size and time to first render"
+                 \n  widget-size  build the widget; print its transfer size and time to first render\
+                 \n  metrics SQL outside api/src/store/, long functions and files, module cycles"
             );
             return ExitCode::from(2);
         }
