@@ -3,10 +3,9 @@
 use renewly_types::Subscription;
 
 use super::{BillingError, post};
-use crate::args;
 use crate::db::{Db, Tx};
-use crate::store::Scope;
 use crate::store::billing as bstore;
+use crate::store::{Scope, subscriptions};
 
 /// Withdraws a cancellation scheduled for the period end: the subscription renews
 /// again as before. Nothing scheduled: the subscription is returned unchanged (a
@@ -32,14 +31,8 @@ pub async fn undo_cancel(
     if row.cancel_at.is_some() {
         let mut tx = Tx::begin(db).await?;
         // Conditional on the state read: a renewal that closed it meanwhile wins.
-        let changed = tx
-            .execute(
-                "UPDATE subscriptions SET cancel_at = NULL, close_reason = NULL, close_comment = NULL \
-                 WHERE id = $1 AND status <> 'closed' AND cancel_at IS NOT NULL",
-                &args![sub_id],
-            )
-            .await?;
-        if changed == 1 {
+        let changed = subscriptions::unschedule_cancel(&mut tx, sub_id).await?;
+        if changed {
             post::event(
                 &mut tx,
                 scope,
@@ -50,7 +43,7 @@ pub async fn undo_cancel(
             .await?;
         }
         tx.commit().await?;
-        if changed == 0 {
+        if !changed {
             let fresh = bstore::subscription_row(db, scope, sub_id)
                 .await?
                 .ok_or_else(not_found)?;

@@ -1,5 +1,6 @@
 //! Pure domain types and rules: no I/O here.
 
+pub mod charge;
 pub mod country;
 pub mod currency;
 pub mod invoice;
