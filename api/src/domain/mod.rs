@@ -10,4 +10,5 @@ pub mod pricing;
 pub mod proration;
 pub mod recurrence;
 pub mod revenue;
+pub mod subscription;
 pub mod tax;
