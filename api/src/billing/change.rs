@@ -19,6 +19,7 @@ use crate::domain::currency::Currency;
 use crate::domain::invoice::{LineInput, TaxChoice, Totals, totals};
 use crate::domain::money::round;
 use crate::domain::recurrence::days_between;
+use crate::domain::subscription::can_change;
 use crate::ids::{Kind, new_id};
 use crate::payments::{self, ChargeStatus, Provider};
 use crate::store::billing::{self as bstore, ItemRow, SubscriptionRow};
@@ -93,12 +94,7 @@ pub async fn plan_change(
 ) -> Result<ChangePlan, BillingError> {
     ensure_changeable(sub)?;
     let (current_plan, plan) = plans_of(db, scope, sub, plan_id, actor).await?;
-    let customer = customers::get_customer(db, scope, &sub.customer_id)
-        .await?
-        .ok_or_else(|| BillingError::NotFound {
-            resource: "customer",
-            id: sub.customer_id.clone(),
-        })?;
+    let (merchant, customer) = parties(db, scope, sub).await?;
     let chosen = choose(db, scope, &plan, items, customer.pricelist.as_deref()).await?;
     ensure_same_schedule(sub, &chosen)?;
     let cur = sub.currency();
@@ -113,27 +109,12 @@ pub async fn plan_change(
         customer_may(&current_plan, quantity_only, direction)?;
     }
     let span = Span::of(sub, today);
-    let merchant =
-        merchants::get_merchant(db, scope)
-            .await?
-            .ok_or_else(|| BillingError::NotFound {
-                resource: "merchant",
-                id: scope.merchant_id.clone(),
-            })?;
     let mut tax = TaxContext::new(&merchant, &customer);
     let period = (span.start, span.end);
-    let recurring = line_inputs(
-        db,
-        scope,
-        &mut tax,
-        &chosen.items,
-        None,
-        period,
-        Lines::RecurringOnly,
-    )
-    .await?;
+    let which = Lines::RecurringOnly;
+    let recurring = line_inputs(db, scope, &mut tax, &chosen.items, None, period, which).await?;
     let recurring_totals = totals(&recurring, &cur);
-    let in_trial = parse_date(sub.trial_end.as_deref()).is_some_and(|t| t > today);
+    let in_trial = sub.dates.trial_end.is_some_and(|t| t > today);
     let prorated =
         direction == Direction::Upgrade && !in_trial && span.days > 0 && span.remaining > 0;
     let proration = match prorated {
@@ -146,9 +127,7 @@ pub async fn plan_change(
         false => None,
     };
     let effective_date = match direction {
-        Direction::Downgrade if !in_trial => {
-            parse_date(sub.next_invoice_date.as_deref()).unwrap_or(span.end)
-        }
+        Direction::Downgrade if !in_trial => sub.dates.next_invoice.unwrap_or(span.end),
         _ => today,
     };
     Ok(ChangePlan {
@@ -165,10 +144,6 @@ pub async fn plan_change(
     })
 }
 
-fn parse_date(raw: Option<&str>) -> Option<NaiveDate> {
-    raw.and_then(|d| d.parse::<NaiveDate>().ok())
-}
-
 impl Direction {
     /// Up, down or neither, by what a period costs before and after.
     fn of(old_amount: Decimal, new_amount: Decimal) -> Self {
@@ -180,9 +155,31 @@ impl Direction {
     }
 }
 
+/// The merchant and the subscription's customer.
+async fn parties(
+    db: &Db,
+    scope: &Scope,
+    sub: &SubscriptionRow,
+) -> Result<(Merchant, Customer), BillingError> {
+    let merchant =
+        merchants::get_merchant(db, scope)
+            .await?
+            .ok_or_else(|| BillingError::NotFound {
+                resource: "merchant",
+                id: scope.merchant_id.clone(),
+            })?;
+    let customer = customers::get_customer(db, scope, &sub.customer_id)
+        .await?
+        .ok_or_else(|| BillingError::NotFound {
+            resource: "customer",
+            id: sub.customer_id.clone(),
+        })?;
+    Ok((merchant, customer))
+}
+
 /// Only a running subscription can change.
 fn ensure_changeable(sub: &SubscriptionRow) -> Result<(), BillingError> {
-    if matches!(sub.status.as_str(), "active" | "past_due") {
+    if can_change(sub.state) {
         return Ok(());
     }
     Err(BillingError::Conflict {
@@ -278,8 +275,7 @@ struct Span {
 
 impl Span {
     fn of(sub: &SubscriptionRow, today: NaiveDate) -> Self {
-        let start: NaiveDate = sub.current_period_start.parse().unwrap_or(today);
-        let end: NaiveDate = sub.current_period_end.parse().unwrap_or(today);
+        let (start, end) = sub.dates.current_period;
         let days = days_between(start, end);
         let from = today.max(start);
         Self {
@@ -413,7 +409,7 @@ async fn charge_upgrade(
     let Some(p) = &change.proration else {
         return Ok(None);
     };
-    if sub.payment_mode != "charge_automatically" || p.total <= Decimal::ZERO {
+    if !sub.charges_automatically() || p.total <= Decimal::ZERO {
         return Ok(None);
     }
     let customer = customers::get_customer(db, scope, &sub.customer_id).await?;
@@ -502,19 +498,7 @@ impl<'a> Proration<'a> {
         invoice_id: String,
         charge: Option<(String, String)>,
     ) -> Result<Self, BillingError> {
-        let merchant =
-            merchants::get_merchant(db, scope)
-                .await?
-                .ok_or_else(|| BillingError::NotFound {
-                    resource: "merchant",
-                    id: scope.merchant_id.clone(),
-                })?;
-        let customer = customers::get_customer(db, scope, &sub.customer_id)
-            .await?
-            .ok_or_else(|| BillingError::NotFound {
-                resource: "customer",
-                id: sub.customer_id.clone(),
-            })?;
+        let (merchant, customer) = parties(db, scope, sub).await?;
         Ok(Self {
             totals,
             invoice_id,
@@ -536,8 +520,8 @@ impl<'a> Proration<'a> {
         let cur = sub.currency();
         let tax = TaxContext::new(&self.merchant, &self.customer);
         let billed = bill_to(&self.customer);
-        let period_end: NaiveDate = sub.current_period_end.parse().unwrap_or(today);
-        let due = if sub.payment_mode == "charge_automatically" {
+        let period_end = sub.dates.current_period.1;
+        let due = if sub.charges_automatically() {
             today
         } else {
             today + chrono::Days::new(u64::try_from(sub.invoice_due_days).unwrap_or(0))
@@ -577,15 +561,14 @@ impl<'a> Proration<'a> {
 }
 
 /// The wire form of a change plan.
-pub fn preview_wire(change: &ChangePlan, currency: &str) -> renewly_types::ChangePreview {
+pub fn preview_wire(change: &ChangePlan, cur: &Currency) -> renewly_types::ChangePreview {
     let (lines, total, tax) = match &change.proration {
         Some(p) => (p.lines.clone(), p.total, p.tax),
         None => (Vec::new(), Decimal::ZERO, Decimal::ZERO),
     };
     // Every amount with the currency's minor units, as documents show them
     // (a period amount summed from stored items may come as `40`).
-    let cur = bstore::currency(currency);
-    let shown = |amount: Decimal| bstore::document_amount(amount, &cur);
+    let shown = |amount: Decimal| bstore::document_amount(amount, cur);
     renewly_types::ChangePreview {
         direction: match change.direction {
             Direction::Upgrade => "upgrade",
@@ -594,7 +577,7 @@ pub fn preview_wire(change: &ChangePlan, currency: &str) -> renewly_types::Chang
         }
         .to_owned(),
         effective_date: change.effective_date.to_string(),
-        currency: currency.to_owned(),
+        currency: cur.code().to_owned(),
         old_period_amount: shown(change.old_period_amount),
         new_period_amount: shown(change.new_period_amount),
         remaining_days: change.remaining_days,
@@ -634,7 +617,7 @@ pub async fn change(
         actor,
     )
     .await?;
-    let preview = preview_wire(&plan, &sub.currency);
+    let preview = preview_wire(&plan, &sub.currency());
     let invoice_id = if request.preview {
         None
     } else {

@@ -14,6 +14,7 @@ use crate::db::{Db, Tx};
 use crate::domain::invoice::{Totals, totals};
 use crate::domain::money::from_minor;
 use crate::domain::recurrence::period_start;
+use crate::domain::subscription::{Event, Refused, Status, transition};
 use crate::ids::{Kind, new_id};
 use crate::payments::{self, ChargeStatus, Provider};
 use crate::store::billing::{self as bstore, SubscriptionRow};
@@ -471,7 +472,7 @@ pub async fn confirm(
     let row = bstore::subscription_row(db, scope, sub_id)
         .await?
         .ok_or_else(|| not_found(sub_id))?;
-    if row.status != "draft" {
+    if row.state != Status::Draft {
         return current(db, scope, sub_id).await;
     }
     let nothing_to_confirm = || BillingError::Conflict {
@@ -492,10 +493,7 @@ pub async fn confirm(
             detail: format!("The payment was not confirmed ({code})"),
         });
     }
-    let start: NaiveDate = row
-        .current_period_start
-        .parse()
-        .unwrap_or_else(|_| super::clock::calendar_today());
+    let start = row.dates.current_period.0;
     let mut tx = Tx::begin(db).await?;
     if subscriptions::activate_draft(&mut tx, sub_id).await? {
         activate(&mut tx, scope, sub_id, &invoice_id, &charge.id, start).await?;
@@ -537,6 +535,14 @@ fn not_found(sub_id: &str) -> BillingError {
     BillingError::NotFound {
         resource: "subscription",
         id: sub_id.to_owned(),
+    }
+}
+
+/// A 409 for a lifecycle change the subscription's status does not allow.
+fn invalid_state(rule: &str, refused: Refused) -> BillingError {
+    BillingError::Conflict {
+        code: "invalid_state",
+        detail: format!("{rule}; this one is {}", refused.from.as_str()),
     }
 }
 
@@ -605,20 +611,20 @@ pub async fn close(
     let read = bstore::subscription_row(db, scope, sub_id)
         .await?
         .ok_or_else(|| not_found(sub_id))?;
-    if read.status == "closed" {
+    if read.state == Status::Closed {
         return Err(already_closed());
     }
     let reason = close_reason(db, scope, &read.plan_id, reason).await?;
     let mut tx = Tx::begin(db).await?;
     let row = read_in_tx(&mut tx, scope, sub_id).await?;
-    if row.status == "closed" {
+    if row.state == Status::Closed {
         return Err(already_closed());
     }
-    if when == CloseWhen::PeriodEnd && row.status != "draft" {
+    if when == CloseWhen::PeriodEnd && row.state != Status::Draft {
         schedule_close(&mut tx, &row, &reason, comment).await?;
     } else if !close_in_tx(&mut tx, &row, today, &reason, comment).await? {
         return Err(already_closed());
-    } else if row.status != "draft" {
+    } else if row.state != Status::Draft {
         super::notify::cancelled(&mut tx, &row, &today.to_string(), &reason).await?;
     }
     tx.commit().await?;
@@ -632,10 +638,9 @@ async fn schedule_close(
     reason: &str,
     comment: Option<&str>,
 ) -> Result<(), BillingError> {
-    let end = row
-        .next_invoice_date
-        .clone()
-        .unwrap_or_else(|| row.current_period_end.clone());
+    let end = (row.dates.next_invoice)
+        .unwrap_or(row.dates.current_period.1)
+        .to_string();
     if !subscriptions::schedule_cancel(tx, &row.id, &end, reason, comment).await? {
         return Err(BillingError::LostRace {
             resource: "subscription",
@@ -694,14 +699,11 @@ pub async fn pause(
 ) -> Result<Subscription, BillingError> {
     let mut tx = Tx::begin(db).await?;
     let row = read_in_tx(&mut tx, scope, sub_id).await?;
-    if row.status != "active" {
-        return Err(BillingError::Conflict {
-            code: "invalid_state",
-            detail: format!(
-                "Only an active subscription can be paused; this one is {}",
-                row.status
-            ),
-        });
+    if let Err(refused) = transition(row.state, Event::Pause) {
+        return Err(invalid_state(
+            "Only an active subscription can be paused",
+            refused,
+        ));
     }
     if !subscriptions::pause(&mut tx, sub_id, today).await? {
         return Err(BillingError::LostRace {
@@ -736,19 +738,13 @@ pub async fn resume(
 ) -> Result<Subscription, BillingError> {
     let mut tx = Tx::begin(db).await?;
     let row = read_in_tx(&mut tx, scope, sub_id).await?;
-    if row.status != "paused" {
-        return Err(BillingError::Conflict {
-            code: "invalid_state",
-            detail: format!(
-                "Only a paused subscription can be resumed; this one is {}",
-                row.status
-            ),
-        });
+    if let Err(refused) = transition(row.state, Event::Resume) {
+        return Err(invalid_state(
+            "Only a paused subscription can be resumed",
+            refused,
+        ));
     }
-    let next = row
-        .next_invoice_date
-        .as_deref()
-        .and_then(|d| d.parse::<NaiveDate>().ok());
+    let next = row.dates.next_invoice;
     // The paid period ended during the pause: a new period starts today.
     let restart = next.is_none_or(|n| n < today).then_some(today);
     if !subscriptions::resume(&mut tx, sub_id, restart).await? {
@@ -757,11 +753,7 @@ pub async fn resume(
             id: sub_id.to_owned(),
         });
     }
-    let in_trial = row
-        .trial_end
-        .as_deref()
-        .and_then(|d| d.parse::<NaiveDate>().ok())
-        .is_some_and(|t| t > today);
+    let in_trial = row.dates.trial_end.is_some_and(|t| t > today);
     if !in_trial {
         let resumed = post::reload(&mut tx, sub_id).await?.unwrap_or(row);
         post::set_mrr(&mut tx, &resumed, resumed.base_mrr_minor, today, None).await?;

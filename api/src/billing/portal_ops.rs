@@ -4,6 +4,7 @@ use renewly_types::Subscription;
 
 use super::{BillingError, post};
 use crate::db::{Db, Tx};
+use crate::domain::subscription::Status;
 use crate::store::billing as bstore;
 use crate::store::{Scope, subscriptions};
 
@@ -22,7 +23,7 @@ pub async fn undo_cancel(
     let row = bstore::subscription_row(db, scope, sub_id)
         .await?
         .ok_or_else(not_found)?;
-    if row.status == "closed" {
+    if row.state == Status::Closed {
         return Err(BillingError::Conflict {
             code: "subscription_closed",
             detail: "The subscription is already closed".to_owned(),
@@ -47,7 +48,7 @@ pub async fn undo_cancel(
             let fresh = bstore::subscription_row(db, scope, sub_id)
                 .await?
                 .ok_or_else(not_found)?;
-            if fresh.status == "closed" {
+            if fresh.state == Status::Closed {
                 return Err(BillingError::Conflict {
                     code: "subscription_closed",
                     detail: "The subscription is already closed".to_owned(),

@@ -21,6 +21,7 @@ use crate::db::{Db, Tx};
 use crate::domain::currency::Currency;
 use crate::domain::invoice::{LineInput, totals};
 use crate::domain::recurrence::period_containing;
+use crate::domain::subscription::{Status, is_billed};
 use crate::ids::{Kind, new_id};
 use crate::payments::{ChargeOutcome, ChargeStatus, PaymentProvider, Provider};
 use crate::store::billing::{InvoiceRow, ItemRow, SubscriptionRow, items_tx};
@@ -219,9 +220,7 @@ async fn renew(
     let Some(customer) = customers::get_customer(db, &scope, &sub.customer_id).await? else {
         return Ok(());
     };
-    let Ok(anchor) = sub.start_date.parse::<NaiveDate>() else {
-        return Ok(());
-    };
+    let anchor = sub.dates.start;
     let every = sub.recurring();
     let r = Renewal {
         db,
@@ -232,11 +231,11 @@ async fn renew(
     };
     let mut items = items_tx(tx, &sub.id).await?;
     let mut row = sub.clone();
-    while let Some(next) = parse_date(row.next_invoice_date.as_deref()) {
+    while let Some(next) = row.dates.next_invoice {
         if next > day {
             break;
         }
-        let cancel = parse_date(row.cancel_at.as_deref());
+        let cancel = row.dates.cancel_at;
         if cancel.is_some_and(|c| c <= next) {
             let reason = row
                 .close_reason
@@ -272,10 +271,6 @@ async fn renew(
     Ok(())
 }
 
-fn parse_date(raw: Option<&str>) -> Option<NaiveDate> {
-    raw.and_then(|d| d.parse::<NaiveDate>().ok())
-}
-
 /// Posts the invoice of one period (`false`: it was invoiced before), pays it
 /// when there is nothing to pay, sends it in send_invoice mode, and ends a
 /// trial's zero MRR with the first invoice in send_invoice mode.
@@ -296,7 +291,7 @@ async fn invoice_period(
         inputs.push(item_line(item, (start, end), choice));
     }
     let worked = totals(&inputs, &r.cur);
-    let charge_auto = row.payment_mode == "charge_automatically";
+    let charge_auto = row.charges_automatically();
     let due = if charge_auto {
         start
     } else {
@@ -487,7 +482,9 @@ async fn attempt_page(
 ) -> Result<(), sqlx::Error> {
     let mut answers: Vec<(&DueInvoice, String, Answer)> = Vec::with_capacity(due.len());
     for d in due {
-        if matches!(d.sub_status.as_deref(), Some("closed" | "paused" | "draft")) {
+        // A subscription that is not billed (any more) is not charged.
+        let sub_status = d.sub_status.as_deref().and_then(Status::parse);
+        if sub_status.is_some_and(|s| !is_billed(s)) {
             continue;
         }
         let key = attempt_key(&d.inv);
@@ -580,7 +577,7 @@ async fn settle_paid(
     let Some(fresh) = post::reload(tx, sub_id).await? else {
         return Ok(());
     };
-    if fresh.status == "past_due" && subscriptions::recover(tx, &fresh.id).await? {
+    if fresh.state == Status::PastDue && subscriptions::recover(tx, &fresh.id).await? {
         post::event(
             tx,
             &current.scope(),
@@ -590,7 +587,7 @@ async fn settle_paid(
         )
         .await?;
     }
-    if fresh.mrr_minor == 0 && fresh.base_mrr_minor > 0 && fresh.status != "paused" {
+    if fresh.mrr_minor == 0 && fresh.base_mrr_minor > 0 && fresh.state != Status::Paused {
         // The first paid period after a trial.
         post::set_mrr(tx, &fresh, fresh.base_mrr_minor, run.day, None).await?;
     }
@@ -624,7 +621,7 @@ async fn settle_failed(
 ) -> Result<(), sqlx::Error> {
     let scope = current.scope();
     let day = run.day;
-    let first = parse_date(current.first_failure_date.as_deref()).unwrap_or(day);
+    let first = current.dates.first_failure.unwrap_or(day);
     let hard = super::is_hard_decline(a.code.as_deref());
     let dunning = match &a.due.sub_plan {
         Some(plan) => run.cache.dunning(run.db, &scope, plan).await?,
@@ -684,7 +681,7 @@ async fn dunning_closes(
     let mut summary = Summary::default();
     for sub in subscriptions::past_due(db, filter).await? {
         let dunning = cache.dunning(db, &sub.scope(), &sub.plan_id).await?;
-        let Some(since) = parse_date(sub.past_due_since.as_deref()) else {
+        let Some(since) = sub.dates.past_due_since else {
             continue;
         };
         let Some(close_on) = since.checked_add_days(Days::new(u64::from(dunning.close_after_days)))
@@ -715,7 +712,7 @@ async fn close_for_failed_payment(
     let Some(fresh) = subscriptions::lock(tx, sub_id).await? else {
         return Ok(false);
     };
-    if fresh.status != "past_due"
+    if fresh.state != Status::PastDue
         || !close_in_tx(tx, &fresh, close_on, "payment_failed", None).await?
     {
         return Ok(false);

@@ -11,7 +11,6 @@ use crate::billing::clock;
 use crate::domain::money::from_minor;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Kind;
-use crate::store::billing::currency;
 use crate::store::ledger::{self, EntryFilter};
 
 /// Filters of the ledger.
@@ -62,7 +61,7 @@ pub async fn list_ledger(
     let data = rows
         .into_iter()
         .map(|r| {
-            let cur = currency(&r.currency);
+            let cur = &r.cur;
             LedgerEntry {
                 id: r.id,
                 object: "ledger_entry".to_owned(),
@@ -70,8 +69,8 @@ pub async fn list_ledger(
                 invoice: r.invoice_id,
                 date: r.entry_date,
                 account: r.account,
-                debit: from_minor(r.debit_minor, &cur),
-                credit: from_minor(r.credit_minor, &cur),
+                debit: from_minor(r.debit_minor, cur),
+                credit: from_minor(r.credit_minor, cur),
                 currency: r.currency,
                 memo: r.memo,
             }
@@ -95,10 +94,9 @@ pub async fn trial_balance(
     let accounts = rows
         .into_iter()
         .map(|r| {
-            let (account, code, debit, credit) =
-                (r.account, r.currency, r.debit_minor, r.credit_minor);
+            let (account, code, debit, credit, cur) =
+                (r.account, r.currency, r.debit_minor, r.credit_minor, r.cur);
             *per_currency.entry(code.clone()).or_default() += debit - credit;
-            let cur = currency(&code);
             TrialBalanceRow {
                 account,
                 debit: from_minor(debit, &cur),

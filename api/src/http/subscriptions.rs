@@ -16,7 +16,7 @@ use crate::billing::{clock, pricing};
 use crate::domain::money::from_minor;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Kind;
-use crate::store::billing::{self as bstore, SubscriptionFilter, currency};
+use crate::store::billing::{self as bstore, SubscriptionFilter};
 use crate::store::mrr::{self, MovementRow};
 use crate::store::{plans, users};
 
@@ -265,7 +265,7 @@ pub async fn subscription_mrr(
 }
 
 fn mrr_wire(r: MovementRow) -> MrrEvent {
-    let cur = currency(&r.currency);
+    let cur = r.cur;
     MrrEvent {
         id: r.id,
         object: "mrr_event".to_owned(),

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use renewly_types::{BillTo, InvoiceLine};
 use rust_decimal::Decimal;
 
-use super::billing::{Filter, currency};
+use super::billing::{Filter, from_raw_row, parse_currency, parse_date, parse_decimal};
 use super::{Scope, json_text};
 use crate::args;
 use crate::db::{Db, Lock, Tx};
@@ -15,8 +15,46 @@ use crate::domain::invoice::Totals;
 use crate::domain::money::{from_minor, to_minor};
 use crate::ids::{Kind, new_id};
 
-/// An invoice row as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// The columns of an invoice as stored.
+#[derive(sqlx::FromRow)]
+struct RawInvoice {
+    id: String,
+    merchant_id: String,
+    livemode: bool,
+    number: String,
+    status: String,
+    customer_id: String,
+    subscription_id: Option<String>,
+    billing_reason: String,
+    renewal_key: Option<String>,
+    currency: String,
+    issue_date: String,
+    due_date: String,
+    period_start: Option<String>,
+    period_end: Option<String>,
+    bill_to: String,
+    subtotal_minor: i64,
+    tax_minor: i64,
+    total_minor: i64,
+    amount_paid_minor: i64,
+    reverse_charge: bool,
+    tax_note: Option<String>,
+    payment_mode: String,
+    payment_method_id: Option<String>,
+    attempt_count: i64,
+    next_attempt_date: Option<String>,
+    first_failure_date: Option<String>,
+    hard_declined: bool,
+    paid_at: Option<String>,
+    created: String,
+}
+
+/// An invoice row, checked and parsed once when it is read: an unknown currency
+/// or a damaged date is a decode error, not a default.
+///
+/// The typed values ([`currency()`](Self::currency), [`dates`](Self::dates)) are
+/// what billing uses; the text columns stay for views that show them as stored.
+#[derive(Debug, Clone)]
 pub struct InvoiceRow {
     pub id: String,
     pub merchant_id: String,
@@ -47,7 +85,70 @@ pub struct InvoiceRow {
     pub hard_declined: bool,
     pub paid_at: Option<String>,
     pub created: String,
+    /// Its dates.
+    pub dates: InvoiceDates,
+    cur: Currency,
 }
+
+/// An invoice's dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvoiceDates {
+    pub issue: NaiveDate,
+    pub due: NaiveDate,
+    /// The first failed payment attempt.
+    pub first_failure: Option<NaiveDate>,
+}
+
+impl TryFrom<RawInvoice> for InvoiceRow {
+    type Error = sqlx::Error;
+
+    fn try_from(r: RawInvoice) -> Result<Self, Self::Error> {
+        let what = |column: &str| format!("invoice {}: {column}", r.id);
+        let dates = InvoiceDates {
+            issue: parse_date(&what("issue_date"), &r.issue_date)?,
+            due: parse_date(&what("due_date"), &r.due_date)?,
+            first_failure: (r.first_failure_date.as_deref())
+                .map(|d| parse_date(&what("first_failure_date"), d))
+                .transpose()?,
+        };
+        let cur = parse_currency(&what("currency"), &r.currency)?;
+        Ok(Self {
+            id: r.id,
+            merchant_id: r.merchant_id,
+            livemode: r.livemode,
+            number: r.number,
+            status: r.status,
+            customer_id: r.customer_id,
+            subscription_id: r.subscription_id,
+            billing_reason: r.billing_reason,
+            renewal_key: r.renewal_key,
+            currency: r.currency,
+            issue_date: r.issue_date,
+            due_date: r.due_date,
+            period_start: r.period_start,
+            period_end: r.period_end,
+            bill_to: r.bill_to,
+            subtotal_minor: r.subtotal_minor,
+            tax_minor: r.tax_minor,
+            total_minor: r.total_minor,
+            amount_paid_minor: r.amount_paid_minor,
+            reverse_charge: r.reverse_charge,
+            tax_note: r.tax_note,
+            payment_mode: r.payment_mode,
+            payment_method_id: r.payment_method_id,
+            attempt_count: r.attempt_count,
+            next_attempt_date: r.next_attempt_date,
+            first_failure_date: r.first_failure_date,
+            hard_declined: r.hard_declined,
+            paid_at: r.paid_at,
+            created: r.created,
+            dates,
+            cur,
+        })
+    }
+}
+
+from_raw_row!(InvoiceRow, RawInvoice);
 
 impl InvoiceRow {
     /// The scope the row belongs to.
@@ -60,17 +161,40 @@ impl InvoiceRow {
 
     /// The currency.
     pub fn currency(&self) -> Currency {
-        currency(&self.currency)
+        self.cur.clone()
     }
 
     /// What is still to pay.
     pub fn amount_due(&self) -> Decimal {
-        from_minor(self.total_minor - self.amount_paid_minor, &self.currency())
+        from_minor(self.total_minor - self.amount_paid_minor, &self.cur)
     }
 }
 
-/// An invoice line row as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// The columns of an invoice line as stored.
+#[derive(sqlx::FromRow)]
+struct RawLine {
+    id: String,
+    invoice_id: String,
+    position: i64,
+    kind: String,
+    description: String,
+    price_id: Option<String>,
+    period_start: Option<String>,
+    period_end: Option<String>,
+    quantity: i64,
+    unit_amount: String,
+    discount: String,
+    tax_behavior: String,
+    tax_rate: String,
+    tax_name: String,
+    net_minor: i64,
+    tax_minor: i64,
+    amount_minor: i64,
+}
+
+/// An invoice line row; its amounts and rate are parsed once when read (a
+/// damaged one is a decode error).
+#[derive(Debug, Clone)]
 pub struct LineRow {
     pub id: String,
     pub invoice_id: String,
@@ -89,7 +213,53 @@ pub struct LineRow {
     pub net_minor: i64,
     pub tax_minor: i64,
     pub amount_minor: i64,
+    /// The parsed amounts.
+    pub amounts: LineAmounts,
 }
+
+/// An invoice line's unit amount, discount and tax rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineAmounts {
+    pub unit_amount: Decimal,
+    pub discount: Decimal,
+    /// Percentage, e.g. 21.
+    pub tax_rate: Decimal,
+}
+
+impl TryFrom<RawLine> for LineRow {
+    type Error = sqlx::Error;
+
+    fn try_from(r: RawLine) -> Result<Self, Self::Error> {
+        let what = |column: &str| format!("invoice line {}: {column}", r.id);
+        let amounts = LineAmounts {
+            unit_amount: parse_decimal(&what("unit_amount"), &r.unit_amount)?,
+            discount: parse_decimal(&what("discount"), &r.discount)?,
+            tax_rate: parse_decimal(&what("tax_rate"), &r.tax_rate)?,
+        };
+        Ok(Self {
+            id: r.id,
+            invoice_id: r.invoice_id,
+            position: r.position,
+            kind: r.kind,
+            description: r.description,
+            price_id: r.price_id,
+            period_start: r.period_start,
+            period_end: r.period_end,
+            quantity: r.quantity,
+            unit_amount: r.unit_amount,
+            discount: r.discount,
+            tax_behavior: r.tax_behavior,
+            tax_rate: r.tax_rate,
+            tax_name: r.tax_name,
+            net_minor: r.net_minor,
+            tax_minor: r.tax_minor,
+            amount_minor: r.amount_minor,
+            amounts,
+        })
+    }
+}
+
+from_raw_row!(LineRow, RawLine);
 
 /// An open invoice due for a payment attempt, with what charging it needs.
 #[derive(Debug, Clone, sqlx::FromRow)]

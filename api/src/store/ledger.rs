@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 
+use super::billing::{from_raw_row, parse_currency};
 use super::{Page, Scope, now};
 use crate::args;
 use crate::db::{Db, Tx};
@@ -22,8 +23,22 @@ pub struct NewEntry<'a> {
     pub memo: &'a str,
 }
 
-/// A ledger line as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// The columns of a ledger line as listed.
+#[derive(sqlx::FromRow)]
+struct RawEntry {
+    id: String,
+    journal: String,
+    invoice_id: Option<String>,
+    entry_date: String,
+    account: String,
+    debit_minor: i64,
+    credit_minor: i64,
+    currency: String,
+    memo: String,
+}
+
+/// A ledger line; its currency is checked when read (an unknown one is an error).
+#[derive(Debug, Clone)]
 pub struct EntryRow {
     pub id: String,
     pub journal: String,
@@ -32,17 +47,43 @@ pub struct EntryRow {
     pub account: String,
     pub debit_minor: i64,
     pub credit_minor: i64,
+    /// The code as stored.
     pub currency: String,
     pub memo: String,
+    pub cur: Currency,
 }
 
+impl TryFrom<RawEntry> for EntryRow {
+    type Error = sqlx::Error;
+
+    fn try_from(r: RawEntry) -> Result<Self, Self::Error> {
+        let cur = parse_currency(&format!("ledger entry {}: currency", r.id), &r.currency)?;
+        Ok(Self {
+            id: r.id,
+            journal: r.journal,
+            invoice_id: r.invoice_id,
+            entry_date: r.entry_date,
+            account: r.account,
+            debit_minor: r.debit_minor,
+            credit_minor: r.credit_minor,
+            currency: r.currency,
+            memo: r.memo,
+            cur,
+        })
+    }
+}
+
+from_raw_row!(EntryRow, RawEntry);
+
 /// One account's sums in one currency.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AccountSums {
     pub account: String,
+    /// The code as stored.
     pub currency: String,
     pub debit_minor: i64,
     pub credit_minor: i64,
+    pub cur: Currency,
 }
 
 /// Filters of the ledger.
@@ -118,15 +159,16 @@ pub async fn sums(
             &args![&scope.merchant_id, scope.livemode, as_of.to_string()],
         )
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(account, currency, debit_minor, credit_minor)| AccountSums {
+    rows.into_iter()
+        .map(|(account, currency, debit_minor, credit_minor)| {
+            let cur = parse_currency(&format!("ledger account {account}: currency"), &currency)?;
+            Ok(AccountSums {
                 account,
                 currency,
                 debit_minor,
                 credit_minor,
-            },
-        )
-        .collect())
+                cur,
+            })
+        })
+        .collect()
 }

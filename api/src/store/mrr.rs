@@ -3,10 +3,12 @@
 
 use chrono::NaiveDate;
 
+use super::billing::{from_raw_row, parse_currency};
 use super::subscriptions::SubscriptionRow;
 use super::{Scope, now};
 use crate::args;
 use crate::db::{Db, Tx};
+use crate::domain::currency::Currency;
 use crate::ids::{Kind, new_id};
 
 /// An MRR movement to record for a subscription.
@@ -22,8 +24,25 @@ pub struct NewMovement<'a> {
     pub close_reason: Option<&'a str>,
 }
 
-/// An MRR movement as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// The columns of an MRR movement as listed.
+#[derive(sqlx::FromRow)]
+struct RawMovement {
+    id: String,
+    customer_id: String,
+    subscription_id: String,
+    salesperson_id: Option<String>,
+    plan_id: Option<String>,
+    event_date: String,
+    kind: String,
+    currency: String,
+    delta_minor: i64,
+    subscription_mrr_minor: i64,
+    customer_mrr_minor: i64,
+    close_reason: Option<String>,
+}
+
+/// An MRR movement; its currency is checked when read (an unknown one is an error).
+#[derive(Debug, Clone)]
 pub struct MovementRow {
     pub id: String,
     pub customer_id: String,
@@ -37,7 +56,33 @@ pub struct MovementRow {
     pub subscription_mrr_minor: i64,
     pub customer_mrr_minor: i64,
     pub close_reason: Option<String>,
+    pub cur: Currency,
 }
+
+impl TryFrom<RawMovement> for MovementRow {
+    type Error = sqlx::Error;
+
+    fn try_from(r: RawMovement) -> Result<Self, Self::Error> {
+        let cur = parse_currency(&format!("MRR event {}: currency", r.id), &r.currency)?;
+        Ok(Self {
+            id: r.id,
+            customer_id: r.customer_id,
+            subscription_id: r.subscription_id,
+            salesperson_id: r.salesperson_id,
+            plan_id: r.plan_id,
+            event_date: r.event_date,
+            kind: r.kind,
+            currency: r.currency,
+            delta_minor: r.delta_minor,
+            subscription_mrr_minor: r.subscription_mrr_minor,
+            customer_mrr_minor: r.customer_mrr_minor,
+            close_reason: r.close_reason,
+            cur,
+        })
+    }
+}
+
+from_raw_row!(MovementRow, RawMovement);
 
 /// How many movements a customer has in one currency (none: never paid).
 pub async fn count_of_customer(

@@ -9,14 +9,56 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::Scope;
-use super::billing::{Filter, currency, parse_interval};
+use super::billing::{
+    Filter, damaged, from_raw_row, parse_currency, parse_date, parse_decimal, parse_interval,
+};
 use crate::args;
 use crate::db::{Db, Lock, Tx};
 use crate::domain::currency::Currency;
+pub use crate::domain::subscription::Status;
 use crate::ids::{Kind, new_id};
 
-/// A subscription row as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// The columns of a subscription as stored.
+#[derive(sqlx::FromRow)]
+struct RawSubscription {
+    id: String,
+    merchant_id: String,
+    livemode: bool,
+    customer_id: String,
+    plan_id: String,
+    status: String,
+    currency: String,
+    recurring_interval: String,
+    recurring_count: i64,
+    start_date: String,
+    current_period_start: String,
+    current_period_end: String,
+    next_invoice_date: Option<String>,
+    trial_end: Option<String>,
+    payment_mode: String,
+    invoice_due_days: i64,
+    payment_method_id: Option<String>,
+    salesperson_id: Option<String>,
+    mrr_minor: i64,
+    base_mrr_minor: i64,
+    health: String,
+    cancel_at: Option<String>,
+    close_reason: Option<String>,
+    close_comment: Option<String>,
+    closed_at: Option<String>,
+    paused_at: Option<String>,
+    past_due_since: Option<String>,
+    pending_items: Option<String>,
+    created: String,
+}
+
+/// A subscription row, checked and parsed once when it is read: an unknown
+/// status or currency or a damaged date is a decode error, not a default.
+///
+/// The typed values ([`state`](Self::state), [`dates`](Self::dates),
+/// [`currency()`](Self::currency)) are what billing uses; the text columns stay
+/// for views that show them as stored.
+#[derive(Debug, Clone)]
 pub struct SubscriptionRow {
     pub id: String,
     pub merchant_id: String,
@@ -47,7 +89,88 @@ pub struct SubscriptionRow {
     pub past_due_since: Option<String>,
     pub pending_items: Option<String>,
     pub created: String,
+    /// Where it is in its life.
+    pub state: Status,
+    /// Its dates.
+    pub dates: Dates,
+    cur: Currency,
 }
+
+/// A subscription's dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dates {
+    /// The anchor every period counts from.
+    pub start: NaiveDate,
+    pub current_period: (NaiveDate, NaiveDate),
+    /// When the next period is invoiced; none once closed.
+    pub next_invoice: Option<NaiveDate>,
+    pub trial_end: Option<NaiveDate>,
+    /// A close scheduled for this day.
+    pub cancel_at: Option<NaiveDate>,
+    /// The first failed payment of the current dunning.
+    pub past_due_since: Option<NaiveDate>,
+}
+
+impl TryFrom<RawSubscription> for SubscriptionRow {
+    type Error = sqlx::Error;
+
+    fn try_from(r: RawSubscription) -> Result<Self, Self::Error> {
+        let what = |column: &str| format!("subscription {}: {column}", r.id);
+        let date = |column: &str, raw: &str| parse_date(&what(column), raw);
+        let optional = |column: &str, raw: &Option<String>| {
+            raw.as_deref().map(|d| date(column, d)).transpose()
+        };
+        let state = Status::parse(&r.status).ok_or_else(|| damaged(&what("status"), &r.status))?;
+        let dates = Dates {
+            start: date("start_date", &r.start_date)?,
+            current_period: (
+                date("current_period_start", &r.current_period_start)?,
+                date("current_period_end", &r.current_period_end)?,
+            ),
+            next_invoice: optional("next_invoice_date", &r.next_invoice_date)?,
+            trial_end: optional("trial_end", &r.trial_end)?,
+            cancel_at: optional("cancel_at", &r.cancel_at)?,
+            past_due_since: optional("past_due_since", &r.past_due_since)?,
+        };
+        let cur = parse_currency(&what("currency"), &r.currency)?;
+        Ok(Self {
+            id: r.id,
+            merchant_id: r.merchant_id,
+            livemode: r.livemode,
+            customer_id: r.customer_id,
+            plan_id: r.plan_id,
+            status: r.status,
+            currency: r.currency,
+            recurring_interval: r.recurring_interval,
+            recurring_count: r.recurring_count,
+            start_date: r.start_date,
+            current_period_start: r.current_period_start,
+            current_period_end: r.current_period_end,
+            next_invoice_date: r.next_invoice_date,
+            trial_end: r.trial_end,
+            payment_mode: r.payment_mode,
+            invoice_due_days: r.invoice_due_days,
+            payment_method_id: r.payment_method_id,
+            salesperson_id: r.salesperson_id,
+            mrr_minor: r.mrr_minor,
+            base_mrr_minor: r.base_mrr_minor,
+            health: r.health,
+            cancel_at: r.cancel_at,
+            close_reason: r.close_reason,
+            close_comment: r.close_comment,
+            closed_at: r.closed_at,
+            paused_at: r.paused_at,
+            past_due_since: r.past_due_since,
+            pending_items: r.pending_items,
+            created: r.created,
+            state,
+            dates,
+            cur,
+        })
+    }
+}
+
+from_raw_row!(SubscriptionRow, RawSubscription);
 
 impl SubscriptionRow {
     /// The scope the row belongs to.
@@ -66,14 +189,38 @@ impl SubscriptionRow {
         }
     }
 
-    /// The currency (EUR when the stored code is somehow unknown).
+    /// The currency.
     pub fn currency(&self) -> Currency {
-        currency(&self.currency)
+        self.cur.clone()
+    }
+
+    /// Whether it is charged automatically (else invoices are sent to be paid).
+    pub fn charges_automatically(&self) -> bool {
+        self.payment_mode == "charge_automatically"
     }
 }
 
-/// A subscription item row as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// The columns of a subscription item as stored.
+#[derive(sqlx::FromRow)]
+struct RawItem {
+    id: String,
+    subscription_id: String,
+    position: i64,
+    price_id: String,
+    product_id: String,
+    description: String,
+    quantity: i64,
+    unit_amount: String,
+    discount: String,
+    tax_behavior: String,
+    tax_category: String,
+    recurring: bool,
+    addon: bool,
+}
+
+/// A subscription item row; its amounts are parsed once when read (a damaged
+/// amount is a decode error).
+#[derive(Debug, Clone)]
 pub struct ItemRow {
     pub id: String,
     pub subscription_id: String,
@@ -88,17 +235,48 @@ pub struct ItemRow {
     pub tax_category: String,
     pub recurring: bool,
     pub addon: bool,
+    unit: Decimal,
+    unit_discount: Decimal,
 }
+
+impl TryFrom<RawItem> for ItemRow {
+    type Error = sqlx::Error;
+
+    fn try_from(r: RawItem) -> Result<Self, Self::Error> {
+        let what = |column: &str| format!("subscription item {}: {column}", r.id);
+        let unit = parse_decimal(&what("unit_amount"), &r.unit_amount)?;
+        let unit_discount = parse_decimal(&what("discount"), &r.discount)?;
+        Ok(Self {
+            id: r.id,
+            subscription_id: r.subscription_id,
+            position: r.position,
+            price_id: r.price_id,
+            product_id: r.product_id,
+            description: r.description,
+            quantity: r.quantity,
+            unit_amount: r.unit_amount,
+            discount: r.discount,
+            tax_behavior: r.tax_behavior,
+            tax_category: r.tax_category,
+            recurring: r.recurring,
+            addon: r.addon,
+            unit,
+            unit_discount,
+        })
+    }
+}
+
+from_raw_row!(ItemRow, RawItem);
 
 impl ItemRow {
     /// The list price per unit.
     pub fn unit_amount(&self) -> Decimal {
-        self.unit_amount.parse().unwrap_or_default()
+        self.unit
     }
 
     /// The discount per unit.
     pub fn discount(&self) -> Decimal {
-        self.discount.parse().unwrap_or_default()
+        self.unit_discount
     }
 }
 
