@@ -213,6 +213,30 @@ impl<T> AnyRow for T where
 {
 }
 
+/// A row lock a `SELECT` takes inside a write transaction.
+///
+/// Only PostgreSQL needs one: there, concurrent transactions run side by side and
+/// a worker must lock what it is about to change. SQLite transactions begin
+/// `IMMEDIATE` and so already run one at a time, and SQLite has no `FOR UPDATE`;
+/// the suffix is left out there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// `FOR UPDATE`: wait for a row another transaction holds.
+    Update,
+    /// `FOR UPDATE SKIP LOCKED`: leave out rows another transaction holds.
+    SkipLocked,
+}
+
+impl Lock {
+    /// The clause PostgreSQL appends to the statement.
+    pub fn clause(self) -> &'static str {
+        match self {
+            Self::Update => " FOR UPDATE",
+            Self::SkipLocked => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
 /// A write transaction on either backend. On SQLite it starts with
 /// `BEGIN IMMEDIATE`, so concurrent writers queue instead of failing.
 pub enum Tx {
@@ -271,6 +295,52 @@ impl Tx {
             Self::Postgres(tx) => {
                 bind_all!(sqlx::query_as::<_, T>(sql), args)
                     .fetch_all(&mut **tx)
+                    .await
+            }
+        }
+    }
+
+    /// Reads every row of `sql` and locks them on PostgreSQL (the lock clause is
+    /// appended to the statement there; see [`Lock`]).
+    pub async fn fetch_all_locked<T: AnyRow>(
+        &mut self,
+        sql: &'static str,
+        lock: Lock,
+        args: &[Arg],
+    ) -> Result<Vec<T>, sqlx::Error> {
+        match self {
+            Self::Sqlite(tx) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_all(&mut **tx)
+                    .await
+            }
+            Self::Postgres(tx) => {
+                // Only the fixed lock clause is appended; every value is bound.
+                let locked = sqlx::AssertSqlSafe(format!("{sql}{}", lock.clause()));
+                bind_all!(sqlx::query_as::<_, T>(locked), args)
+                    .fetch_all(&mut **tx)
+                    .await
+            }
+        }
+    }
+
+    /// Reads at most one row of `sql` and locks it on PostgreSQL (see [`Lock`]).
+    pub async fn fetch_optional_locked<T: AnyRow>(
+        &mut self,
+        sql: &'static str,
+        lock: Lock,
+        args: &[Arg],
+    ) -> Result<Option<T>, sqlx::Error> {
+        match self {
+            Self::Sqlite(tx) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
+            Self::Postgres(tx) => {
+                let locked = sqlx::AssertSqlSafe(format!("{sql}{}", lock.clause()));
+                bind_all!(sqlx::query_as::<_, T>(locked), args)
+                    .fetch_optional(&mut **tx)
                     .await
             }
         }

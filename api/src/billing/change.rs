@@ -4,39 +4,29 @@
 //! tax); a downgrade or removal is scheduled for the next renewal, never refunded.
 
 use chrono::NaiveDate;
-use renewly_types::{ChangeRight, ItemInput, Plan, TaxBehavior};
+use renewly_types::{ChangeRight, Customer, ItemInput, Merchant, Plan, TaxBehavior};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::BillingError;
-use super::engine::{bill_to, tax_behavior_name};
 use super::post::{self, NewInvoice, minor};
-use super::pricing::{Chosen, Lines, PricedItem, TaxContext, choose, line_inputs, mrr_of};
-use crate::args;
+use super::pricing::{
+    Chosen, Lines, PricedItem, TaxContext, bill_to, choose, line_inputs, mrr_of, period_amount,
+    stored_items,
+};
 use crate::db::{Db, Tx};
 use crate::domain::currency::Currency;
-use crate::domain::invoice::{LineInput, Totals, totals};
+use crate::domain::invoice::{LineInput, TaxChoice, Totals, totals};
 use crate::domain::money::round;
 use crate::domain::recurrence::days_between;
+use crate::domain::subscription::can_change;
 use crate::ids::{Kind, new_id};
 use crate::payments::{self, ChargeStatus, Provider};
 use crate::store::billing::{self as bstore, ItemRow, SubscriptionRow};
-use crate::store::{Scope, customers, merchants, plans};
+use crate::store::{Scope, customers, invoices, merchants, plans, subscriptions};
 
 /// A subscription line as it will be after a scheduled change.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct PendingItem {
-    pub price_id: String,
-    pub product_id: String,
-    pub description: String,
-    pub quantity: i64,
-    pub unit_amount: String,
-    pub discount: String,
-    pub tax_behavior: String,
-    pub tax_category: String,
-    pub recurring: bool,
-    pub addon: bool,
-}
+pub use crate::store::subscriptions::NewItem as PendingItem;
 
 /// A change that waits for the next renewal.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -80,18 +70,6 @@ pub enum Actor {
     Customer,
 }
 
-/// What `items` cost per period before tax (list minus discounts, rounded per line).
-pub fn period_amount(items: &[PricedItem], currency: &Currency) -> Decimal {
-    items
-        .iter()
-        .filter(|i| i.recurring())
-        .map(|i| {
-            let qty = Decimal::from(i.quantity);
-            round(i.unit_amount * qty, currency) - round(i.unit_discount * qty, currency)
-        })
-        .sum()
-}
-
 fn current_amount(items: &[ItemRow], currency: &Currency) -> Decimal {
     items
         .iter()
@@ -114,15 +92,114 @@ pub async fn plan_change(
     today: NaiveDate,
     actor: Actor,
 ) -> Result<ChangePlan, BillingError> {
-    if !matches!(sub.status.as_str(), "active" | "past_due") {
-        return Err(BillingError::Conflict {
-            code: "invalid_state",
-            detail: format!(
-                "Only an active subscription can be changed; this one is {}",
-                sub.status
-            ),
-        });
+    ensure_changeable(sub)?;
+    let (current_plan, plan) = plans_of(db, scope, sub, plan_id, actor).await?;
+    let (merchant, customer) = parties(db, scope, sub).await?;
+    let chosen = choose(db, scope, &plan, items, customer.pricelist.as_deref()).await?;
+    ensure_same_schedule(sub, &chosen)?;
+    let cur = sub.currency();
+    let current_items = bstore::items(db, &sub.id).await?;
+    let old_amount = current_amount(&current_items, &cur);
+    let new_amount = period_amount(&chosen.items, &cur);
+    let direction = Direction::of(old_amount, new_amount);
+    if actor == Actor::Customer {
+        let quantity_only = plan.id == current_plan.id
+            && chosen.items.len() == current_items.len()
+            && (chosen.items.iter().zip(&current_items)).all(|(a, b)| a.price.id == b.price_id);
+        customer_may(&current_plan, quantity_only, direction)?;
     }
+    let span = Span::of(sub, today);
+    let mut tax = TaxContext::new(&merchant, &customer);
+    let period = (span.start, span.end);
+    let which = Lines::RecurringOnly;
+    let recurring = line_inputs(db, scope, &mut tax, &chosen.items, None, period, which).await?;
+    let recurring_totals = totals(&recurring, &cur);
+    let in_trial = sub.dates.trial_end.is_some_and(|t| t > today);
+    let prorated =
+        direction == Direction::Upgrade && !in_trial && span.days > 0 && span.remaining > 0;
+    let proration = match prorated {
+        true => {
+            let main = &chosen.items[0];
+            let choice = tax.choice(db, scope, &main.product.tax_category).await?;
+            let line = proration_line(&plan, main, &span, new_amount - old_amount, choice, &cur);
+            Some(totals(&[line], &cur))
+        }
+        false => None,
+    };
+    let effective_date = match direction {
+        Direction::Downgrade if !in_trial => sub.dates.next_invoice.unwrap_or(span.end),
+        _ => today,
+    };
+    Ok(ChangePlan {
+        direction,
+        effective_date,
+        proration,
+        old_period_amount: old_amount,
+        new_period_amount: new_amount,
+        remaining_days: span.remaining,
+        period_days: span.days,
+        new_mrr: mrr_of(&recurring_totals, chosen.recurring, &cur),
+        new_recurring_total: recurring_totals.total,
+        chosen,
+    })
+}
+
+impl Direction {
+    /// Up, down or neither, by what a period costs before and after.
+    fn of(old_amount: Decimal, new_amount: Decimal) -> Self {
+        match new_amount.cmp(&old_amount) {
+            std::cmp::Ordering::Greater => Self::Upgrade,
+            std::cmp::Ordering::Less => Self::Downgrade,
+            std::cmp::Ordering::Equal => Self::Unchanged,
+        }
+    }
+}
+
+/// The merchant and the subscription's customer.
+async fn parties(
+    db: &Db,
+    scope: &Scope,
+    sub: &SubscriptionRow,
+) -> Result<(Merchant, Customer), BillingError> {
+    let merchant =
+        merchants::get_merchant(db, scope)
+            .await?
+            .ok_or_else(|| BillingError::NotFound {
+                resource: "merchant",
+                id: scope.merchant_id.clone(),
+            })?;
+    let customer = customers::get_customer(db, scope, &sub.customer_id)
+        .await?
+        .ok_or_else(|| BillingError::NotFound {
+            resource: "customer",
+            id: sub.customer_id.clone(),
+        })?;
+    Ok((merchant, customer))
+}
+
+/// Only a running subscription can change.
+fn ensure_changeable(sub: &SubscriptionRow) -> Result<(), BillingError> {
+    if can_change(sub.state) {
+        return Ok(());
+    }
+    Err(BillingError::Conflict {
+        code: "invalid_state",
+        detail: format!(
+            "Only an active subscription can be changed; this one is {}",
+            sub.status
+        ),
+    })
+}
+
+/// The subscription's plan and the plan it changes to (the same one unless
+/// another is asked for; a customer may only pick a published one).
+async fn plans_of(
+    db: &Db,
+    scope: &Scope,
+    sub: &SubscriptionRow,
+    plan_id: Option<&str>,
+    actor: Actor,
+) -> Result<(Plan, Plan), BillingError> {
     let current_plan = plans::get_plan(db, scope, &sub.plan_id)
         .await?
         .ok_or_else(|| BillingError::NotFound {
@@ -136,13 +213,12 @@ pub async fn plan_change(
             .ok_or_else(|| BillingError::invalid("plan", format!("No such active plan: '{id}'")))?,
         _ => current_plan.clone(),
     };
-    let customer = customers::get_customer(db, scope, &sub.customer_id)
-        .await?
-        .ok_or_else(|| BillingError::NotFound {
-            resource: "customer",
-            id: sub.customer_id.clone(),
-        })?;
-    let chosen = choose(db, scope, &plan, items, customer.pricelist.as_deref()).await?;
+    Ok((current_plan, plan))
+}
+
+/// The new prices renew like the subscription: same schedule, same currency, no
+/// one-off lines.
+fn ensure_same_schedule(sub: &SubscriptionRow, chosen: &Chosen) -> Result<(), BillingError> {
     if chosen.recurring != sub.recurring() || chosen.currency.code() != sub.currency {
         return Err(BillingError::invalid(
             "items",
@@ -155,181 +231,96 @@ pub async fn plan_change(
             "Only recurring prices can be part of a change",
         ));
     }
-    let cur = sub.currency();
-    let current_items = bstore::items(db, &sub.id).await?;
-    let old_amount = current_amount(&current_items, &cur);
-    let new_amount = period_amount(&chosen.items, &cur);
-    let direction = match new_amount.cmp(&old_amount) {
-        std::cmp::Ordering::Greater => Direction::Upgrade,
-        std::cmp::Ordering::Less => Direction::Downgrade,
-        std::cmp::Ordering::Equal => Direction::Unchanged,
+    Ok(())
+}
+
+/// Whether the plan lets its customers make this change themselves.
+fn customer_may(
+    current_plan: &Plan,
+    quantity_only: bool,
+    direction: Direction,
+) -> Result<(), BillingError> {
+    let rights = &current_plan.customer_rights;
+    let allowed = match (quantity_only, rights.change, direction) {
+        (true, _, _) => rights.can_change_quantity || direction == Direction::Unchanged,
+        (false, ChangeRight::None, _) => false,
+        (false, ChangeRight::UpgradeOnly, Direction::Downgrade) => false,
+        (false, ChangeRight::UpgradeOnly | ChangeRight::UpgradeDowngrade, _) => true,
     };
-    if actor == Actor::Customer {
-        let rights = current_plan.customer_rights;
-        let quantity_only = plan.id == current_plan.id
-            && chosen.items.len() == current_items.len()
-            && chosen
-                .items
-                .iter()
-                .zip(&current_items)
-                .all(|(a, b)| a.price.id == b.price_id);
-        let allowed = match (quantity_only, rights.change, direction) {
-            (true, _, _) => rights.can_change_quantity || direction == Direction::Unchanged,
-            (false, ChangeRight::None, _) => false,
-            (false, ChangeRight::UpgradeOnly, Direction::Downgrade) => false,
-            (false, ChangeRight::UpgradeOnly | ChangeRight::UpgradeDowngrade, _) => true,
-        };
-        if !allowed {
-            let detail = match (quantity_only, rights.change) {
-                (true, _) => "This plan does not let customers change quantities".to_owned(),
-                (false, ChangeRight::None) => {
-                    "This plan does not let customers change it".to_owned()
-                }
-                (false, _) => "This plan allows upgrades only".to_owned(),
-            };
-            return Err(BillingError::Conflict {
-                code: "change_not_allowed",
-                detail,
-            });
-        }
+    if allowed {
+        return Ok(());
     }
-    let period_start: NaiveDate = sub.current_period_start.parse().unwrap_or(today);
-    let period_end: NaiveDate = sub.current_period_end.parse().unwrap_or(today);
-    let period_days = days_between(period_start, period_end);
-    let remaining_days = days_between(today.max(period_start), period_end).clamp(0, period_days);
-    let merchant =
-        merchants::get_merchant(db, scope)
-            .await?
-            .ok_or_else(|| BillingError::NotFound {
-                resource: "merchant",
-                id: scope.merchant_id.clone(),
-            })?;
-    let mut tax = TaxContext::new(&merchant, &customer);
-    let recurring = line_inputs(
-        db,
-        scope,
-        &mut tax,
-        &chosen.items,
-        None,
-        (period_start, period_end),
-        Lines::RecurringOnly,
-    )
-    .await?;
-    let recurring_totals = totals(&recurring, &cur);
-    let new_mrr = mrr_of(&recurring_totals, chosen.recurring, &cur);
-    let in_trial = sub
-        .trial_end
-        .as_deref()
-        .and_then(|t| t.parse::<NaiveDate>().ok())
-        .is_some_and(|t| t > today);
-    let proration =
-        if direction == Direction::Upgrade && !in_trial && period_days > 0 && remaining_days > 0 {
-            let main = &chosen.items[0];
-            let net = round(
-                (new_amount - old_amount) * Decimal::from(remaining_days)
-                    / Decimal::from(period_days),
-                &cur,
-            );
-            let input = LineInput {
-                kind: "proration",
-                description: format!(
-                    "Change to {} for {remaining_days} of {period_days} days ({} – {})",
-                    plan.name,
-                    today.max(period_start),
-                    period_end
-                ),
-                price: Some(main.price.id.clone()),
-                period: Some((today.max(period_start), period_end)),
-                quantity: 1,
-                unit_amount: net,
-                unit_discount: Decimal::ZERO,
-                tax_behavior: if main.price.tax_behavior == TaxBehavior::Inclusive {
-                    TaxBehavior::Inclusive
-                } else {
-                    TaxBehavior::Exclusive
-                },
-                tax: tax.choice(db, scope, &main.product.tax_category).await?,
-            };
-            Some(totals(&[input], &cur))
-        } else {
-            None
-        };
-    let effective_date = match direction {
-        Direction::Downgrade if !in_trial => sub
-            .next_invoice_date
-            .as_deref()
-            .and_then(|d| d.parse().ok())
-            .unwrap_or(period_end),
-        _ => today,
+    let detail = match (quantity_only, rights.change) {
+        (true, _) => "This plan does not let customers change quantities".to_owned(),
+        (false, ChangeRight::None) => "This plan does not let customers change it".to_owned(),
+        (false, _) => "This plan allows upgrades only".to_owned(),
     };
-    Ok(ChangePlan {
-        direction,
-        effective_date,
-        proration,
-        old_period_amount: old_amount,
-        new_period_amount: new_amount,
-        remaining_days,
-        period_days,
-        new_mrr,
-        new_recurring_total: recurring_totals.total,
-        chosen,
+    Err(BillingError::Conflict {
+        code: "change_not_allowed",
+        detail,
     })
 }
 
-fn pending_items(chosen: &Chosen) -> Vec<PendingItem> {
-    chosen
-        .items
-        .iter()
-        .map(|i| PendingItem {
-            price_id: i.price.id.clone(),
-            product_id: i.product.id.clone(),
-            description: i.description(),
-            quantity: i64::from(i.quantity),
-            unit_amount: i.unit_amount.normalize().to_string(),
-            discount: i.unit_discount.normalize().to_string(),
-            tax_behavior: tax_behavior_name(i.price.tax_behavior).to_owned(),
-            tax_category: i.product.tax_category.clone(),
-            recurring: i.recurring(),
-            addon: i.addon,
-        })
-        .collect()
+/// The current period as a change sees it on `today`.
+struct Span {
+    start: NaiveDate,
+    end: NaiveDate,
+    /// Days in the period.
+    days: i64,
+    /// Days left from today (or the period's start) to its end.
+    remaining: i64,
+    /// Where the prorated part starts: today, or the period's start.
+    from: NaiveDate,
 }
 
-/// Replaces a subscription's items (inside the transaction).
-pub async fn replace_items(
-    tx: &mut Tx,
-    sub_id: &str,
-    items: &[PendingItem],
-) -> Result<(), sqlx::Error> {
-    tx.execute(
-        "DELETE FROM subscription_items WHERE subscription_id = $1",
-        &args![sub_id],
-    )
-    .await?;
-    for (position, i) in items.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO subscription_items (id, subscription_id, position, price_id, product_id, \
-             description, quantity, unit_amount, discount, tax_behavior, tax_category, recurring, addon) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            &args![
-                new_id(Kind::SubscriptionItem),
-                sub_id,
-                position as i64,
-                &i.price_id,
-                &i.product_id,
-                &i.description,
-                i.quantity,
-                &i.unit_amount,
-                &i.discount,
-                &i.tax_behavior,
-                &i.tax_category,
-                i.recurring,
-                i.addon
-            ],
-        )
-        .await?;
+impl Span {
+    fn of(sub: &SubscriptionRow, today: NaiveDate) -> Self {
+        let (start, end) = sub.dates.current_period;
+        let days = days_between(start, end);
+        let from = today.max(start);
+        Self {
+            start,
+            end,
+            days,
+            remaining: days_between(from, end).clamp(0, days),
+            from,
+        }
     }
-    Ok(())
+}
+
+/// The proration line of an upgrade: `(new − old) × remaining ÷ period days`,
+/// on the main price.
+fn proration_line(
+    plan: &Plan,
+    main: &PricedItem,
+    span: &Span,
+    difference: Decimal,
+    tax: TaxChoice,
+    cur: &Currency,
+) -> LineInput {
+    let (remaining, days) = (span.remaining, span.days);
+    let net = round(
+        difference * Decimal::from(remaining) / Decimal::from(days),
+        cur,
+    );
+    LineInput {
+        kind: "proration",
+        description: format!(
+            "Change to {} for {remaining} of {days} days ({} – {})",
+            plan.name, span.from, span.end
+        ),
+        price: Some(main.price.id.clone()),
+        period: Some((span.from, span.end)),
+        quantity: 1,
+        unit_amount: net,
+        unit_discount: Decimal::ZERO,
+        tax_behavior: if main.price.tax_behavior == TaxBehavior::Inclusive {
+            TaxBehavior::Inclusive
+        } else {
+            TaxBehavior::Exclusive
+        },
+        tax,
+    }
 }
 
 /// Applies a scheduled change at the renewal on `date` (called by the worker
@@ -345,12 +336,8 @@ pub async fn apply_pending(
     let Ok(change) = serde_json::from_str::<PendingChange>(raw) else {
         return Ok(());
     };
-    replace_items(tx, &sub.id, &change.items).await?;
-    tx.execute(
-        "UPDATE subscriptions SET plan_id = $2, base_mrr_minor = $3, pending_items = NULL WHERE id = $1",
-        &args![&sub.id, &change.plan, change.base_mrr_minor],
-    )
-    .await?;
+    subscriptions::replace_items(tx, &sub.id, &change.items).await?;
+    subscriptions::set_plan(tx, &sub.id, &change.plan, change.base_mrr_minor).await?;
     if let Some(fresh) = post::reload(tx, &sub.id).await? {
         if fresh.mrr_minor != 0 {
             post::set_mrr(tx, &fresh, change.base_mrr_minor, date, None).await?;
@@ -378,156 +365,210 @@ pub async fn apply(
     change: &ChangePlan,
     today: NaiveDate,
 ) -> Result<Option<String>, BillingError> {
-    let cur = sub.currency();
-    let items = pending_items(&change.chosen);
-    let base_mrr = minor(change.new_mrr, &cur);
-    let plan_id = change.chosen.plan.id.clone();
+    let scheduled = change.direction == Direction::Downgrade && change.effective_date > today;
     let invoice_id = new_id(Kind::Invoice);
-    let mut charge = None;
-    let charge_auto = sub.payment_mode == "charge_automatically";
-    if let Some(p) = &change.proration {
-        if charge_auto && p.total > Decimal::ZERO {
-            let customer = customers::get_customer(db, scope, &sub.customer_id).await?;
-            let pm = sub
-                .payment_method_id
-                .clone()
-                .or_else(|| customer.and_then(|c| c.default_payment_method));
-            let Some(pm) = pm else {
-                return Err(BillingError::invalid(
-                    "payment_method",
-                    "The customer has no payment method to pay the upgrade",
-                ));
-            };
-            let c = payments::charge(db, provider, scope, &pm, p.total, cur.code(), &invoice_id)
-                .await?;
-            if c.status != ChargeStatus::Succeeded {
-                let code = super::failure_code(c.failure_code.as_deref().or(Some(
-                    if c.status == ChargeStatus::RequiresAction {
-                        "authentication_required"
-                    } else {
-                        "card_declined"
-                    },
-                )));
-                return Err(BillingError::PaymentFailed {
-                    code,
-                    detail: format!(
-                        "The upgrade could not be charged ({code}); nothing was changed"
-                    ),
-                });
-            }
-            charge = Some((c.id, pm));
+    let charge = charge_upgrade(db, provider, scope, sub, change, &invoice_id).await?;
+    // Read before the transaction: a second pool connection while one is held
+    // could wait forever when the pool is busy.
+    let proration = match (&change.proration, scheduled) {
+        (Some(totals), false) => {
+            Some(Proration::read(db, scope, sub, totals, invoice_id, charge).await?)
         }
-    }
+        _ => None,
+    };
     let mut tx = Tx::begin(db).await?;
-    let mut posted = None;
-    match change.direction {
-        Direction::Downgrade if change.effective_date > today => {
-            let pending = PendingChange {
-                plan: plan_id.clone(),
-                items,
-                base_mrr_minor: base_mrr,
-            };
-            tx.execute(
-                "UPDATE subscriptions SET pending_items = $2 WHERE id = $1",
-                &args![&sub.id, serde_json::to_string(&pending).unwrap_or_default()],
-            )
-            .await?;
-            post::event(&mut tx, scope, "subscription.change_scheduled", &sub.id, &serde_json::json!({"effective_date": change.effective_date.to_string(), "plan": plan_id}))
-                .await?;
-        }
-        _ => {
-            replace_items(&mut tx, &sub.id, &items).await?;
-            tx.execute(
-                "UPDATE subscriptions SET plan_id = $2, base_mrr_minor = $3, pending_items = NULL WHERE id = $1",
-                &args![&sub.id, &plan_id, base_mrr],
-            )
-            .await?;
-            if let Some(fresh) = post::reload(&mut tx, &sub.id).await? {
-                if fresh.mrr_minor != 0 {
-                    post::set_mrr(&mut tx, &fresh, base_mrr, today, None).await?;
-                }
-            }
-            if let Some(p) = &change.proration {
-                let merchant = merchants::get_merchant(db, scope).await?.ok_or_else(|| {
-                    BillingError::NotFound {
-                        resource: "merchant",
-                        id: scope.merchant_id.clone(),
-                    }
-                })?;
-                let customer = customers::get_customer(db, scope, &sub.customer_id)
-                    .await?
-                    .ok_or_else(|| BillingError::NotFound {
-                        resource: "customer",
-                        id: sub.customer_id.clone(),
-                    })?;
-                let tax = TaxContext::new(&merchant, &customer);
-                let billed = bill_to(&customer);
-                let period_end: NaiveDate = sub.current_period_end.parse().unwrap_or(today);
-                let due = if charge_auto {
-                    today
-                } else {
-                    today + chrono::Days::new(u64::try_from(sub.invoice_due_days).unwrap_or(0))
-                };
-                let new = NewInvoice {
-                    id: invoice_id.clone(),
-                    customer_id: &sub.customer_id,
-                    subscription_id: Some(&sub.id),
-                    billing_reason: "subscription_update",
-                    renewal_key: None,
-                    currency: &cur,
-                    issue_date: today,
-                    due_date: due,
-                    period: Some((today, period_end)),
-                    bill_to: &billed,
-                    totals: p,
-                    reverse_charge: tax.reverse_charge,
-                    tax_note: tax.note(),
-                    payment_mode: &sub.payment_mode,
-                    payment_method_id: charge.as_ref().map(|(_, pm)| pm.as_str()),
-                    next_attempt: None,
-                };
-                if let Some(row) =
-                    post::post_invoice(&mut tx, scope, &merchant.invoice_prefix, &new).await?
-                {
-                    if let Some((charge_id, _)) = &charge {
-                        tx.execute(
-                            "UPDATE invoices SET attempt_count = 1 WHERE id = $1",
-                            &args![&row.id],
-                        )
-                        .await?;
-                        post::record_payment(&mut tx, &row, today, Some(charge_id)).await?;
-                    } else if p.total.is_zero() {
-                        post::record_payment(&mut tx, &row, today, None).await?;
-                    }
-                    let paid = charge.is_some() || p.total.is_zero();
-                    super::notify::invoice(&mut tx, &row, paid).await?;
-                    posted = Some(row.id);
-                }
-            }
-            post::event(
-                &mut tx,
-                scope,
-                "subscription.updated",
-                &sub.id,
-                &serde_json::json!({"plan": plan_id, "direction": change.direction}),
-            )
-            .await?;
-        }
-    }
+    let posted = if scheduled {
+        schedule(&mut tx, scope, sub, change).await?;
+        None
+    } else {
+        apply_now(&mut tx, sub, change, today).await?;
+        let posted = match proration {
+            Some(p) => p.post(&mut tx, scope, sub, today).await?,
+            None => None,
+        };
+        let json =
+            serde_json::json!({"plan": change.chosen.plan.id, "direction": change.direction});
+        post::event(&mut tx, scope, "subscription.updated", &sub.id, &json).await?;
+        posted
+    };
     tx.commit().await?;
     Ok(posted)
 }
 
+/// Charges the proration of an upgrade now, when the subscription is charged
+/// automatically and there is something to pay: the charge id and payment
+/// method. Anything but success is a 402 and nothing changes.
+async fn charge_upgrade(
+    db: &Db,
+    provider: &Provider,
+    scope: &Scope,
+    sub: &SubscriptionRow,
+    change: &ChangePlan,
+    invoice_id: &str,
+) -> Result<Option<(String, String)>, BillingError> {
+    let Some(p) = &change.proration else {
+        return Ok(None);
+    };
+    if !sub.charges_automatically() || p.total <= Decimal::ZERO {
+        return Ok(None);
+    }
+    let customer = customers::get_customer(db, scope, &sub.customer_id).await?;
+    let pm = sub
+        .payment_method_id
+        .clone()
+        .or_else(|| customer.and_then(|c| c.default_payment_method));
+    let Some(pm) = pm else {
+        return Err(BillingError::invalid(
+            "payment_method",
+            "The customer has no payment method to pay the upgrade",
+        ));
+    };
+    let cur = sub.currency();
+    let c = payments::charge(db, provider, scope, &pm, p.total, cur.code(), invoice_id).await?;
+    if c.status == ChargeStatus::Succeeded {
+        return Ok(Some((c.id, pm)));
+    }
+    let fallback = if c.status == ChargeStatus::RequiresAction {
+        "authentication_required"
+    } else {
+        "card_declined"
+    };
+    let code = super::failure_code(c.failure_code.as_deref().or(Some(fallback)));
+    Err(BillingError::PaymentFailed {
+        code,
+        detail: format!("The upgrade could not be charged ({code}); nothing was changed"),
+    })
+}
+
+/// Keeps a downgrade for the next renewal.
+async fn schedule(
+    tx: &mut Tx,
+    scope: &Scope,
+    sub: &SubscriptionRow,
+    change: &ChangePlan,
+) -> Result<(), sqlx::Error> {
+    let plan_id = &change.chosen.plan.id;
+    let pending = PendingChange {
+        plan: plan_id.clone(),
+        items: stored_items(&change.chosen),
+        base_mrr_minor: minor(change.new_mrr, &sub.currency()),
+    };
+    let raw = serde_json::to_string(&pending).unwrap_or_default();
+    subscriptions::schedule_change(tx, &sub.id, &raw).await?;
+    let json =
+        serde_json::json!({"effective_date": change.effective_date.to_string(), "plan": plan_id});
+    post::event(tx, scope, "subscription.change_scheduled", &sub.id, &json).await
+}
+
+/// Replaces the items and plan now, with the MRR movement (unless the
+/// subscription counts no MRR now, as in a trial).
+async fn apply_now(
+    tx: &mut Tx,
+    sub: &SubscriptionRow,
+    change: &ChangePlan,
+    today: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    let base_mrr = minor(change.new_mrr, &sub.currency());
+    subscriptions::replace_items(tx, &sub.id, &stored_items(&change.chosen)).await?;
+    subscriptions::set_plan(tx, &sub.id, &change.chosen.plan.id, base_mrr).await?;
+    if let Some(fresh) = post::reload(tx, &sub.id).await? {
+        if fresh.mrr_minor != 0 {
+            post::set_mrr(tx, &fresh, base_mrr, today, None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The proration invoice of an upgrade applied now, with what posting it needs.
+struct Proration<'a> {
+    totals: &'a Totals,
+    invoice_id: String,
+    /// The charge made for it, and its payment method.
+    charge: Option<(String, String)>,
+    merchant: Merchant,
+    customer: Customer,
+}
+
+impl<'a> Proration<'a> {
+    async fn read(
+        db: &Db,
+        scope: &Scope,
+        sub: &SubscriptionRow,
+        totals: &'a Totals,
+        invoice_id: String,
+        charge: Option<(String, String)>,
+    ) -> Result<Self, BillingError> {
+        let (merchant, customer) = parties(db, scope, sub).await?;
+        Ok(Self {
+            totals,
+            invoice_id,
+            charge,
+            merchant,
+            customer,
+        })
+    }
+
+    /// Posts the invoice, records its payment (charged, or nothing to pay) and
+    /// sends it; its id.
+    async fn post(
+        self,
+        tx: &mut Tx,
+        scope: &Scope,
+        sub: &SubscriptionRow,
+        today: NaiveDate,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let cur = sub.currency();
+        let tax = TaxContext::new(&self.merchant, &self.customer);
+        let billed = bill_to(&self.customer);
+        let period_end = sub.dates.current_period.1;
+        let due = if sub.charges_automatically() {
+            today
+        } else {
+            today + chrono::Days::new(u64::try_from(sub.invoice_due_days).unwrap_or(0))
+        };
+        let new = NewInvoice {
+            id: self.invoice_id.clone(),
+            customer_id: &sub.customer_id,
+            subscription_id: Some(&sub.id),
+            billing_reason: "subscription_update",
+            renewal_key: None,
+            currency: &cur,
+            issue_date: today,
+            due_date: due,
+            period: Some((today, period_end)),
+            bill_to: &billed,
+            totals: self.totals,
+            reverse_charge: tax.reverse_charge,
+            tax_note: tax.note(),
+            payment_mode: &sub.payment_mode,
+            payment_method_id: self.charge.as_ref().map(|(_, pm)| pm.as_str()),
+            next_attempt: None,
+        };
+        let prefix = &self.merchant.invoice_prefix;
+        let Some(row) = post::post_invoice(tx, scope, prefix, &new).await? else {
+            return Ok(None);
+        };
+        if let Some((charge_id, _)) = &self.charge {
+            invoices::set_attempt_count(tx, &row.id, 1).await?;
+            post::record_payment(tx, &row, today, Some(charge_id)).await?;
+        } else if self.totals.total.is_zero() {
+            post::record_payment(tx, &row, today, None).await?;
+        }
+        let paid = self.charge.is_some() || self.totals.total.is_zero();
+        super::notify::invoice(tx, &row, paid).await?;
+        Ok(Some(row.id))
+    }
+}
+
 /// The wire form of a change plan.
-pub fn preview_wire(change: &ChangePlan, currency: &str) -> renewly_types::ChangePreview {
+pub fn preview_wire(change: &ChangePlan, cur: &Currency) -> renewly_types::ChangePreview {
     let (lines, total, tax) = match &change.proration {
         Some(p) => (p.lines.clone(), p.total, p.tax),
         None => (Vec::new(), Decimal::ZERO, Decimal::ZERO),
     };
     // Every amount with the currency's minor units, as documents show them
     // (a period amount summed from stored items may come as `40`).
-    let cur = bstore::currency(currency);
-    let shown = |amount: Decimal| bstore::document_amount(amount, &cur);
+    let shown = |amount: Decimal| bstore::document_amount(amount, cur);
     renewly_types::ChangePreview {
         direction: match change.direction {
             Direction::Upgrade => "upgrade",
@@ -536,7 +577,7 @@ pub fn preview_wire(change: &ChangePlan, currency: &str) -> renewly_types::Chang
         }
         .to_owned(),
         effective_date: change.effective_date.to_string(),
-        currency: currency.to_owned(),
+        currency: cur.code().to_owned(),
         old_period_amount: shown(change.old_period_amount),
         new_period_amount: shown(change.new_period_amount),
         remaining_days: change.remaining_days,
@@ -576,7 +617,7 @@ pub async fn change(
         actor,
     )
     .await?;
-    let preview = preview_wire(&plan, &sub.currency);
+    let preview = preview_wire(&plan, &sub.currency());
     let invoice_id = if request.preview {
         None
     } else {

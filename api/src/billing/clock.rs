@@ -3,9 +3,8 @@
 
 use chrono::NaiveDate;
 
-use crate::args;
 use crate::db::Db;
-use crate::store::Scope;
+use crate::store::{Scope, test_clock};
 
 /// The calendar date (UTC).
 pub fn calendar_today() -> NaiveDate {
@@ -23,22 +22,10 @@ pub async fn today(db: &Db, scope: &Scope) -> Result<NaiveDate, sqlx::Error> {
 
 /// The merchant's test clock, once started or advanced.
 pub async fn test_clock(db: &Db, merchant_id: &str) -> Result<Option<NaiveDate>, sqlx::Error> {
-    let row: Option<(String,)> = db
-        .fetch_optional(
-            "SELECT now_date FROM test_clocks WHERE merchant_id = $1",
-            &args![merchant_id],
-        )
-        .await?;
-    Ok(row.and_then(|(d,)| d.parse().ok()))
+    test_clock::get(db, merchant_id).await
 }
 
 /// Moves the merchant's test clock to `to`.
 pub async fn set_test_clock(db: &Db, merchant_id: &str, to: NaiveDate) -> Result<(), sqlx::Error> {
-    db.execute(
-        "INSERT INTO test_clocks (merchant_id, now_date) VALUES ($1, $2) \
-         ON CONFLICT (merchant_id) DO UPDATE SET now_date = excluded.now_date",
-        &args![merchant_id, to.to_string()],
-    )
-    .await?;
-    Ok(())
+    test_clock::set(db, merchant_id, to).await
 }

@@ -1,34 +1,31 @@
 //! Starting, previewing, closing, pausing and resuming subscriptions.
 
 use chrono::{Days, NaiveDate};
-use renewly_types::{BillTo, CloseWhen, Customer, Invoice, Merchant, PaymentMode, Subscription};
+use renewly_types::{CloseWhen, Customer, Invoice, Merchant, PaymentMode, Subscription};
 use rust_decimal::Decimal;
 
 use super::BillingError;
 use super::post::{self, NewInvoice, minor};
-use super::pricing::{Chosen, Lines, TaxContext, items_mrr, line_inputs};
-use crate::args;
+pub use super::pricing::bill_to;
+use super::pricing::{
+    Chosen, Lines, TaxContext, items_mrr, line_inputs, period_amount, stored_items,
+};
 use crate::db::{Db, Tx};
 use crate::domain::invoice::{Totals, totals};
 use crate::domain::money::from_minor;
 use crate::domain::recurrence::period_start;
+use crate::domain::subscription::{Event, Refused, Status, transition};
 use crate::ids::{Kind, new_id};
 use crate::payments::{self, ChargeStatus, Provider};
-use crate::store::billing::{self as bstore, SubscriptionRow, interval_name};
-use crate::store::{Scope, charges, customers, merchants, now, payment_methods};
+use crate::store::billing::{self as bstore, SubscriptionRow};
+use crate::store::charges::{self, Charge};
+pub use crate::store::orders::Signature;
+use crate::store::orders::{self, NewOrder};
+use crate::store::subscriptions::{self, NewSubscription};
+use crate::store::{Scope, customers, invoices, merchants, now, payment_methods};
 
 /// The reason recorded on the MRR movement of a pause (churn reports group by it).
 pub const PAUSED: &str = "paused";
-
-/// A signature given at checkout.
-#[derive(Debug, Clone)]
-pub struct Signature {
-    pub name: String,
-    pub signed_at: String,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub terms_sha256: String,
-}
 
 /// What to subscribe a customer to.
 #[derive(Debug, Clone)]
@@ -135,17 +132,6 @@ pub async fn quote(
     })
 }
 
-/// The customer as billed today.
-pub fn bill_to(customer: &Customer) -> BillTo {
-    BillTo {
-        email: customer.email.clone(),
-        name: customer.name.clone(),
-        company: customer.company.clone(),
-        vat_number: customer.vat_number.clone(),
-        address: customer.address.clone(),
-    }
-}
-
 /// Starts a subscription: posts the first invoice and charges it. A declined card
 /// leaves nothing behind (402); a card that needs authentication leaves a `draft`
 /// subscription with an open invoice until [`confirm`] succeeds.
@@ -155,184 +141,238 @@ pub async fn subscribe(
     scope: &Scope,
     order: Order,
 ) -> Result<Created, BillingError> {
-    let merchant =
-        merchants::get_merchant(db, scope)
-            .await?
-            .ok_or_else(|| BillingError::NotFound {
-                resource: "merchant",
-                id: scope.merchant_id.clone(),
-            })?;
-    let plan = &order.chosen.plan;
-    let q = quote(
-        db,
-        scope,
-        &merchant,
-        &order.customer,
-        &order.chosen,
-        order.start,
-    )
-    .await?;
-    let cur = &order.chosen.currency;
-    let mode = plan.payment_mode;
-    let payment_method = match mode {
-        PaymentMode::SendInvoice => order.payment_method.clone(),
-        PaymentMode::ChargeAutomatically => {
-            let pm = order
-                .payment_method
-                .clone()
-                .or_else(|| order.customer.default_payment_method.clone());
-            let Some(pm) = pm else {
-                return Err(BillingError::invalid(
-                    "payment_method",
-                    "The customer has no payment method; add one first or choose send_invoice",
-                ));
-            };
-            if payment_methods::get(db, scope, &order.customer.id, &pm, None)
-                .await?
-                .is_none()
-            {
-                return Err(BillingError::invalid(
-                    "payment_method",
-                    format!("No such payment method of this customer: '{pm}'"),
-                ));
-            }
-            Some(pm)
-        }
-    };
-    let has_invoice = !q.totals.lines.is_empty();
+    let merchant = merchant_of(db, scope).await?;
+    let c = &order.chosen;
+    let q = quote(db, scope, &merchant, &order.customer, c, order.start).await?;
+    let payment_method = payment_method_for(db, scope, &order).await?;
     let invoice_id = new_id(Kind::Invoice);
-    let mut charge = None;
-    if has_invoice && q.totals.total > Decimal::ZERO && mode == PaymentMode::ChargeAutomatically {
-        let pm = payment_method.as_deref().unwrap_or_default();
-        let c = payments::charge(
-            db,
-            provider,
-            scope,
-            pm,
-            q.totals.total,
-            cur.code(),
-            &invoice_id,
-        )
-        .await?;
-        if c.status == ChargeStatus::Failed {
-            let code = super::failure_code(c.failure_code.as_deref());
-            return Err(BillingError::PaymentFailed {
-                code,
-                detail: format!(
-                    "The card was declined ({code}); nothing was charged and no subscription was made"
-                ),
-            });
-        }
-        charge = Some(c);
-    }
-    let requires_action = charge
-        .as_ref()
-        .is_some_and(|c| c.status == ChargeStatus::RequiresAction);
-    let sub_id = new_id(Kind::Subscription);
-    let order_id = new_id(Kind::Order);
-    let anchor = q.period.0;
-    let base_mrr = minor(q.mrr, cur);
-    let status = if requires_action { "draft" } else { "active" };
-    let (current_start, current_end) = match q.trial_end {
-        Some(t) => (order.start, t),
-        None => q.period,
+    let charge = match first_charge(&order, &q, payment_method.as_deref()) {
+        Some((pm, amount)) => Some(
+            charge_first_invoice(
+                db,
+                provider,
+                scope,
+                pm,
+                amount,
+                c.currency.code(),
+                &invoice_id,
+            )
+            .await?,
+        ),
+        None => None,
     };
-    let created = now();
+    let start = Start::new(&order, &q, &merchant, payment_method, charge, invoice_id);
     let mut tx = Tx::begin(db).await?;
-    tx.execute(
-        "INSERT INTO subscriptions (id, merchant_id, livemode, customer_id, plan_id, status, \
-         currency, recurring_interval, recurring_count, start_date, current_period_start, \
-         current_period_end, next_invoice_date, trial_end, payment_mode, invoice_due_days, \
-         payment_method_id, salesperson_id, mrr_minor, base_mrr_minor, health, created) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, 0, $19, 'good', $20)",
-        &args![
-            &sub_id,
-            &scope.merchant_id,
-            scope.livemode,
-            &order.customer.id,
-            &plan.id,
-            status,
-            cur.code(),
-            interval_name(order.chosen.recurring.interval),
-            order.chosen.recurring.interval_count,
-            anchor.to_string(),
-            current_start.to_string(),
-            current_end.to_string(),
-            q.next_invoice_date.to_string(),
-            q.trial_end.map(|d| d.to_string()),
-            payment_mode_name(mode),
-            plan.invoice_due_days,
-            payment_method.clone(),
-            order
-                .salesperson
-                .clone()
-                .or_else(|| order.customer.salesperson.clone()),
-            base_mrr,
-            &created
-        ],
-    )
-    .await?;
-    for (position, item) in order.chosen.items.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO subscription_items (id, subscription_id, position, price_id, product_id, \
-             description, quantity, unit_amount, discount, tax_behavior, tax_category, \
-             recurring, addon) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            &args![
-                new_id(Kind::SubscriptionItem),
-                &sub_id,
-                position as i64,
-                &item.price.id,
-                &item.product.id,
-                item.description(),
-                item.quantity,
-                item.unit_amount.normalize().to_string(),
-                item.unit_discount.normalize().to_string(),
-                tax_behavior_name(item.price.tax_behavior),
-                &item.product.tax_category,
-                item.recurring(),
-                item.addon
-            ],
-        )
-        .await?;
+    start.write(&mut tx, scope).await?;
+    start.post_first_invoice(&mut tx, scope).await?;
+    start.announce(&mut tx, scope).await?;
+    tx.commit().await?;
+    start.created(db, scope).await
+}
+
+/// The merchant of the scope.
+async fn merchant_of(db: &Db, scope: &Scope) -> Result<Merchant, BillingError> {
+    merchants::get_merchant(db, scope)
+        .await?
+        .ok_or_else(|| BillingError::NotFound {
+            resource: "merchant",
+            id: scope.merchant_id.clone(),
+        })
+}
+
+/// The payment method an order is charged to: the given one or the customer's
+/// default, which must exist when the plan charges automatically.
+async fn payment_method_for(
+    db: &Db,
+    scope: &Scope,
+    order: &Order,
+) -> Result<Option<String>, BillingError> {
+    if order.chosen.plan.payment_mode == PaymentMode::SendInvoice {
+        return Ok(order.payment_method.clone());
     }
-    let sig = order.signature.as_ref();
-    tx.execute(
-        "INSERT INTO orders (id, merchant_id, livemode, customer_id, subscription_id, invoice_id, \
-         plan_id, source, signature_name, signature_at, signature_ip, signature_user_agent, \
-         terms_sha256, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        &args![
-            &order_id,
-            &scope.merchant_id,
-            scope.livemode,
-            &order.customer.id,
-            &sub_id,
-            has_invoice.then(|| invoice_id.clone()),
-            &plan.id,
-            order.source,
-            sig.map(|s| s.name.clone()),
-            sig.map(|s| s.signed_at.clone()),
-            sig.and_then(|s| s.ip.clone()),
-            sig.and_then(|s| s.user_agent.clone()),
-            sig.map(|s| s.terms_sha256.clone()),
-            &created
-        ],
+    let pm = order
+        .payment_method
+        .clone()
+        .or_else(|| order.customer.default_payment_method.clone());
+    let Some(pm) = pm else {
+        return Err(BillingError::invalid(
+            "payment_method",
+            "The customer has no payment method; add one first or choose send_invoice",
+        ));
+    };
+    if payment_methods::get(db, scope, &order.customer.id, &pm, None)
+        .await?
+        .is_none()
+    {
+        return Err(BillingError::invalid(
+            "payment_method",
+            format!("No such payment method of this customer: '{pm}'"),
+        ));
+    }
+    Ok(Some(pm))
+}
+
+/// What the first invoice charges now, and to which payment method: only a
+/// positive invoice of a plan that charges automatically.
+fn first_charge<'a>(
+    order: &Order,
+    quote: &Quote,
+    payment_method: Option<&'a str>,
+) -> Option<(&'a str, Decimal)> {
+    let charged = !quote.totals.lines.is_empty()
+        && quote.totals.total > Decimal::ZERO
+        && order.chosen.plan.payment_mode == PaymentMode::ChargeAutomatically;
+    charged.then(|| (payment_method.unwrap_or_default(), quote.totals.total))
+}
+
+/// Charges the first invoice (its id is the idempotency key). A decline is a 402
+/// and nothing is made; a charge that needs authentication is returned.
+async fn charge_first_invoice(
+    db: &Db,
+    provider: &Provider,
+    scope: &Scope,
+    payment_method: &str,
+    amount: Decimal,
+    currency: &str,
+    invoice_id: &str,
+) -> Result<Charge, BillingError> {
+    let c = payments::charge(
+        db,
+        provider,
+        scope,
+        payment_method,
+        amount,
+        currency,
+        invoice_id,
     )
     .await?;
-    let mut invoice = None;
-    if has_invoice {
+    if c.status == ChargeStatus::Failed {
+        let code = super::failure_code(c.failure_code.as_deref());
+        return Err(BillingError::PaymentFailed {
+            code,
+            detail: format!(
+                "The card was declined ({code}); nothing was charged and no subscription was made"
+            ),
+        });
+    }
+    Ok(c)
+}
+
+/// A subscription about to be written, with everything worked out before the
+/// transaction.
+struct Start<'a> {
+    order: &'a Order,
+    quote: &'a Quote,
+    merchant: &'a Merchant,
+    payment_method: Option<String>,
+    charge: Option<Charge>,
+    invoice_id: String,
+    sub_id: String,
+    order_id: String,
+    /// `active`, or `draft` while the first charge waits for authentication.
+    status: &'static str,
+    base_mrr: i64,
+    created: String,
+}
+
+impl<'a> Start<'a> {
+    fn new(
+        order: &'a Order,
+        quote: &'a Quote,
+        merchant: &'a Merchant,
+        payment_method: Option<String>,
+        charge: Option<Charge>,
+        invoice_id: String,
+    ) -> Self {
+        let requires_action = charge
+            .as_ref()
+            .is_some_and(|c| c.status == ChargeStatus::RequiresAction);
+        Self {
+            order,
+            quote,
+            merchant,
+            payment_method,
+            charge,
+            invoice_id,
+            sub_id: new_id(Kind::Subscription),
+            order_id: new_id(Kind::Order),
+            status: if requires_action { "draft" } else { "active" },
+            base_mrr: minor(quote.mrr, &order.chosen.currency),
+            created: now(),
+        }
+    }
+
+    fn has_invoice(&self) -> bool {
+        !self.quote.totals.lines.is_empty()
+    }
+
+    /// The subscription, its items and the order.
+    async fn write(&self, tx: &mut Tx, scope: &Scope) -> Result<(), sqlx::Error> {
+        let (order, q) = (self.order, self.quote);
+        let plan = &order.chosen.plan;
+        let salesperson = order
+            .salesperson
+            .as_deref()
+            .or(order.customer.salesperson.as_deref());
+        let new = NewSubscription {
+            id: &self.sub_id,
+            customer_id: &order.customer.id,
+            plan_id: &plan.id,
+            status: self.status,
+            currency: &order.chosen.currency,
+            recurring: order.chosen.recurring,
+            start_date: q.period.0,
+            current_period: match q.trial_end {
+                Some(t) => (order.start, t),
+                None => q.period,
+            },
+            next_invoice_date: q.next_invoice_date,
+            trial_end: q.trial_end,
+            payment_mode: plan.payment_mode,
+            invoice_due_days: plan.invoice_due_days,
+            payment_method_id: self.payment_method.as_deref(),
+            salesperson_id: salesperson,
+            base_mrr_minor: self.base_mrr,
+            created: &self.created,
+        };
+        subscriptions::insert(tx, scope, &new).await?;
+        subscriptions::insert_items(tx, &self.sub_id, &stored_items(&order.chosen)).await?;
+        let record = NewOrder {
+            id: &self.order_id,
+            customer_id: &order.customer.id,
+            subscription_id: &self.sub_id,
+            invoice_id: self.has_invoice().then_some(self.invoice_id.as_str()),
+            plan_id: &plan.id,
+            source: order.source,
+            signature: order.signature.as_ref(),
+            created: &self.created,
+        };
+        orders::insert(tx, scope, &record).await
+    }
+
+    /// Posts the first invoice, records its payment and sends it (an active
+    /// subscription's receipt, or the invoice to pay in send_invoice mode).
+    async fn post_first_invoice(&self, tx: &mut Tx, scope: &Scope) -> Result<(), sqlx::Error> {
+        if !self.has_invoice() {
+            return Ok(());
+        }
+        let (order, q) = (self.order, self.quote);
+        let mode = order.chosen.plan.payment_mode;
         let due = match mode {
-            PaymentMode::SendInvoice => add_days(order.start, plan.invoice_due_days),
+            PaymentMode::SendInvoice => add_days(order.start, order.chosen.plan.invoice_due_days),
             PaymentMode::ChargeAutomatically => order.start,
         };
         let billed = bill_to(&order.customer);
         let new = NewInvoice {
-            id: invoice_id.clone(),
+            id: self.invoice_id.clone(),
             customer_id: &order.customer.id,
-            subscription_id: Some(&sub_id),
+            subscription_id: Some(&self.sub_id),
             billing_reason: "subscription_create",
-            renewal_key: q.trial_end.is_none().then(|| format!("{sub_id}:{anchor}")),
-            currency: cur,
+            renewal_key: q
+                .trial_end
+                .is_none()
+                .then(|| format!("{}:{}", self.sub_id, q.period.0)),
+            currency: &order.chosen.currency,
             issue_date: order.start,
             due_date: due,
             period: q.trial_end.is_none().then_some(q.period),
@@ -341,83 +381,85 @@ pub async fn subscribe(
             reverse_charge: q.reverse_charge,
             tax_note: q.tax_note.clone(),
             payment_mode: payment_mode_name(mode),
-            payment_method_id: payment_method.as_deref(),
+            payment_method_id: self.payment_method.as_deref(),
             next_attempt: None,
         };
-        let row = post::post_invoice(&mut tx, scope, &merchant.invoice_prefix, &new).await?;
-        if let Some(row) = row {
-            if charge.is_some() {
-                tx.execute(
-                    "UPDATE invoices SET attempt_count = 1 WHERE id = $1",
-                    &args![&row.id],
-                )
-                .await?;
-            }
-            let paid = match &charge {
-                Some(c) => c.status == ChargeStatus::Succeeded,
-                None => q.totals.total.is_zero(),
+        let Some(row) = post::post_invoice(tx, scope, &self.merchant.invoice_prefix, &new).await?
+        else {
+            return Ok(());
+        };
+        if self.charge.is_some() {
+            invoices::set_attempt_count(tx, &row.id, 1).await?;
+        }
+        let paid = match &self.charge {
+            Some(c) => c.status == ChargeStatus::Succeeded,
+            None => q.totals.total.is_zero(),
+        };
+        if paid {
+            let charge_id = self.charge.as_ref().map(|c| c.id.as_str());
+            post::record_payment(tx, &row, order.start, charge_id).await?;
+        }
+        if self.status == "active" {
+            super::notify::invoice(tx, &row, paid).await?;
+        }
+        Ok(())
+    }
+
+    /// The welcome message and the first MRR movement of an active subscription,
+    /// and the event.
+    async fn announce(&self, tx: &mut Tx, scope: &Scope) -> Result<(), sqlx::Error> {
+        let (order, q) = (self.order, self.quote);
+        let c = &order.chosen;
+        if self.status == "active" {
+            let welcome = super::notify::Welcome {
+                customer: &order.customer,
+                plan_name: &c.plan.name,
+                amount: period_amount(&c.items, &c.currency),
+                currency: c.currency.code(),
+                recurring: c.recurring,
+                start: order.start,
+                trial_end: q.trial_end,
+                next_invoice: q.next_invoice_date,
             };
-            if paid {
-                post::record_payment(
-                    &mut tx,
-                    &row,
-                    order.start,
-                    charge.as_ref().map(|c| c.id.as_str()),
-                )
-                .await?;
-            }
-            if status == "active" {
-                // A receipt, or the invoice to pay (send_invoice).
-                super::notify::invoice(&mut tx, &row, paid).await?;
+            super::notify::subscribed(tx, scope, &welcome).await?;
+        }
+        if self.status == "active" && q.trial_end.is_none() {
+            if let Some(row) = post::reload(tx, &self.sub_id).await? {
+                post::set_mrr(tx, &row, self.base_mrr, order.start, None).await?;
             }
         }
-    }
-    if status == "active" {
-        super::notify::subscribed(
-            &mut tx,
+        post::event(
+            tx,
             scope,
-            &order.customer,
-            &plan.name,
-            super::change::period_amount(&order.chosen.items, cur),
-            cur.code(),
-            order.chosen.recurring,
-            order.start,
-            q.trial_end,
-            q.next_invoice_date,
+            "subscription.created",
+            &self.sub_id,
+            &serde_json::json!({"status": self.status, "plan": c.plan.id}),
         )
-        .await?;
+        .await
     }
-    if status == "active" && q.trial_end.is_none() {
-        if let Some(row) = post::reload(&mut tx, &sub_id).await? {
-            post::set_mrr(&mut tx, &row, base_mrr, order.start, None).await?;
-        }
+
+    /// What was made, as the API answers it.
+    async fn created(self, db: &Db, scope: &Scope) -> Result<Created, BillingError> {
+        let subscription = bstore::get_subscription(db, scope, &self.sub_id)
+            .await?
+            .ok_or_else(|| BillingError::NotFound {
+                resource: "subscription",
+                id: self.sub_id.clone(),
+            })?;
+        let invoice = match self.has_invoice() {
+            true => bstore::get_invoice(db, scope, &self.invoice_id).await?,
+            false => None,
+        };
+        Ok(Created {
+            subscription,
+            invoice,
+            order_id: self.order_id,
+            pending_charge: self
+                .charge
+                .filter(|c| c.status == ChargeStatus::RequiresAction)
+                .map(|c| c.id),
+        })
     }
-    post::event(
-        &mut tx,
-        scope,
-        "subscription.created",
-        &sub_id,
-        &serde_json::json!({"status": status, "plan": plan.id}),
-    )
-    .await?;
-    tx.commit().await?;
-    let subscription = bstore::get_subscription(db, scope, &sub_id)
-        .await?
-        .ok_or_else(|| BillingError::NotFound {
-            resource: "subscription",
-            id: sub_id.clone(),
-        })?;
-    if has_invoice {
-        invoice = bstore::get_invoice(db, scope, &invoice_id).await?;
-    }
-    Ok(Created {
-        subscription,
-        invoice,
-        order_id,
-        pending_charge: charge
-            .filter(|c| c.status == ChargeStatus::RequiresAction)
-            .map(|c| c.id),
-    })
 }
 
 /// Completes a `draft` subscription whose first charge needed authentication.
@@ -427,36 +469,22 @@ pub async fn confirm(
     scope: &Scope,
     sub_id: &str,
 ) -> Result<Subscription, BillingError> {
-    let not_found = || BillingError::NotFound {
-        resource: "subscription",
-        id: sub_id.to_owned(),
-    };
     let row = bstore::subscription_row(db, scope, sub_id)
         .await?
-        .ok_or_else(not_found)?;
-    if row.status != "draft" {
-        return bstore::get_subscription(db, scope, sub_id)
-            .await?
-            .ok_or_else(not_found);
+        .ok_or_else(|| not_found(sub_id))?;
+    if row.state != Status::Draft {
+        return current(db, scope, sub_id).await;
     }
-    let invoice: Option<(String,)> = db
-        .fetch_optional(
-            "SELECT id FROM invoices WHERE subscription_id = $1 AND billing_reason = 'subscription_create'",
-            &args![sub_id],
-        )
-        .await?;
-    let Some((invoice_id,)) = invoice else {
-        return Err(BillingError::Conflict {
-            code: "nothing_to_confirm",
-            detail: "No payment waits for confirmation".to_owned(),
-        });
+    let nothing_to_confirm = || BillingError::Conflict {
+        code: "nothing_to_confirm",
+        detail: "No payment waits for confirmation".to_owned(),
     };
+    let invoice_id = invoices::creation_invoice_id(db, sub_id)
+        .await?
+        .ok_or_else(nothing_to_confirm)?;
     let charge = charges::find_by_key(db, scope, &invoice_id)
         .await?
-        .ok_or_else(|| BillingError::Conflict {
-            code: "nothing_to_confirm",
-            detail: "No payment waits for confirmation".to_owned(),
-        })?;
+        .ok_or_else(nothing_to_confirm)?;
     let charge = payments::confirm(db, provider, scope, &charge.id).await?;
     if charge.status != ChargeStatus::Succeeded {
         let code = super::failure_code(charge.failure_code.as_deref());
@@ -465,43 +493,108 @@ pub async fn confirm(
             detail: format!("The payment was not confirmed ({code})"),
         });
     }
-    let start: NaiveDate = row
-        .current_period_start
-        .parse()
-        .unwrap_or_else(|_| super::clock::calendar_today());
+    let start = row.dates.current_period.0;
     let mut tx = Tx::begin(db).await?;
-    let changed = tx
-        .execute(
-            "UPDATE subscriptions SET status = 'active' WHERE id = $1 AND status = 'draft'",
-            &args![sub_id],
-        )
-        .await?;
-    if changed == 1 {
-        let inv: Option<bstore::InvoiceRow> = tx
-            .fetch_optional("SELECT * FROM invoices WHERE id = $1", &args![&invoice_id])
-            .await?;
-        if let Some(inv) = inv {
-            post::record_payment(&mut tx, &inv, start, Some(&charge.id)).await?;
-            super::notify::invoice(&mut tx, &inv, true).await?;
-        }
-        if let Some(fresh) = post::reload(&mut tx, sub_id).await? {
-            if fresh.trial_end.is_none() {
-                post::set_mrr(&mut tx, &fresh, fresh.base_mrr_minor, start, None).await?;
-            }
-        }
-        post::event(
-            &mut tx,
-            scope,
-            "subscription.activated",
-            sub_id,
-            &serde_json::json!({}),
-        )
-        .await?;
+    if subscriptions::activate_draft(&mut tx, sub_id).await? {
+        activate(&mut tx, scope, sub_id, &invoice_id, &charge.id, start).await?;
     }
     tx.commit().await?;
+    current(db, scope, sub_id).await
+}
+
+/// What follows the activation of a draft: its first invoice paid and sent, the
+/// first MRR movement (unless in trial), the event.
+async fn activate(
+    tx: &mut Tx,
+    scope: &Scope,
+    sub_id: &str,
+    invoice_id: &str,
+    charge_id: &str,
+    start: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    if let Some(inv) = invoices::get_tx(tx, invoice_id).await? {
+        post::record_payment(tx, &inv, start, Some(charge_id)).await?;
+        super::notify::invoice(tx, &inv, true).await?;
+    }
+    if let Some(fresh) = post::reload(tx, sub_id).await? {
+        if fresh.trial_end.is_none() {
+            post::set_mrr(tx, &fresh, fresh.base_mrr_minor, start, None).await?;
+        }
+    }
+    post::event(
+        tx,
+        scope,
+        "subscription.activated",
+        sub_id,
+        &serde_json::json!({}),
+    )
+    .await
+}
+
+fn not_found(sub_id: &str) -> BillingError {
+    BillingError::NotFound {
+        resource: "subscription",
+        id: sub_id.to_owned(),
+    }
+}
+
+/// A 409 for a lifecycle change the subscription's status does not allow.
+fn invalid_state(rule: &str, refused: Refused) -> BillingError {
+    BillingError::Conflict {
+        code: "invalid_state",
+        detail: format!("{rule}; this one is {}", refused.from.as_str()),
+    }
+}
+
+fn already_closed() -> BillingError {
+    BillingError::Conflict {
+        code: "subscription_closed",
+        detail: "The subscription is already closed".to_owned(),
+    }
+}
+
+/// The subscription as it is now, wire form.
+async fn current(db: &Db, scope: &Scope, sub_id: &str) -> Result<Subscription, BillingError> {
     bstore::get_subscription(db, scope, sub_id)
         .await?
-        .ok_or_else(not_found)
+        .ok_or_else(|| not_found(sub_id))
+}
+
+/// Reads the subscription inside the transaction, so that the change made from
+/// it is conditional on what it read.
+async fn read_in_tx(
+    tx: &mut Tx,
+    scope: &Scope,
+    sub_id: &str,
+) -> Result<SubscriptionRow, BillingError> {
+    subscriptions::get_in_scope_tx(tx, scope, sub_id)
+        .await?
+        .ok_or_else(|| not_found(sub_id))
+}
+
+/// A close reason as stored: one of the plan's close reasons (by name or id,
+/// stored by name) or the free text given.
+async fn close_reason(
+    db: &Db,
+    scope: &Scope,
+    plan_id: &str,
+    reason: &str,
+) -> Result<String, BillingError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(BillingError::invalid(
+            "reason",
+            "Give a reason of 1 to 200 characters",
+        ));
+    }
+    let plan = crate::store::plans::get_plan(db, scope, plan_id).await?;
+    Ok(plan
+        .and_then(|p| {
+            p.close_reasons
+                .into_iter()
+                .find(|r| r.id == reason || r.name.eq_ignore_ascii_case(reason))
+        })
+        .map_or_else(|| reason.to_owned(), |r| r.name))
 }
 
 /// Closes a subscription now or at the end of its paid period, with a reason:
@@ -515,67 +608,55 @@ pub async fn close(
     comment: Option<&str>,
     today: NaiveDate,
 ) -> Result<Subscription, BillingError> {
-    let not_found = || BillingError::NotFound {
-        resource: "subscription",
-        id: sub_id.to_owned(),
-    };
-    let row = bstore::subscription_row(db, scope, sub_id)
+    let read = bstore::subscription_row(db, scope, sub_id)
         .await?
-        .ok_or_else(not_found)?;
-    if row.status == "closed" {
-        return Err(BillingError::Conflict {
-            code: "subscription_closed",
-            detail: "The subscription is already closed".to_owned(),
-        });
+        .ok_or_else(|| not_found(sub_id))?;
+    if read.state == Status::Closed {
+        return Err(already_closed());
     }
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(BillingError::invalid(
-            "reason",
-            "Give a reason of 1 to 200 characters",
-        ));
-    }
-    let plan = crate::store::plans::get_plan(db, scope, &row.plan_id).await?;
-    let reason = plan
-        .and_then(|p| {
-            p.close_reasons
-                .into_iter()
-                .find(|r| r.id == reason || r.name.eq_ignore_ascii_case(reason))
-        })
-        .map_or_else(|| reason.to_owned(), |r| r.name);
+    let reason = close_reason(db, scope, &read.plan_id, reason).await?;
     let mut tx = Tx::begin(db).await?;
-    let at_period_end = when == CloseWhen::PeriodEnd && row.status != "draft";
-    if at_period_end {
-        let end = row
-            .next_invoice_date
-            .clone()
-            .unwrap_or_else(|| row.current_period_end.clone());
-        tx.execute(
-            "UPDATE subscriptions SET cancel_at = $2, close_reason = $3, close_comment = $4 WHERE id = $1",
-            &args![sub_id, &end, &reason, comment],
-        )
-        .await?;
-        post::event(
-            &mut tx,
-            scope,
-            "subscription.cancel_scheduled",
-            sub_id,
-            &serde_json::json!({"cancel_at": end, "reason": reason}),
-        )
-        .await?;
-        super::notify::cancelled(&mut tx, &row, &end, &reason).await?;
+    let row = read_in_tx(&mut tx, scope, sub_id).await?;
+    if row.state == Status::Closed {
+        return Err(already_closed());
+    }
+    if when == CloseWhen::PeriodEnd && row.state != Status::Draft {
+        schedule_close(&mut tx, &row, &reason, comment).await?;
     } else if !close_in_tx(&mut tx, &row, today, &reason, comment).await? {
-        return Err(BillingError::Conflict {
-            code: "subscription_closed",
-            detail: "The subscription is already closed".to_owned(),
-        });
-    } else if row.status != "draft" {
+        return Err(already_closed());
+    } else if row.state != Status::Draft {
         super::notify::cancelled(&mut tx, &row, &today.to_string(), &reason).await?;
     }
     tx.commit().await?;
-    bstore::get_subscription(db, scope, sub_id)
-        .await?
-        .ok_or_else(not_found)
+    current(db, scope, sub_id).await
+}
+
+/// Schedules the close of `row` at the end of its paid period.
+async fn schedule_close(
+    tx: &mut Tx,
+    row: &SubscriptionRow,
+    reason: &str,
+    comment: Option<&str>,
+) -> Result<(), BillingError> {
+    let end = (row.dates.next_invoice)
+        .unwrap_or(row.dates.current_period.1)
+        .to_string();
+    if !subscriptions::schedule_cancel(tx, &row.id, &end, reason, comment).await? {
+        return Err(BillingError::LostRace {
+            resource: "subscription",
+            id: row.id.clone(),
+        });
+    }
+    post::event(
+        tx,
+        &row.scope(),
+        "subscription.cancel_scheduled",
+        &row.id,
+        &serde_json::json!({"cancel_at": end, "reason": reason}),
+    )
+    .await?;
+    super::notify::cancelled(tx, row, &end, reason).await?;
+    Ok(())
 }
 
 /// Closes `row` on `date` inside a transaction: MRR to zero (the churn, when it
@@ -588,15 +669,7 @@ pub async fn close_in_tx(
     reason: &str,
     comment: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
-    let changed = tx
-        .execute(
-            "UPDATE subscriptions SET status = 'closed', closed_at = $2, close_reason = $3, \
-             close_comment = COALESCE($4, close_comment), next_invoice_date = NULL, cancel_at = NULL \
-             WHERE id = $1 AND status <> 'closed'",
-            &args![&row.id, date.to_string(), reason, comment],
-        )
-        .await?;
-    if changed == 0 {
+    if !subscriptions::close(tx, &row.id, date, reason, comment).await? {
         return Ok(false);
     }
     // The MRR as it is now (the row now locked), not as `row` was read.
@@ -615,37 +688,33 @@ pub async fn close_in_tx(
     Ok(true)
 }
 
-/// Pauses an active subscription: no invoices, MRR 0, until resumed.
+/// Pauses an active subscription: no invoices, MRR 0, until resumed. The row is
+/// read and changed in one transaction, the change conditional on `active`: of
+/// two pauses at once, one pauses (and records one movement), the other is a 409.
 pub async fn pause(
     db: &Db,
     scope: &Scope,
     sub_id: &str,
     today: NaiveDate,
 ) -> Result<Subscription, BillingError> {
-    let not_found = || BillingError::NotFound {
-        resource: "subscription",
-        id: sub_id.to_owned(),
-    };
-    let row = bstore::subscription_row(db, scope, sub_id)
-        .await?
-        .ok_or_else(not_found)?;
-    if row.status != "active" {
-        return Err(BillingError::Conflict {
-            code: "invalid_state",
-            detail: format!(
-                "Only an active subscription can be paused; this one is {}",
-                row.status
-            ),
+    let mut tx = Tx::begin(db).await?;
+    let row = read_in_tx(&mut tx, scope, sub_id).await?;
+    if let Err(refused) = transition(row.state, Event::Pause) {
+        return Err(invalid_state(
+            "Only an active subscription can be paused",
+            refused,
+        ));
+    }
+    if !subscriptions::pause(&mut tx, sub_id, today).await? {
+        return Err(BillingError::LostRace {
+            resource: "subscription",
+            id: sub_id.to_owned(),
         });
     }
-    let mut tx = Tx::begin(db).await?;
-    tx.execute(
-        "UPDATE subscriptions SET status = 'paused', paused_at = $2 WHERE id = $1",
-        &args![sub_id, today.to_string()],
-    )
-    .await?;
+    // The MRR as it is now that the row is locked, not as it was read.
+    let paused = post::reload(&mut tx, sub_id).await?.unwrap_or(row);
     // A pause counts 0 MRR: a churn (or contraction) whose reason reads "paused".
-    post::set_mrr(&mut tx, &row, 0, today, Some(PAUSED)).await?;
+    post::set_mrr(&mut tx, &paused, 0, today, Some(PAUSED)).await?;
     post::event(
         &mut tx,
         scope,
@@ -655,62 +724,39 @@ pub async fn pause(
     )
     .await?;
     tx.commit().await?;
-    bstore::get_subscription(db, scope, sub_id)
-        .await?
-        .ok_or_else(not_found)
+    current(db, scope, sub_id).await
 }
 
 /// Resumes a paused subscription. Billing restarts today with a new anchor when
-/// the paid period ran out while paused.
+/// the paid period ran out while paused. Read and changed in one transaction,
+/// conditional on `paused`, like [`pause`].
 pub async fn resume(
     db: &Db,
     scope: &Scope,
     sub_id: &str,
     today: NaiveDate,
 ) -> Result<Subscription, BillingError> {
-    let not_found = || BillingError::NotFound {
-        resource: "subscription",
-        id: sub_id.to_owned(),
-    };
-    let row = bstore::subscription_row(db, scope, sub_id)
-        .await?
-        .ok_or_else(not_found)?;
-    if row.status != "paused" {
-        return Err(BillingError::Conflict {
-            code: "invalid_state",
-            detail: format!(
-                "Only a paused subscription can be resumed; this one is {}",
-                row.status
-            ),
+    let mut tx = Tx::begin(db).await?;
+    let row = read_in_tx(&mut tx, scope, sub_id).await?;
+    if let Err(refused) = transition(row.state, Event::Resume) {
+        return Err(invalid_state(
+            "Only a paused subscription can be resumed",
+            refused,
+        ));
+    }
+    let next = row.dates.next_invoice;
+    // The paid period ended during the pause: a new period starts today.
+    let restart = next.is_none_or(|n| n < today).then_some(today);
+    if !subscriptions::resume(&mut tx, sub_id, restart).await? {
+        return Err(BillingError::LostRace {
+            resource: "subscription",
+            id: sub_id.to_owned(),
         });
     }
-    let next = row
-        .next_invoice_date
-        .as_deref()
-        .and_then(|d| d.parse::<NaiveDate>().ok());
-    let mut tx = Tx::begin(db).await?;
-    if next.is_none_or(|n| n < today) {
-        // The paid period ended during the pause: a new period starts today.
-        tx.execute(
-            "UPDATE subscriptions SET status = 'active', paused_at = NULL, start_date = $2, \
-             next_invoice_date = $2 WHERE id = $1",
-            &args![sub_id, today.to_string()],
-        )
-        .await?;
-    } else {
-        tx.execute(
-            "UPDATE subscriptions SET status = 'active', paused_at = NULL WHERE id = $1",
-            &args![sub_id],
-        )
-        .await?;
-    }
-    let in_trial = row
-        .trial_end
-        .as_deref()
-        .and_then(|d| d.parse::<NaiveDate>().ok())
-        .is_some_and(|t| t > today);
+    let in_trial = row.dates.trial_end.is_some_and(|t| t > today);
     if !in_trial {
-        post::set_mrr(&mut tx, &row, row.base_mrr_minor, today, None).await?;
+        let resumed = post::reload(&mut tx, sub_id).await?.unwrap_or(row);
+        post::set_mrr(&mut tx, &resumed, resumed.base_mrr_minor, today, None).await?;
     }
     post::event(
         &mut tx,
@@ -721,26 +767,10 @@ pub async fn resume(
     )
     .await?;
     tx.commit().await?;
-    bstore::get_subscription(db, scope, sub_id)
-        .await?
-        .ok_or_else(not_found)
+    current(db, scope, sub_id).await
 }
 
-/// The stored name of a payment mode.
-pub fn payment_mode_name(mode: PaymentMode) -> &'static str {
-    match mode {
-        PaymentMode::ChargeAutomatically => "charge_automatically",
-        PaymentMode::SendInvoice => "send_invoice",
-    }
-}
-
-/// The stored name of a tax behaviour.
-pub fn tax_behavior_name(b: renewly_types::TaxBehavior) -> &'static str {
-    match b {
-        renewly_types::TaxBehavior::Exclusive => "exclusive",
-        renewly_types::TaxBehavior::Inclusive => "inclusive",
-    }
-}
+pub use crate::store::subscriptions::{payment_mode_name, tax_behavior_name};
 
 /// MRR in the subscription's currency as a decimal.
 pub fn mrr_decimal(row: &SubscriptionRow) -> Decimal {

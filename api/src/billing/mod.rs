@@ -27,6 +27,10 @@ pub enum BillingError {
     NotFound { resource: &'static str, id: String },
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// A conditional change found the row no longer in the state it was read in:
+    /// another request or the worker changed it meanwhile.
+    #[error("The {resource} '{id}' was changed meanwhile")]
+    LostRace { resource: &'static str, id: String },
     #[error("{detail}")]
     PaymentFailed { code: &'static str, detail: String },
     #[error(transparent)]
@@ -53,6 +57,14 @@ impl From<BillingError> for ApiError {
             BillingError::Conflict { code, detail } => ApiError::Conflict {
                 code,
                 detail,
+                param: None,
+            },
+            BillingError::LostRace { resource, id } => ApiError::Conflict {
+                code: "concurrent_change",
+                detail: format!(
+                    "The {resource} '{id}' was changed by another request meanwhile; \
+                     read it again and retry"
+                ),
                 param: None,
             },
             BillingError::PaymentFailed { code, detail } => ApiError::Card {

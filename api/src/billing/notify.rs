@@ -7,7 +7,6 @@ use chrono::NaiveDate;
 use renewly_types::{Customer, Recurring};
 use rust_decimal::Decimal;
 
-use crate::args;
 use crate::db::Tx;
 use crate::domain::money::from_minor;
 use crate::mail::templates::{
@@ -15,8 +14,9 @@ use crate::mail::templates::{
     SubscriptionConfirmation,
 };
 use crate::mail::{self, NewMessage, PORTAL_LINK, Recipient};
-use crate::store::Scope;
 use crate::store::billing::{InvoiceRow, SubscriptionRow};
+use crate::store::customers::{Contact, contact_tx};
+use crate::store::{Scope, merchants, subscriptions};
 
 fn recipient(customer: &Customer) -> Recipient {
     Recipient::new(customer.email.clone(), customer.locale.clone())
@@ -30,72 +30,41 @@ fn display_name(customer: &Customer) -> Option<String> {
 // could wait forever when the pool is busy.
 
 async fn merchant_name(tx: &mut Tx, scope: &Scope) -> Result<String, sqlx::Error> {
-    let row: Option<(String,)> = tx
-        .fetch_optional(
-            "SELECT name FROM merchants WHERE id = $1",
-            &args![&scope.merchant_id],
-        )
-        .await?;
-    Ok(row.map_or_else(String::new, |(n,)| n))
+    merchants::name_tx(tx, &scope.merchant_id).await
 }
 
-/// Who receives the message.
-struct To {
-    id: String,
-    email: String,
-    locale: String,
-    name: Option<String>,
+fn contact_recipient(to: &Contact) -> Recipient {
+    Recipient::new(to.email.clone(), to.locale.clone())
 }
 
-/// id, email, locale, name, company.
-type ToRow = (String, String, String, Option<String>, Option<String>);
-
-async fn customer(tx: &mut Tx, id: &str) -> Result<Option<To>, sqlx::Error> {
-    let row: Option<ToRow> = tx
-        .fetch_optional(
-            "SELECT id, email, locale, name, company FROM customers WHERE id = $1",
-            &args![id],
-        )
-        .await?;
-    Ok(row.map(|(id, email, locale, name, company)| To {
-        id,
-        email,
-        locale,
-        name: name.or(company),
-    }))
-}
-
-impl To {
-    fn recipient(&self) -> Recipient {
-        Recipient::new(self.email.clone(), self.locale.clone())
-    }
+/// What the welcome message of a new subscription says.
+#[derive(Debug, Clone, Copy)]
+pub struct Welcome<'a> {
+    pub customer: &'a Customer,
+    pub plan_name: &'a str,
+    /// What it costs per period, before tax.
+    pub amount: Decimal,
+    pub currency: &'a str,
+    pub recurring: Recurring,
+    pub start: NaiveDate,
+    pub trial_end: Option<NaiveDate>,
+    pub next_invoice: NaiveDate,
 }
 
 /// "Welcome": the plan, what it costs per period (before tax), the dates and the
 /// portal link.
-#[allow(clippy::too_many_arguments)]
-pub async fn subscribed(
-    tx: &mut Tx,
-    scope: &Scope,
-    customer: &Customer,
-    plan_name: &str,
-    amount: Decimal,
-    currency: &str,
-    recurring: Recurring,
-    start: NaiveDate,
-    trial_end: Option<NaiveDate>,
-    next_invoice: NaiveDate,
-) -> Result<(), sqlx::Error> {
+pub async fn subscribed(tx: &mut Tx, scope: &Scope, w: &Welcome<'_>) -> Result<(), sqlx::Error> {
+    let customer = w.customer;
     let m = SubscriptionConfirmation {
         merchant_name: merchant_name(tx, scope).await?,
         customer_name: display_name(customer),
-        plan_name: plan_name.to_owned(),
-        amount,
-        currency: currency.to_owned(),
-        recurring,
-        start_date: start.to_string(),
-        trial_end: trial_end.map(|d| d.to_string()),
-        next_invoice_date: Some(next_invoice.to_string()),
+        plan_name: w.plan_name.to_owned(),
+        amount: w.amount,
+        currency: w.currency.to_owned(),
+        recurring: w.recurring,
+        start_date: w.start.to_string(),
+        trial_end: w.trial_end.map(|d| d.to_string()),
+        next_invoice_date: Some(w.next_invoice.to_string()),
         portal_url: PORTAL_LINK.to_owned(),
     };
     let msg = NewMessage::subscription_confirmation(scope, &recipient(customer), &m)
@@ -107,7 +76,7 @@ pub async fn subscribed(
 /// to pay it in the portal.
 pub async fn invoice(tx: &mut Tx, invoice: &InvoiceRow, paid: bool) -> Result<(), sqlx::Error> {
     let scope = invoice.scope();
-    let Some(customer) = customer(tx, &invoice.customer_id).await? else {
+    let Some(customer) = contact_tx(tx, &invoice.customer_id).await? else {
         return Ok(());
     };
     let cur = invoice.currency();
@@ -126,7 +95,7 @@ pub async fn invoice(tx: &mut Tx, invoice: &InvoiceRow, paid: bool) -> Result<()
         due_date: invoice.due_date.clone(),
         pay_url: (!paid).then(|| PORTAL_LINK.to_owned()),
     };
-    let msg = NewMessage::invoice(&scope, &customer.recipient(), &invoice.id, &m)
+    let msg = NewMessage::invoice(&scope, &contact_recipient(&customer), &invoice.id, &m)
         .for_customer(&customer.id);
     mail::enqueue(tx, &msg).await
 }
@@ -142,10 +111,10 @@ pub async fn payment_failed(
     closes_on: Option<NaiveDate>,
 ) -> Result<(), sqlx::Error> {
     let scope = invoice.scope();
-    let Some(customer) = customer(tx, &invoice.customer_id).await? else {
+    let Some(customer) = contact_tx(tx, &invoice.customer_id).await? else {
         return Ok(());
     };
-    let to = customer.recipient();
+    let to = contact_recipient(&customer);
     let merchant_name = merchant_name(tx, &scope).await?;
     let msg = if attempt <= 1 {
         NewMessage::payment_failed(
@@ -189,13 +158,10 @@ pub async fn cancelled(
     reason: &str,
 ) -> Result<(), sqlx::Error> {
     let scope = sub.scope();
-    let Some(customer) = customer(tx, &sub.customer_id).await? else {
+    let Some(customer) = contact_tx(tx, &sub.customer_id).await? else {
         return Ok(());
     };
-    let plan: Option<(String,)> = tx
-        .fetch_optional("SELECT name FROM plans WHERE id = $1", &args![&sub.plan_id])
-        .await?;
-    let plan_name = plan.map_or_else(String::new, |(n,)| n);
+    let plan_name = subscriptions::plan_name(tx, &sub.plan_id).await?;
     let m = CancellationConfirmation {
         merchant_name: merchant_name(tx, &scope).await?,
         customer_name: customer.name.clone(),
@@ -204,7 +170,7 @@ pub async fn cancelled(
         reason: Some(reason.to_owned()),
         portal_url: Some(PORTAL_LINK.to_owned()),
     };
-    let msg = NewMessage::cancellation_confirmation(&scope, &customer.recipient(), &m)
+    let msg = NewMessage::cancellation_confirmation(&scope, &contact_recipient(&customer), &m)
         .for_customer(&customer.id);
     mail::enqueue(tx, &msg).await
 }

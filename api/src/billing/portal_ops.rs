@@ -3,10 +3,10 @@
 use renewly_types::Subscription;
 
 use super::{BillingError, post};
-use crate::args;
 use crate::db::{Db, Tx};
-use crate::store::Scope;
+use crate::domain::subscription::Status;
 use crate::store::billing as bstore;
+use crate::store::{Scope, subscriptions};
 
 /// Withdraws a cancellation scheduled for the period end: the subscription renews
 /// again as before. Nothing scheduled: the subscription is returned unchanged (a
@@ -23,7 +23,7 @@ pub async fn undo_cancel(
     let row = bstore::subscription_row(db, scope, sub_id)
         .await?
         .ok_or_else(not_found)?;
-    if row.status == "closed" {
+    if row.state == Status::Closed {
         return Err(BillingError::Conflict {
             code: "subscription_closed",
             detail: "The subscription is already closed".to_owned(),
@@ -32,14 +32,8 @@ pub async fn undo_cancel(
     if row.cancel_at.is_some() {
         let mut tx = Tx::begin(db).await?;
         // Conditional on the state read: a renewal that closed it meanwhile wins.
-        let changed = tx
-            .execute(
-                "UPDATE subscriptions SET cancel_at = NULL, close_reason = NULL, close_comment = NULL \
-                 WHERE id = $1 AND status <> 'closed' AND cancel_at IS NOT NULL",
-                &args![sub_id],
-            )
-            .await?;
-        if changed == 1 {
+        let changed = subscriptions::unschedule_cancel(&mut tx, sub_id).await?;
+        if changed {
             post::event(
                 &mut tx,
                 scope,
@@ -50,11 +44,11 @@ pub async fn undo_cancel(
             .await?;
         }
         tx.commit().await?;
-        if changed == 0 {
+        if !changed {
             let fresh = bstore::subscription_row(db, scope, sub_id)
                 .await?
                 .ok_or_else(not_found)?;
-            if fresh.status == "closed" {
+            if fresh.state == Status::Closed {
                 return Err(BillingError::Conflict {
                     code: "subscription_closed",
                     detail: "The subscription is already closed".to_owned(),

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use renewly_types::{
-    Customer, ItemInput, Merchant, Plan, Price, Pricelist, Product, Recurring, TaxBehavior,
+    BillTo, Customer, ItemInput, Merchant, Plan, Price, Pricelist, Product, Recurring, TaxBehavior,
 };
 use rust_decimal::Decimal;
 
@@ -12,9 +12,11 @@ use super::BillingError;
 use crate::db::Db;
 use crate::domain::currency::Currency;
 use crate::domain::invoice::{LineInput, TaxChoice, Totals, totals};
+use crate::domain::money::round;
 use crate::domain::mrr::line_mrr;
 use crate::domain::pricing::{ListedPrice, apply};
 use crate::domain::tax::{REVERSE_CHARGE_NOTE, is_reverse_charge};
+use crate::store::subscriptions::{NewItem, tax_behavior_name};
 use crate::store::{Scope, catalog, pricelists, prices, tax_rates};
 
 /// Most units of one line.
@@ -377,4 +379,47 @@ pub async fn items_mrr(
 /// Whether a price's amounts include tax.
 pub fn is_inclusive(price: &Price) -> bool {
     price.tax_behavior == TaxBehavior::Inclusive
+}
+
+/// What `items` cost per period before tax (list minus discounts, rounded per line).
+pub fn period_amount(items: &[PricedItem], currency: &Currency) -> Decimal {
+    items
+        .iter()
+        .filter(|i| i.recurring())
+        .map(|i| {
+            let qty = Decimal::from(i.quantity);
+            round(i.unit_amount * qty, currency) - round(i.unit_discount * qty, currency)
+        })
+        .sum()
+}
+
+/// The chosen items as a subscription stores them.
+pub fn stored_items(chosen: &Chosen) -> Vec<NewItem> {
+    chosen
+        .items
+        .iter()
+        .map(|i| NewItem {
+            price_id: i.price.id.clone(),
+            product_id: i.product.id.clone(),
+            description: i.description(),
+            quantity: i64::from(i.quantity),
+            unit_amount: i.unit_amount.normalize().to_string(),
+            discount: i.unit_discount.normalize().to_string(),
+            tax_behavior: tax_behavior_name(i.price.tax_behavior).to_owned(),
+            tax_category: i.product.tax_category.clone(),
+            recurring: i.recurring(),
+            addon: i.addon,
+        })
+        .collect()
+}
+
+/// The customer as billed today.
+pub fn bill_to(customer: &Customer) -> BillTo {
+    BillTo {
+        email: customer.email.clone(),
+        name: customer.name.clone(),
+        company: customer.company.clone(),
+        vat_number: customer.vat_number.clone(),
+        address: customer.address.clone(),
+    }
 }

@@ -11,19 +11,23 @@
 use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate};
-use renewly_types::{Dunning, Merchant, TaxBehavior};
+use renewly_types::{Customer, Dunning, Merchant, TaxBehavior};
+use rust_decimal::Decimal;
 
-use super::engine::{bill_to, close_in_tx};
+use super::engine::close_in_tx;
 use super::post::{self, NewInvoice};
-use super::pricing::TaxContext;
-use crate::args;
+use super::pricing::{TaxContext, bill_to};
 use crate::db::{Db, Tx};
+use crate::domain::currency::Currency;
 use crate::domain::invoice::{LineInput, totals};
 use crate::domain::recurrence::period_containing;
+use crate::domain::subscription::{Status, is_billed};
 use crate::ids::{Kind, new_id};
 use crate::payments::{ChargeOutcome, ChargeStatus, PaymentProvider, Provider};
 use crate::store::billing::{InvoiceRow, ItemRow, SubscriptionRow, items_tx};
-use crate::store::{Scope, customers, merchants, plans};
+use crate::store::charges::{self, NewCharge};
+use crate::store::invoices::{self, DueInvoice, Failure};
+use crate::store::{Scope, customers, merchants, plans, subscriptions};
 
 /// Subscriptions renewed in one transaction.
 const BATCH: i64 = 200;
@@ -46,27 +50,7 @@ impl Summary {
     }
 }
 
-/// Which data a run covers.
-#[derive(Debug, Clone, Copy)]
-pub enum Filter<'a> {
-    /// One merchant's mode (the test clock).
-    Scope(&'a Scope),
-    /// Everything.
-    All,
-    /// What runs on the calendar: live data, and test data of merchants that do
-    /// not drive their test mode with a test clock.
-    RealTime,
-}
-
-impl Filter<'_> {
-    fn parts(&self) -> (String, i64, bool) {
-        match self {
-            Self::Scope(s) => (s.merchant_id.clone(), 1, s.livemode),
-            Self::All => (String::new(), 0, false),
-            Self::RealTime => (String::new(), 2, false),
-        }
-    }
-}
+pub use crate::store::billing::Filter;
 
 /// Runs billing day `day` for the filter.
 pub async fn run_day(
@@ -105,14 +89,7 @@ pub async fn run_day_with_progress(
 
 /// How many subscriptions are due for renewal on `day` (for progress bars).
 pub async fn due_count(db: &Db, day: NaiveDate) -> Result<u64, sqlx::Error> {
-    let (n,): (i64,) = db
-        .fetch_optional(
-            "SELECT COUNT(*) FROM subscriptions WHERE next_invoice_date <= $1 \
-             AND status IN ('active', 'past_due')",
-            &args![day.to_string()],
-        )
-        .await?
-        .unwrap_or((0,));
+    let n = subscriptions::due_count(db, day).await?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
@@ -207,33 +184,23 @@ async fn renew_batch(
     day: NaiveDate,
     cache: &mut Cache,
 ) -> Result<(Summary, bool), sqlx::Error> {
-    let (merchant, scoped, livemode) = filter.parts();
     let mut tx = Tx::begin(db).await?;
-    let due_sql_pg = "SELECT * FROM subscriptions WHERE next_invoice_date <= $1 \
-         AND status IN ('active', 'past_due') AND ($2 = 0 OR ($2 = 1 AND merchant_id = $3 AND livemode = $4) \
-         OR ($2 = 2 AND (livemode OR merchant_id NOT IN (SELECT merchant_id FROM test_clocks)))) \
-         ORDER BY next_invoice_date, id LIMIT $5 FOR UPDATE SKIP LOCKED";
-    let due_sql_sqlite = "SELECT * FROM subscriptions WHERE next_invoice_date <= $1 \
-         AND status IN ('active', 'past_due') AND ($2 = 0 OR ($2 = 1 AND merchant_id = $3 AND livemode = $4) \
-         OR ($2 = 2 AND (livemode OR merchant_id NOT IN (SELECT merchant_id FROM test_clocks)))) \
-         ORDER BY next_invoice_date, id LIMIT $5";
-    let sql = if tx.is_postgres() {
-        due_sql_pg
-    } else {
-        due_sql_sqlite
-    };
-    let due: Vec<SubscriptionRow> = tx
-        .fetch_all(
-            sql,
-            &args![day.to_string(), scoped, &merchant, livemode, BATCH],
-        )
-        .await?;
+    let due = subscriptions::lock_due(&mut tx, filter, day, BATCH).await?;
     let mut summary = Summary::default();
     for sub in &due {
         renew(&mut tx, db, sub, day, cache, &mut summary).await?;
     }
     tx.commit().await?;
     Ok((summary, due.len() as i64 == BATCH))
+}
+
+/// What renewing one subscription needs besides the row.
+struct Renewal<'a> {
+    db: &'a Db,
+    scope: Scope,
+    merchant: Merchant,
+    customer: Customer,
+    cur: Currency,
 }
 
 /// Brings one subscription up to `day`: every period that started by then gets its
@@ -253,30 +220,28 @@ async fn renew(
     let Some(customer) = customers::get_customer(db, &scope, &sub.customer_id).await? else {
         return Ok(());
     };
-    let mut items = items_tx(tx, &sub.id).await?;
-    let cur = sub.currency();
+    let anchor = sub.dates.start;
     let every = sub.recurring();
-    let Ok(anchor) = sub.start_date.parse::<NaiveDate>() else {
-        return Ok(());
+    let r = Renewal {
+        db,
+        scope,
+        merchant,
+        customer,
+        cur: sub.currency(),
     };
+    let mut items = items_tx(tx, &sub.id).await?;
     let mut row = sub.clone();
-    while let Some(next) = row
-        .next_invoice_date
-        .as_deref()
-        .and_then(|d| d.parse::<NaiveDate>().ok())
-    {
+    while let Some(next) = row.dates.next_invoice {
         if next > day {
             break;
         }
-        let cancel = row
-            .cancel_at
-            .as_deref()
-            .and_then(|d| d.parse::<NaiveDate>().ok());
+        let cancel = row.dates.cancel_at;
         if cancel.is_some_and(|c| c <= next) {
             let reason = row
                 .close_reason
-                .clone()
-                .unwrap_or_else(|| "cancelled".to_owned());
+                .as_deref()
+                .unwrap_or("cancelled")
+                .to_owned();
             if close_in_tx(tx, &row, cancel.unwrap_or(next), &reason, None).await? {
                 summary.subscriptions_closed += 1;
             }
@@ -294,69 +259,80 @@ async fn renew(
                 row = fresh;
             }
         }
-        let mut tax = TaxContext::new(&merchant, &customer);
-        let mut inputs = Vec::new();
-        for item in items.iter().filter(|i| i.recurring) {
-            inputs.push(item_line(
-                item,
-                (start, end),
-                cache.tax(db, &scope, &mut tax, &item.tax_category).await?,
-            ));
-        }
-        let worked = totals(&inputs, &cur);
-        let charge_auto = row.payment_mode == "charge_automatically";
-        let due = if charge_auto {
-            start
-        } else {
-            start
-                .checked_add_days(Days::new(u64::try_from(row.invoice_due_days).unwrap_or(0)))
-                .unwrap_or(start)
-        };
-        let billed = bill_to(&customer);
-        let new = NewInvoice {
-            id: new_id(Kind::Invoice),
-            customer_id: &row.customer_id,
-            subscription_id: Some(&row.id),
-            billing_reason: "subscription_cycle",
-            renewal_key: Some(format!("{}:{start}", row.id)),
-            currency: &cur,
-            issue_date: start,
-            due_date: due,
-            period: Some((start, end)),
-            bill_to: &billed,
-            totals: &worked,
-            reverse_charge: tax.reverse_charge,
-            tax_note: tax.note(),
-            payment_mode: &row.payment_mode,
-            payment_method_id: row.payment_method_id.as_deref(),
-            next_attempt: (charge_auto && worked.total > rust_decimal::Decimal::ZERO)
-                .then_some(start),
-        };
-        if let Some(inv) = post::post_invoice(tx, &scope, &merchant.invoice_prefix, &new).await? {
+        if invoice_period(tx, &r, &row, &items, (start, end), cache).await? {
             summary.invoices_created += 1;
-            if worked.total.is_zero() {
-                post::record_payment(tx, &inv, start, None).await?;
-            } else if !charge_auto {
-                // send_invoice: the invoice goes out with a link to pay it.
-                super::notify::invoice(tx, &inv, false).await?;
-            }
-            if !charge_auto && row.mrr_minor == 0 && row.base_mrr_minor > 0 {
-                // A trial ends with its first invoice in send_invoice mode.
-                post::set_mrr(tx, &row, row.base_mrr_minor, start, None).await?;
-            }
         }
-        tx.execute(
-            "UPDATE subscriptions SET current_period_start = $2, current_period_end = $3, \
-             next_invoice_date = $3 WHERE id = $1",
-            &args![&row.id, start.to_string(), end.to_string()],
-        )
-        .await?;
+        subscriptions::advance_period(tx, &row.id, start, end).await?;
         match post::reload(tx, &row.id).await? {
             Some(fresh) => row = fresh,
             None => break,
         }
     }
     Ok(())
+}
+
+/// Posts the invoice of one period (`false`: it was invoiced before), pays it
+/// when there is nothing to pay, sends it in send_invoice mode, and ends a
+/// trial's zero MRR with the first invoice in send_invoice mode.
+async fn invoice_period(
+    tx: &mut Tx,
+    r: &Renewal<'_>,
+    row: &SubscriptionRow,
+    items: &[ItemRow],
+    (start, end): (NaiveDate, NaiveDate),
+    cache: &mut Cache,
+) -> Result<bool, sqlx::Error> {
+    let mut tax = TaxContext::new(&r.merchant, &r.customer);
+    let mut inputs = Vec::new();
+    for item in items.iter().filter(|i| i.recurring) {
+        let choice = cache
+            .tax(r.db, &r.scope, &mut tax, &item.tax_category)
+            .await?;
+        inputs.push(item_line(item, (start, end), choice));
+    }
+    let worked = totals(&inputs, &r.cur);
+    let charge_auto = row.charges_automatically();
+    let due = if charge_auto {
+        start
+    } else {
+        start
+            .checked_add_days(Days::new(u64::try_from(row.invoice_due_days).unwrap_or(0)))
+            .unwrap_or(start)
+    };
+    let billed = bill_to(&r.customer);
+    let new = NewInvoice {
+        id: new_id(Kind::Invoice),
+        customer_id: &row.customer_id,
+        subscription_id: Some(&row.id),
+        billing_reason: "subscription_cycle",
+        renewal_key: Some(format!("{}:{start}", row.id)),
+        currency: &r.cur,
+        issue_date: start,
+        due_date: due,
+        period: Some((start, end)),
+        bill_to: &billed,
+        totals: &worked,
+        reverse_charge: tax.reverse_charge,
+        tax_note: tax.note(),
+        payment_mode: &row.payment_mode,
+        payment_method_id: row.payment_method_id.as_deref(),
+        next_attempt: (charge_auto && worked.total > Decimal::ZERO).then_some(start),
+    };
+    let Some(inv) = post::post_invoice(tx, &r.scope, &r.merchant.invoice_prefix, &new).await?
+    else {
+        return Ok(false);
+    };
+    if worked.total.is_zero() {
+        post::record_payment(tx, &inv, start, None).await?;
+    } else if !charge_auto {
+        // send_invoice: the invoice goes out with a link to pay it.
+        super::notify::invoice(tx, &inv, false).await?;
+    }
+    if !charge_auto && row.mrr_minor == 0 && row.base_mrr_minor > 0 {
+        // A trial ends with its first invoice in send_invoice mode.
+        post::set_mrr(tx, row, row.base_mrr_minor, start, None).await?;
+    }
+    Ok(true)
 }
 
 /// A recurring subscription item as an invoice line of `period`.
@@ -382,18 +358,6 @@ fn item_line(
     }
 }
 
-/// An open invoice due for a payment attempt, with what charging it needs.
-#[derive(sqlx::FromRow)]
-struct DueInvoice {
-    #[sqlx(flatten)]
-    inv: InvoiceRow,
-    sub_status: Option<String>,
-    sub_plan: Option<String>,
-    pm_id: Option<String>,
-    pm_token: Option<String>,
-    pm_provider: Option<String>,
-}
-
 /// Charges every open invoice whose attempt is due, a page at a time: the provider
 /// is asked first (with the invoice id, plus the attempt number for retries, as
 /// idempotency key), then the page's charges and their outcomes are recorded in
@@ -405,45 +369,27 @@ async fn attempt_payments(
     day: NaiveDate,
     cache: &mut Cache,
 ) -> Result<Summary, sqlx::Error> {
-    let (merchant, scoped, livemode) = filter.parts();
     let mut summary = Summary::default();
     // Which invoices are due, once (an index lookup); then each page by its id
     // range, a primary-key range scan.
-    let due_ids: Vec<(String,)> = db
-        .fetch_all(
-            "SELECT id FROM invoices WHERE status = 'open' AND payment_mode = 'charge_automatically' \
-             AND next_attempt_date <= $1 AND NOT hard_declined \
-             AND ($2 = 0 OR ($2 = 1 AND merchant_id = $3 AND livemode = $4) \
-             OR ($2 = 2 AND (livemode OR merchant_id NOT IN (SELECT merchant_id FROM test_clocks)))) \
-             ORDER BY id",
-            &args![day.to_string(), scoped, &merchant, livemode],
-        )
-        .await?;
+    let due_ids = invoices::due_for_payment_ids(db, filter, day).await?;
     for chunk in due_ids.chunks(usize::try_from(BATCH).unwrap_or(200)) {
-        let (Some((first,)), Some((last,))) = (chunk.first(), chunk.last()) else {
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
             continue;
         };
-        let due: Vec<DueInvoice> = db
-            .fetch_all(
-                "SELECT i.*, s.status AS sub_status, s.plan_id AS sub_plan, p.id AS pm_id, \
-                 p.provider_token AS pm_token, p.provider AS pm_provider FROM invoices i \
-                 LEFT JOIN subscriptions s ON s.id = i.subscription_id \
-                 JOIN customers c ON c.id = i.customer_id \
-                 LEFT JOIN payment_methods p ON p.id = COALESCE(s.payment_method_id, i.payment_method_id, \
-                 c.default_payment_method) AND NOT p.detached \
-                 WHERE i.id >= $2 AND i.id <= $3 AND i.status = 'open' \
-                 AND i.payment_mode = 'charge_automatically' AND i.next_attempt_date <= $1 \
-                 AND NOT i.hard_declined ORDER BY i.id",
-                &args![day.to_string(), first, last],
-            )
-            .await?;
-        let wanted: std::collections::HashSet<&str> =
-            chunk.iter().map(|(id,)| id.as_str()).collect();
+        let due = invoices::due_for_payment_between(db, day, first, last).await?;
+        let wanted: std::collections::HashSet<&str> = chunk.iter().map(String::as_str).collect();
         let due: Vec<DueInvoice> = due
             .into_iter()
             .filter(|d| wanted.contains(d.inv.id.as_str()))
             .collect();
-        attempt_page(db, provider, &due, day, cache, &mut summary).await?;
+        let mut run = Run {
+            db,
+            day,
+            cache: &mut *cache,
+            summary: &mut summary,
+        };
+        attempt_page(provider, &due, &mut run).await?;
     }
     Ok(summary)
 }
@@ -455,255 +401,268 @@ pub async fn attempt_invoice(
     invoice_id: &str,
     day: NaiveDate,
 ) -> Result<Summary, sqlx::Error> {
-    let due: Vec<DueInvoice> = db
-        .fetch_all(
-            "SELECT i.*, s.status AS sub_status, s.plan_id AS sub_plan, p.id AS pm_id, \
-             p.provider_token AS pm_token, p.provider AS pm_provider FROM invoices i \
-             LEFT JOIN subscriptions s ON s.id = i.subscription_id \
-             JOIN customers c ON c.id = i.customer_id \
-             LEFT JOIN payment_methods p ON p.id = COALESCE(s.payment_method_id, i.payment_method_id, \
-             c.default_payment_method) AND NOT p.detached \
-             WHERE i.id = $1 AND i.status = 'open' AND i.payment_mode = 'charge_automatically'",
-            &args![invoice_id],
-        )
-        .await?;
+    let due = invoices::due_for_payment(db, invoice_id).await?;
     let mut summary = Summary::default();
-    attempt_page(db, provider, &due, day, &mut Cache::default(), &mut summary).await?;
+    let mut cache = Cache::default();
+    let mut run = Run {
+        db,
+        day,
+        cache: &mut cache,
+        summary: &mut summary,
+    };
+    attempt_page(provider, &due, &mut run).await?;
     Ok(summary)
+}
+
+/// A payment run on one billing day: where it writes and what it counts.
+struct Run<'a> {
+    db: &'a Db,
+    day: NaiveDate,
+    cache: &'a mut Cache,
+    summary: &'a mut Summary,
 }
 
 /// The provider's answer for one invoice: status, failure code, and the charge
 /// to record (payment method, outcome) when a charge was made.
-type Answer = (
-    ChargeStatus,
-    Option<String>,
-    Option<(String, ChargeOutcome)>,
-);
+struct Answer {
+    status: ChargeStatus,
+    code: Option<String>,
+    charge: Option<(String, ChargeOutcome)>,
+}
+
+impl Answer {
+    fn failed(code: &str) -> Self {
+        Self {
+            status: ChargeStatus::Failed,
+            code: Some(code.to_owned()),
+            charge: None,
+        }
+    }
+}
+
+/// The idempotency key of an invoice's next attempt: the invoice id for the first
+/// attempt, the id and the attempt's number for retries.
+fn attempt_key(inv: &InvoiceRow) -> String {
+    if inv.attempt_count == 0 {
+        inv.id.clone()
+    } else {
+        format!("{}:{}", inv.id, inv.attempt_count + 1)
+    }
+}
+
+/// Asks the provider to charge one invoice (outside any transaction).
+async fn ask_provider(provider: &Provider, d: &DueInvoice, key: &str) -> Answer {
+    let inv = &d.inv;
+    let (Some(pm), Some(token), Some(name)) = (&d.pm_id, &d.pm_token, &d.pm_provider) else {
+        return Answer::failed("no_payment_method");
+    };
+    if name != provider.name() {
+        return Answer::failed("no_payment_method");
+    }
+    match provider
+        .charge(token, inv.amount_due(), &inv.currency, key)
+        .await
+    {
+        Ok(o) => Answer {
+            status: o.status,
+            code: o.failure_code.clone(),
+            charge: Some((pm.clone(), o)),
+        },
+        Err(e) => {
+            tracing::warn!(invoice = %inv.id, error = %e, "charge could not be made");
+            Answer::failed("processing_error")
+        }
+    }
+}
 
 async fn attempt_page(
-    db: &Db,
     provider: &Provider,
     due: &[DueInvoice],
-    day: NaiveDate,
-    cache: &mut Cache,
-    summary: &mut Summary,
+    run: &mut Run<'_>,
 ) -> Result<(), sqlx::Error> {
     let mut answers: Vec<(&DueInvoice, String, Answer)> = Vec::with_capacity(due.len());
     for d in due {
-        if matches!(d.sub_status.as_deref(), Some("closed" | "paused" | "draft")) {
+        // A subscription that is not billed (any more) is not charged.
+        let sub_status = d.sub_status.as_deref().and_then(Status::parse);
+        if sub_status.is_some_and(|s| !is_billed(s)) {
             continue;
         }
-        let inv = &d.inv;
-        // The first attempt uses the invoice id as idempotency key, retries add their number.
-        let key = if inv.attempt_count == 0 {
-            inv.id.clone()
-        } else {
-            format!("{}:{}", inv.id, inv.attempt_count + 1)
-        };
-        let answer = match (&d.pm_id, &d.pm_token, &d.pm_provider) {
-            (Some(pm), Some(token), Some(name)) if name == provider.name() => {
-                match provider
-                    .charge(token, inv.amount_due(), &inv.currency, &key)
-                    .await
-                {
-                    Ok(o) => (o.status, o.failure_code.clone(), Some((pm.clone(), o))),
-                    Err(e) => {
-                        tracing::warn!(invoice = %inv.id, error = %e, "charge could not be made");
-                        (
-                            ChargeStatus::Failed,
-                            Some("processing_error".to_owned()),
-                            None,
-                        )
-                    }
-                }
-            }
-            _ => (
-                ChargeStatus::Failed,
-                Some("no_payment_method".to_owned()),
-                None,
-            ),
-        };
+        let key = attempt_key(&d.inv);
+        let answer = ask_provider(provider, d, &key).await;
         answers.push((d, key, answer));
     }
     if answers.is_empty() {
         return Ok(());
     }
-    let mut tx = Tx::begin(db).await?;
-    for (d, key, (status, code, charge)) in answers {
-        let inv = &d.inv;
-        let scope = inv.scope();
-        // Record the charge; when one is recorded under this key already (a worker
-        // that ran before), its outcome stands.
-        let (mut status, mut code, mut charge_id) = (status, code, None);
-        if let Some((pm, outcome)) = charge {
-            let id = new_id(Kind::Charge);
-            let inserted = tx
-                .execute(
-                    "INSERT INTO charges (id, merchant_id, livemode, payment_method_id, amount, currency, \
-                     idempotency_key, outcome, failure_code, provider_reference, created) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                     ON CONFLICT (merchant_id, livemode, idempotency_key) DO NOTHING",
-                    &args![
-                        &id,
-                        &scope.merchant_id,
-                        scope.livemode,
-                        &pm,
-                        inv.amount_due().normalize().to_string(),
-                        &inv.currency,
-                        &key,
-                        outcome.status.as_str(),
-                        outcome.failure_code.clone(),
-                        &outcome.reference,
-                        crate::store::now()
-                    ],
-                )
-                .await?;
-            if inserted == 1 {
-                charge_id = Some(id);
-            } else {
-                let recorded: Option<(String, String, Option<String>)> = tx
-                    .fetch_optional(
-                        "SELECT id, outcome, failure_code FROM charges WHERE merchant_id = $1 \
-                         AND livemode = $2 AND idempotency_key = $3",
-                        &args![&scope.merchant_id, scope.livemode, &key],
-                    )
-                    .await?;
-                if let Some((id, o, c)) = recorded {
-                    status = ChargeStatus::parse(&o).unwrap_or(ChargeStatus::Failed);
-                    code = c;
-                    charge_id = Some(id);
-                }
-            }
-        }
-        settle(&mut tx, db, d, status, code, charge_id, day, cache, summary).await?;
+    let mut tx = Tx::begin(run.db).await?;
+    for (d, key, answer) in answers {
+        let attempt = record_charge(&mut tx, d, key, answer).await?;
+        settle(&mut tx, run, &attempt).await?;
     }
     tx.commit().await
 }
 
-/// Records the outcome of an attempt: paid (and the subscription back to active),
-/// or failed with the next retry per the plan's dunning schedule.
-#[allow(clippy::too_many_arguments)]
-async fn settle(
-    tx: &mut Tx,
-    db: &Db,
-    d: &DueInvoice,
+/// An attempt's outcome as recorded.
+struct Attempt<'a> {
+    due: &'a DueInvoice,
     status: ChargeStatus,
     code: Option<String>,
     charge_id: Option<String>,
-    day: NaiveDate,
-    cache: &mut Cache,
-    summary: &mut Summary,
-) -> Result<(), sqlx::Error> {
-    let inv = &d.inv;
-    let scope = inv.scope();
-    // Only the worker that still sees the attempt it charged may record it. On
-    // PostgreSQL the row is locked, so a second worker waits and then no longer
-    // matches (SQLite's BEGIN IMMEDIATE already serialises the transactions).
-    let sql = if tx.is_postgres() {
-        "SELECT * FROM invoices WHERE id = $1 AND status = 'open' AND attempt_count = $2 FOR UPDATE"
-    } else {
-        "SELECT * FROM invoices WHERE id = $1 AND status = 'open' AND attempt_count = $2"
+}
+
+/// Records the charge of an answer; when one is recorded under this key already
+/// (a worker that ran before), its outcome stands.
+async fn record_charge<'a>(
+    tx: &mut Tx,
+    d: &'a DueInvoice,
+    key: String,
+    answer: Answer,
+) -> Result<Attempt<'a>, sqlx::Error> {
+    let mut attempt = Attempt {
+        due: d,
+        status: answer.status,
+        code: answer.code,
+        charge_id: None,
     };
-    let current: Option<InvoiceRow> = tx
-        .fetch_optional(sql, &args![&inv.id, inv.attempt_count])
-        .await?;
-    let Some(current) = current else {
+    let Some((pm, outcome)) = answer.charge else {
+        return Ok(attempt);
+    };
+    let inv = &d.inv;
+    let charge = NewCharge {
+        id: new_id(Kind::Charge),
+        payment_method_id: pm,
+        amount: inv.amount_due().normalize(),
+        currency: inv.currency.clone(),
+        idempotency_key: key,
+        outcome,
+        created: crate::store::now(),
+    };
+    if let Some(recorded) = charges::record_tx(tx, &inv.scope(), &charge).await? {
+        attempt.status = recorded.status;
+        attempt.code = recorded.failure_code;
+        attempt.charge_id = Some(recorded.id);
+    }
+    Ok(attempt)
+}
+
+/// Records the outcome of an attempt: paid (and the subscription back to active),
+/// or failed with the next retry per the plan's dunning schedule.
+async fn settle(tx: &mut Tx, run: &mut Run<'_>, a: &Attempt<'_>) -> Result<(), sqlx::Error> {
+    let inv = &a.due.inv;
+    // Only the worker that still sees the attempt it charged may record it.
+    let Some(current) = invoices::lock_open_at_attempt(tx, &inv.id, inv.attempt_count).await?
+    else {
         return Ok(());
     };
-    let attempts = current.attempt_count + 1;
-    if status == ChargeStatus::Succeeded {
-        tx.execute(
-            "UPDATE invoices SET attempt_count = $2 WHERE id = $1",
-            &args![&inv.id, attempts],
+    if a.status == ChargeStatus::Succeeded {
+        settle_paid(tx, run, &current, a).await
+    } else {
+        settle_failed(tx, run, &current, a).await
+    }
+}
+
+async fn settle_paid(
+    tx: &mut Tx,
+    run: &mut Run<'_>,
+    current: &InvoiceRow,
+    a: &Attempt<'_>,
+) -> Result<(), sqlx::Error> {
+    invoices::set_attempt_count(tx, &current.id, current.attempt_count + 1).await?;
+    post::record_payment(tx, current, run.day, a.charge_id.as_deref()).await?;
+    super::notify::invoice(tx, current, true).await?;
+    run.summary.charges_succeeded += 1;
+    let Some(sub_id) = &current.subscription_id else {
+        return Ok(());
+    };
+    let Some(fresh) = post::reload(tx, sub_id).await? else {
+        return Ok(());
+    };
+    if fresh.state == Status::PastDue && subscriptions::recover(tx, &fresh.id).await? {
+        post::event(
+            tx,
+            &current.scope(),
+            "subscription.recovered",
+            &fresh.id,
+            &serde_json::json!({}),
         )
         .await?;
-        post::record_payment(tx, &current, day, charge_id.as_deref()).await?;
-        super::notify::invoice(tx, &current, true).await?;
-        summary.charges_succeeded += 1;
-        if let Some(sub_id) = &inv.subscription_id {
-            if let Some(fresh) = post::reload(tx, sub_id).await? {
-                if fresh.status == "past_due" {
-                    tx.execute(
-                        "UPDATE subscriptions SET status = 'active', past_due_since = NULL WHERE id = $1 AND status = 'past_due'",
-                        &args![&fresh.id],
-                    )
-                    .await?;
-                    post::event(
-                        tx,
-                        &scope,
-                        "subscription.recovered",
-                        &fresh.id,
-                        &serde_json::json!({}),
-                    )
-                    .await?;
-                }
-                if fresh.mrr_minor == 0 && fresh.base_mrr_minor > 0 && fresh.status != "paused" {
-                    // The first paid period after a trial.
-                    post::set_mrr(tx, &fresh, fresh.base_mrr_minor, day, None).await?;
-                }
-            }
-        }
-        return Ok(());
     }
-    let first = current
-        .first_failure_date
-        .as_deref()
-        .and_then(|d| d.parse::<NaiveDate>().ok())
-        .unwrap_or(day);
-    let hard = super::is_hard_decline(code.as_deref());
-    let dunning = match &d.sub_plan {
-        Some(plan) => cache.dunning(db, &scope, plan).await?,
+    if fresh.mrr_minor == 0 && fresh.base_mrr_minor > 0 && fresh.state != Status::Paused {
+        // The first paid period after a trial.
+        post::set_mrr(tx, &fresh, fresh.base_mrr_minor, run.day, None).await?;
+    }
+    Ok(())
+}
+
+/// The next retry after a failure on `day`: the first day of the schedule
+/// (counted from the first failure) after today; none once it ran out, or for a
+/// hard decline.
+fn next_retry(
+    dunning: &Dunning,
+    first: NaiveDate,
+    day: NaiveDate,
+    hard: bool,
+) -> Option<NaiveDate> {
+    if hard {
+        return None;
+    }
+    dunning
+        .retry_days
+        .iter()
+        .filter_map(|d| first.checked_add_days(Days::new(u64::from(*d))))
+        .find(|d| *d > day)
+}
+
+async fn settle_failed(
+    tx: &mut Tx,
+    run: &mut Run<'_>,
+    current: &InvoiceRow,
+    a: &Attempt<'_>,
+) -> Result<(), sqlx::Error> {
+    let scope = current.scope();
+    let day = run.day;
+    let first = current.dates.first_failure.unwrap_or(day);
+    let hard = super::is_hard_decline(a.code.as_deref());
+    let dunning = match &a.due.sub_plan {
+        Some(plan) => run.cache.dunning(run.db, &scope, plan).await?,
         None => Dunning::default(),
     };
-    // The next retry is the first day of the schedule (counted from the first
-    // failure) after today; none once it ran out, or for a hard decline.
-    let next = if hard {
-        None
-    } else {
-        dunning
-            .retry_days
-            .iter()
-            .filter_map(|d| first.checked_add_days(Days::new(u64::from(*d))))
-            .find(|d| *d > day)
+    let failure = Failure {
+        attempts: current.attempt_count + 1,
+        first_failure: first,
+        next_attempt: next_retry(&dunning, first, day, hard),
+        hard_declined: hard,
     };
-    tx.execute(
-        "UPDATE invoices SET attempt_count = $2, first_failure_date = $3, next_attempt_date = $4, \
-         hard_declined = $5 WHERE id = $1",
-        &args![
-            &inv.id,
-            attempts,
-            first.to_string(),
-            next.map(|d| d.to_string()),
-            hard
-        ],
-    )
-    .await?;
+    let next = failure.next_attempt.map(|d| d.to_string());
+    invoices::record_failure(tx, &current.id, &failure).await?;
     post::event(
         tx,
         &scope,
         "invoice.payment_failed",
-        &inv.id,
-        &serde_json::json!({"code": code, "attempt": attempts, "next_payment_attempt": next.map(|d| d.to_string())}),
+        &current.id,
+        &serde_json::json!({"code": a.code, "attempt": failure.attempts, "next_payment_attempt": next}),
     )
     .await?;
-    summary.charges_failed += 1;
+    run.summary.charges_failed += 1;
     let closes_on = first.checked_add_days(Days::new(u64::from(dunning.close_after_days)));
-    super::notify::payment_failed(tx, &current, attempts, code.as_deref(), next, closes_on).await?;
-    if let Some(sub_id) = &inv.subscription_id {
-        let changed = tx
-            .execute(
-                "UPDATE subscriptions SET status = 'past_due', past_due_since = COALESCE(past_due_since, $2) \
-                 WHERE id = $1 AND status = 'active'",
-                &args![sub_id, first.to_string()],
-            )
-            .await?;
-        if changed == 1 {
+    let code = a.code.as_deref();
+    super::notify::payment_failed(
+        tx,
+        current,
+        failure.attempts,
+        code,
+        failure.next_attempt,
+        closes_on,
+    )
+    .await?;
+    if let Some(sub_id) = &current.subscription_id {
+        if subscriptions::mark_past_due(tx, sub_id, first).await? {
             post::event(
                 tx,
                 &scope,
                 "subscription.past_due",
                 sub_id,
-                &serde_json::json!({"invoice": inv.id}),
+                &serde_json::json!({"invoice": current.id}),
             )
             .await?;
         }
@@ -719,24 +678,10 @@ async fn dunning_closes(
     day: NaiveDate,
     cache: &mut Cache,
 ) -> Result<Summary, sqlx::Error> {
-    let (merchant, scoped, livemode) = filter.parts();
-    let past_due: Vec<SubscriptionRow> = db
-        .fetch_all(
-            "SELECT * FROM subscriptions WHERE status = 'past_due' AND past_due_since IS NOT NULL \
-             AND ($1 = 0 OR ($1 = 1 AND merchant_id = $2 AND livemode = $3) \
-         OR ($1 = 2 AND (livemode OR merchant_id NOT IN (SELECT merchant_id FROM test_clocks)))) ORDER BY id",
-            &args![scoped, &merchant, livemode],
-        )
-        .await?;
     let mut summary = Summary::default();
-    for sub in past_due {
-        let scope = sub.scope();
-        let dunning = cache.dunning(db, &scope, &sub.plan_id).await?;
-        let Some(since) = sub
-            .past_due_since
-            .as_deref()
-            .and_then(|d| d.parse::<NaiveDate>().ok())
-        else {
+    for sub in subscriptions::past_due(db, filter).await? {
+        let dunning = cache.dunning(db, &sub.scope(), &sub.plan_id).await?;
+        let Some(since) = sub.dates.past_due_since else {
             continue;
         };
         let Some(close_on) = since.checked_add_days(Days::new(u64::from(dunning.close_after_days)))
@@ -747,77 +692,45 @@ async fn dunning_closes(
             continue;
         }
         let mut tx = Tx::begin(db).await?;
-        // Locked on PostgreSQL, so that a payment recovering it or a second worker
-        // closing it is seen (SQLite's BEGIN IMMEDIATE already serialises).
-        let sql = if tx.is_postgres() {
-            "SELECT * FROM subscriptions WHERE id = $1 FOR UPDATE"
-        } else {
-            "SELECT * FROM subscriptions WHERE id = $1"
-        };
-        let fresh: Option<SubscriptionRow> = tx.fetch_optional(sql, &args![&sub.id]).await?;
-        if let Some(fresh) = fresh.filter(|s| s.status == "past_due") {
-            if !close_in_tx(&mut tx, &fresh, close_on, "payment_failed", None).await? {
-                tx.commit().await?;
-                continue;
-            }
-            super::notify::cancelled(&mut tx, &fresh, &close_on.to_string(), "payment_failed")
-                .await?;
-            let open: Vec<InvoiceRow> = tx
-                .fetch_all(
-                    "SELECT * FROM invoices WHERE subscription_id = $1 AND status = 'open'",
-                    &args![&fresh.id],
-                )
-                .await?;
-            for inv in open {
-                tx.execute(
-                    "UPDATE invoices SET status = 'uncollectible', next_attempt_date = NULL WHERE id = $1",
-                    &args![&inv.id],
-                )
-                .await?;
-                let due = inv.total_minor - inv.amount_paid_minor;
-                if due != 0 {
-                    let cur = inv.currency();
-                    post::ledger(
-                        &mut tx,
-                        &scope,
-                        "write_off",
-                        &inv.id,
-                        close_on,
-                        "bad_debt",
-                        due,
-                        0,
-                        &cur,
-                        &inv.number,
-                    )
-                    .await?;
-                    post::ledger(
-                        &mut tx,
-                        &scope,
-                        "write_off",
-                        &inv.id,
-                        close_on,
-                        "receivable",
-                        0,
-                        due,
-                        &cur,
-                        &inv.number,
-                    )
-                    .await?;
-                }
-                post::event(
-                    &mut tx,
-                    &scope,
-                    "invoice.marked_uncollectible",
-                    &inv.id,
-                    &serde_json::json!({}),
-                )
-                .await?;
-            }
+        if close_for_failed_payment(&mut tx, &sub.id, close_on).await? {
             summary.subscriptions_closed += 1;
         }
         tx.commit().await?;
     }
     Ok(summary)
+}
+
+/// Closes one past-due subscription on `close_on` (`false`: it was recovered or
+/// closed meanwhile) and writes its open invoices off.
+async fn close_for_failed_payment(
+    tx: &mut Tx,
+    sub_id: &str,
+    close_on: NaiveDate,
+) -> Result<bool, sqlx::Error> {
+    // Locked on PostgreSQL, so that a payment recovering it or a second worker
+    // closing it is seen (SQLite's BEGIN IMMEDIATE already serialises).
+    let Some(fresh) = subscriptions::lock(tx, sub_id).await? else {
+        return Ok(false);
+    };
+    if fresh.state != Status::PastDue
+        || !close_in_tx(tx, &fresh, close_on, "payment_failed", None).await?
+    {
+        return Ok(false);
+    }
+    super::notify::cancelled(tx, &fresh, &close_on.to_string(), "payment_failed").await?;
+    for inv in invoices::open_of_subscription(tx, &fresh.id).await? {
+        invoices::mark_uncollectible(tx, &inv.id).await?;
+        post::settle_receivable(tx, &inv, "write_off", "bad_debt", close_on).await?;
+        post::event(
+            tx,
+            &inv.scope(),
+            "invoice.marked_uncollectible",
+            &inv.id,
+            &serde_json::json!({}),
+        )
+        .await?;
+    }
+    Ok(true)
 }
 
 /// A customer's new default payment method during dunning: open invoices of their
@@ -830,27 +743,10 @@ pub async fn retry_with_new_method(
     payment_method_id: &str,
     today: NaiveDate,
 ) -> Result<Summary, sqlx::Error> {
-    db.execute(
-        "UPDATE subscriptions SET payment_method_id = $2 WHERE customer_id = $1 AND status IN ('active', 'past_due') \
-         AND payment_mode = 'charge_automatically'",
-        &args![customer_id, payment_method_id],
-    )
-    .await?;
-    db.execute(
-        "UPDATE invoices SET next_attempt_date = $3, hard_declined = FALSE, payment_method_id = $2 \
-         WHERE customer_id = $1 AND status = 'open' AND payment_mode = 'charge_automatically' AND attempt_count > 0",
-        &args![customer_id, payment_method_id, today.to_string()],
-    )
-    .await?;
-    let open: Vec<InvoiceRow> = db
-        .fetch_all(
-            "SELECT * FROM invoices WHERE customer_id = $1 AND merchant_id = $2 AND livemode = $3 \
-             AND status = 'open' AND payment_mode = 'charge_automatically' AND next_attempt_date <= $4 ORDER BY id",
-            &args![customer_id, &scope.merchant_id, scope.livemode, today.to_string()],
-        )
-        .await?;
+    subscriptions::set_payment_method_for_customer(db, customer_id, payment_method_id).await?;
+    invoices::retry_with_method(db, customer_id, payment_method_id, today).await?;
     let mut summary = Summary::default();
-    for inv in open {
+    for inv in invoices::due_of_customer(db, scope, customer_id, today).await? {
         summary.add(&attempt_invoice(db, provider, &inv.id, today).await?);
     }
     Ok(summary)

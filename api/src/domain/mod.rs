@@ -1,5 +1,6 @@
 //! Pure domain types and rules: no I/O here.
 
+pub mod charge;
 pub mod country;
 pub mod currency;
 pub mod invoice;
@@ -9,4 +10,5 @@ pub mod pricing;
 pub mod proration;
 pub mod recurrence;
 pub mod revenue;
+pub mod subscription;
 pub mod tax;

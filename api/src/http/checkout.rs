@@ -20,7 +20,6 @@ use super::extract::{AnyKey, ApiJson, path_id};
 use super::merchant::address_input;
 use super::optional_text;
 use super::payment_methods::attach_card;
-use crate::args;
 use crate::billing::engine::{self, Order, Signature};
 use crate::billing::{clock, pricing};
 use crate::error::{ApiError, ApiResult};
@@ -387,15 +386,8 @@ async fn find_or_create_customer(
     scope: &Scope,
     entered: Customer,
 ) -> ApiResult<(Customer, bool)> {
-    let existing: Option<(String,)> = state
-        .db
-        .fetch_optional(
-            "SELECT id FROM customers WHERE merchant_id = $1 AND livemode = $2 AND LOWER(email) = LOWER($3) \
-             ORDER BY id LIMIT 1",
-            &args![&scope.merchant_id, scope.livemode, &entered.email],
-        )
-        .await?;
-    if let Some((id,)) = existing {
+    let existing = customers::id_by_email(&state.db, scope, &entered.email).await?;
+    if let Some(id) = existing {
         let mut c = customers::get_customer(&state.db, scope, &id)
             .await?
             .ok_or_else(|| ApiError::not_found("customer", id.clone()))?;

@@ -7,6 +7,7 @@ use utoipa_axum::routes;
 
 use super::{AppState, checkout, invoices, merchant, products, subscriptions};
 use super::{customers, payment_methods, users};
+use super::{events, ledger, test_clock};
 use super::{middleware, plans, pricelists, prices, public, tax_rates};
 
 #[derive(OpenApi)]
@@ -110,14 +111,14 @@ pub fn v1_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::list_invoices))
         .routes(routes!(invoices::get_invoice))
         .routes(routes!(super::invoice_pdf::get_invoice_pdf))
-        .routes(routes!(invoices::list_ledger))
-        .routes(routes!(invoices::trial_balance))
-        .routes(routes!(invoices::list_events))
+        .routes(routes!(ledger::list_ledger))
+        .routes(routes!(ledger::trial_balance))
+        .routes(routes!(events::list_events))
         .routes(routes!(
-            invoices::get_test_clock,
-            invoices::start_test_clock
+            test_clock::get_test_clock,
+            test_clock::start_test_clock
         ))
-        .routes(routes!(invoices::advance_test_clock))
+        .routes(routes!(test_clock::advance_test_clock))
         .routes(routes!(super::analytics::mrr))
         .routes(routes!(super::analytics::movements))
         .routes(routes!(super::analytics::kpis))

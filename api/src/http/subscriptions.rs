@@ -11,13 +11,13 @@ use renewly_types::{
 
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, ListQuery, SecretKey, path_id};
-use crate::args;
 use crate::billing::engine::{self, Order};
 use crate::billing::{clock, pricing};
 use crate::domain::money::from_minor;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Kind;
-use crate::store::billing::{self as bstore, SubscriptionFilter, currency};
+use crate::store::billing::{self as bstore, SubscriptionFilter};
+use crate::store::mrr::{self, MovementRow};
 use crate::store::{plans, users};
 
 /// Filters of `GET /v1/subscriptions`.
@@ -241,22 +241,6 @@ pub async fn confirm_subscription(
     ))
 }
 
-#[derive(sqlx::FromRow)]
-struct MrrRow {
-    id: String,
-    customer_id: String,
-    subscription_id: String,
-    salesperson_id: Option<String>,
-    plan_id: Option<String>,
-    event_date: String,
-    kind: String,
-    currency: String,
-    delta_minor: i64,
-    subscription_mrr_minor: i64,
-    customer_mrr_minor: i64,
-    close_reason: Option<String>,
-}
-
 /// One subscription's MRR history, oldest first.
 #[utoipa::path(get, path = "/v1/subscriptions/{id}/mrr", tag = "billing",
     params(("id" = String, Path, description = "sub_…")),
@@ -273,23 +257,15 @@ pub async fn subscription_mrr(
     {
         return Err(ApiError::not_found("subscription", id));
     }
-    let rows: Vec<MrrRow> = state
-        .db
-        .fetch_all(
-            "SELECT id, customer_id, subscription_id, salesperson_id, plan_id, event_date, kind, currency, \
-             delta_minor, subscription_mrr_minor, customer_mrr_minor, close_reason FROM mrr_events \
-             WHERE subscription_id = $1 AND merchant_id = $2 AND livemode = $3 ORDER BY id",
-            &args![&id, &scope.merchant_id, scope.livemode],
-        )
-        .await?;
+    let rows = mrr::of_subscription(&state.db, &scope, &id).await?;
     Ok(Json(List::new(
         rows.into_iter().map(mrr_wire).collect(),
         false,
     )))
 }
 
-fn mrr_wire(r: MrrRow) -> MrrEvent {
-    let cur = currency(&r.currency);
+fn mrr_wire(r: MovementRow) -> MrrEvent {
+    let cur = r.cur;
     MrrEvent {
         id: r.id,
         object: "mrr_event".to_owned(),

@@ -1,183 +1,87 @@
-//! Reading subscriptions, invoices, ledger entries, MRR and other events.
-//! (Writes happen inside the billing engine's transactions: `crate::billing`.)
+//! Subscriptions and invoices in wire form, and what the billing store modules
+//! share: which data a billing run covers, currency codes and interval names.
+//! The statements live in [`subscriptions`], [`invoices`], [`ledger`](super::ledger),
+//! [`events`](super::events) and [`mrr`](super::mrr).
 
 use renewly_types::{
-    BillTo, Interval, Invoice, InvoiceLine, Recurring, Subscription, SubscriptionItem,
-    SubscriptionStatus, TaxBreakdown,
+    BillTo, Interval, Invoice, InvoiceLine, Subscription, SubscriptionItem, TaxBreakdown,
 };
 use rust_decimal::Decimal;
 
-use super::{Page, Scope, from_json_text};
-use crate::args;
-use crate::db::{Db, Tx};
+pub use super::invoices::{InvoiceFilter, InvoiceRow, LineRow, lines};
+pub use super::subscriptions::{
+    ItemRow, SubscriptionFilter, SubscriptionRow, interval_name, items, items_tx,
+};
+use super::{Page, Scope, from_json_text, invoices, subscriptions};
+use crate::db::Db;
 use crate::domain::currency::Currency;
 use crate::domain::money::from_minor;
 
-/// A subscription row as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SubscriptionRow {
-    pub id: String,
-    pub merchant_id: String,
-    pub livemode: bool,
-    pub customer_id: String,
-    pub plan_id: String,
-    pub status: String,
-    pub currency: String,
-    pub recurring_interval: String,
-    pub recurring_count: i64,
-    pub start_date: String,
-    pub current_period_start: String,
-    pub current_period_end: String,
-    pub next_invoice_date: Option<String>,
-    pub trial_end: Option<String>,
-    pub payment_mode: String,
-    pub invoice_due_days: i64,
-    pub payment_method_id: Option<String>,
-    pub salesperson_id: Option<String>,
-    pub mrr_minor: i64,
-    pub base_mrr_minor: i64,
-    pub health: String,
-    pub cancel_at: Option<String>,
-    pub close_reason: Option<String>,
-    pub close_comment: Option<String>,
-    pub closed_at: Option<String>,
-    pub paused_at: Option<String>,
-    pub past_due_since: Option<String>,
-    pub pending_items: Option<String>,
-    pub created: String,
+/// Which data a billing run covers.
+#[derive(Debug, Clone, Copy)]
+pub enum Filter<'a> {
+    /// One merchant's mode (the test clock).
+    Scope(&'a Scope),
+    /// Everything.
+    All,
+    /// What runs on the calendar: live data, and test data of merchants that do
+    /// not drive their test mode with a test clock.
+    RealTime,
 }
 
-impl SubscriptionRow {
-    /// The scope the row belongs to.
-    pub fn scope(&self) -> Scope {
-        Scope {
-            merchant_id: self.merchant_id.clone(),
-            livemode: self.livemode,
+impl Filter<'_> {
+    /// The bound values of the filter's SQL condition: merchant, which case
+    /// (0 all, 1 one scope, 2 real time) and mode.
+    pub(crate) fn parts(&self) -> (String, i64, bool) {
+        match self {
+            Self::Scope(s) => (s.merchant_id.clone(), 1, s.livemode),
+            Self::All => (String::new(), 0, false),
+            Self::RealTime => (String::new(), 2, false),
         }
     }
+}
 
-    /// How often it renews.
-    pub fn recurring(&self) -> Recurring {
-        Recurring {
-            interval: parse_interval(&self.recurring_interval),
-            interval_count: u32::try_from(self.recurring_count).unwrap_or(1),
+/// Reads a row type through its raw columns (`$raw`, a `FromRow`) and a
+/// `TryFrom<$raw>` that checks and parses them, on both backends.
+macro_rules! from_raw_row {
+    ($typed:ty, $raw:ty) => {
+        impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for $typed {
+            fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
+                <$raw as sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>>::from_row(row)?.try_into()
+            }
         }
-    }
-
-    /// The currency (EUR when the stored code is somehow unknown).
-    pub fn currency(&self) -> Currency {
-        currency(&self.currency)
-    }
-}
-
-/// A subscription item row as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ItemRow {
-    pub id: String,
-    pub subscription_id: String,
-    pub position: i64,
-    pub price_id: String,
-    pub product_id: String,
-    pub description: String,
-    pub quantity: i64,
-    pub unit_amount: String,
-    pub discount: String,
-    pub tax_behavior: String,
-    pub tax_category: String,
-    pub recurring: bool,
-    pub addon: bool,
-}
-
-impl ItemRow {
-    /// The list price per unit.
-    pub fn unit_amount(&self) -> Decimal {
-        self.unit_amount.parse().unwrap_or_default()
-    }
-
-    /// The discount per unit.
-    pub fn discount(&self) -> Decimal {
-        self.discount.parse().unwrap_or_default()
-    }
-}
-
-/// An invoice row as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct InvoiceRow {
-    pub id: String,
-    pub merchant_id: String,
-    pub livemode: bool,
-    pub number: String,
-    pub status: String,
-    pub customer_id: String,
-    pub subscription_id: Option<String>,
-    pub billing_reason: String,
-    pub renewal_key: Option<String>,
-    pub currency: String,
-    pub issue_date: String,
-    pub due_date: String,
-    pub period_start: Option<String>,
-    pub period_end: Option<String>,
-    pub bill_to: String,
-    pub subtotal_minor: i64,
-    pub tax_minor: i64,
-    pub total_minor: i64,
-    pub amount_paid_minor: i64,
-    pub reverse_charge: bool,
-    pub tax_note: Option<String>,
-    pub payment_mode: String,
-    pub payment_method_id: Option<String>,
-    pub attempt_count: i64,
-    pub next_attempt_date: Option<String>,
-    pub first_failure_date: Option<String>,
-    pub hard_declined: bool,
-    pub paid_at: Option<String>,
-    pub created: String,
-}
-
-impl InvoiceRow {
-    /// The scope the row belongs to.
-    pub fn scope(&self) -> Scope {
-        Scope {
-            merchant_id: self.merchant_id.clone(),
-            livemode: self.livemode,
+        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $typed {
+            fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+                <$raw as sqlx::FromRow<'r, sqlx::postgres::PgRow>>::from_row(row)?.try_into()
+            }
         }
-    }
+    };
+}
+pub(crate) use from_raw_row;
 
-    /// The currency.
-    pub fn currency(&self) -> Currency {
-        currency(&self.currency)
-    }
-
-    /// What is still to pay.
-    pub fn amount_due(&self) -> Decimal {
-        from_minor(self.total_minor - self.amount_paid_minor, &self.currency())
-    }
+/// The decode error of a column that holds what no valid write stores.
+pub(crate) fn damaged(what: &str, raw: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("{what}: unexpected value '{raw}'").into())
 }
 
-/// An invoice line row as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct LineRow {
-    pub id: String,
-    pub invoice_id: String,
-    pub position: i64,
-    pub kind: String,
-    pub description: String,
-    pub price_id: Option<String>,
-    pub period_start: Option<String>,
-    pub period_end: Option<String>,
-    pub quantity: i64,
-    pub unit_amount: String,
-    pub discount: String,
-    pub tax_behavior: String,
-    pub tax_rate: String,
-    pub tax_name: String,
-    pub net_minor: i64,
-    pub tax_minor: i64,
-    pub amount_minor: i64,
+/// A stored date (`YYYY-MM-DD`).
+pub(crate) fn parse_date(what: &str, raw: &str) -> Result<chrono::NaiveDate, sqlx::Error> {
+    raw.parse().map_err(|_| damaged(what, raw))
 }
 
-/// A currency by code. Stored codes were validated on the way in; should one ever
-/// be unknown, two minor units are assumed.
+/// A stored currency code; an unknown one is an error, not two minor units.
+pub(crate) fn parse_currency(what: &str, raw: &str) -> Result<Currency, sqlx::Error> {
+    Currency::parse(raw).ok_or_else(|| damaged(what, raw))
+}
+
+/// A stored decimal amount.
+pub(crate) fn parse_decimal(what: &str, raw: &str) -> Result<Decimal, sqlx::Error> {
+    raw.parse().map_err(|_| damaged(what, raw))
+}
+
+/// A currency by code, two minor units assumed for an unknown one. Billing
+/// rows check their currency when read instead (an unknown one is an error);
+/// this stays for the views that still read codes themselves.
 pub fn currency(code: &str) -> Currency {
     Currency::parse(code).unwrap_or_else(|| Currency::with_minor_units(code, 2))
 }
@@ -202,16 +106,6 @@ pub fn parse_interval(raw: &str) -> Interval {
     }
 }
 
-/// The stored name of an interval.
-pub fn interval_name(interval: Interval) -> &'static str {
-    match interval {
-        Interval::Day => "day",
-        Interval::Week => "week",
-        Interval::Month => "month",
-        Interval::Year => "year",
-    }
-}
-
 /// The wire form of a subscription with its items.
 pub fn subscription_wire(row: &SubscriptionRow, items: &[ItemRow]) -> Subscription {
     let cur = row.currency();
@@ -219,7 +113,7 @@ pub fn subscription_wire(row: &SubscriptionRow, items: &[ItemRow]) -> Subscripti
         id: row.id.clone(),
         object: "subscription".to_owned(),
         livemode: row.livemode,
-        status: SubscriptionStatus::parse(&row.status).unwrap_or(SubscriptionStatus::Draft),
+        status: row.state,
         customer: row.customer_id.clone(),
         plan: row.plan_id.clone(),
         items: items
@@ -267,10 +161,10 @@ pub fn invoice_wire(row: &InvoiceRow, lines: &[LineRow]) -> Invoice {
             period_start: l.period_start.clone(),
             period_end: l.period_end.clone(),
             quantity: u32::try_from(l.quantity).unwrap_or(0),
-            unit_amount: document_amount(l.unit_amount.parse().unwrap_or_default(), &cur),
-            discount: document_amount(l.discount.parse().unwrap_or_default(), &cur),
+            unit_amount: document_amount(l.amounts.unit_amount, &cur),
+            discount: document_amount(l.amounts.discount, &cur),
             tax_behavior: l.tax_behavior.clone(),
-            tax_rate: l.tax_rate.parse().unwrap_or_default(),
+            tax_rate: l.amounts.tax_rate,
             net: from_minor(l.net_minor, &cur),
             tax: from_minor(l.tax_minor, &cur),
             amount: from_minor(l.amount_minor, &cur),
@@ -331,29 +225,7 @@ pub async fn subscription_row(
     scope: &Scope,
     id: &str,
 ) -> Result<Option<SubscriptionRow>, sqlx::Error> {
-    db.fetch_optional(
-        "SELECT * FROM subscriptions WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-        &args![id, &scope.merchant_id, scope.livemode],
-    )
-    .await
-}
-
-/// The items of a subscription, in order.
-pub async fn items(db: &Db, subscription_id: &str) -> Result<Vec<ItemRow>, sqlx::Error> {
-    db.fetch_all(
-        "SELECT * FROM subscription_items WHERE subscription_id = $1 ORDER BY position",
-        &args![subscription_id],
-    )
-    .await
-}
-
-/// The items of a subscription, in order, inside a transaction.
-pub async fn items_tx(tx: &mut Tx, subscription_id: &str) -> Result<Vec<ItemRow>, sqlx::Error> {
-    tx.fetch_all(
-        "SELECT * FROM subscription_items WHERE subscription_id = $1 ORDER BY position",
-        &args![subscription_id],
-    )
-    .await
+    subscriptions::get(db, scope, id).await
 }
 
 /// One subscription in scope, wire form.
@@ -362,19 +234,11 @@ pub async fn get_subscription(
     scope: &Scope,
     id: &str,
 ) -> Result<Option<Subscription>, sqlx::Error> {
-    let Some(row) = subscription_row(db, scope, id).await? else {
+    let Some(row) = subscriptions::get(db, scope, id).await? else {
         return Ok(None);
     };
     let items = items(db, &row.id).await?;
     Ok(Some(subscription_wire(&row, &items)))
-}
-
-/// Filters of the subscription list.
-#[derive(Debug, Clone, Default)]
-pub struct SubscriptionFilter {
-    pub status: Option<String>,
-    pub customer: Option<String>,
-    pub plan: Option<String>,
 }
 
 /// A page of subscriptions, newest first.
@@ -384,22 +248,7 @@ pub async fn list_subscriptions(
     f: &SubscriptionFilter,
     page: &Page,
 ) -> Result<(Vec<Subscription>, bool), sqlx::Error> {
-    let rows: Vec<SubscriptionRow> = db
-        .fetch_all(
-            "SELECT * FROM subscriptions WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-             AND ($4 = '' OR status = $4) AND ($5 = '' OR customer_id = $5) \
-             AND ($6 = '' OR plan_id = $6) ORDER BY id DESC LIMIT $7",
-            &args![
-                &scope.merchant_id,
-                scope.livemode,
-                page.cursor(),
-                f.status.clone().unwrap_or_default(),
-                f.customer.clone().unwrap_or_default(),
-                f.plan.clone().unwrap_or_default(),
-                page.fetch()
-            ],
-        )
-        .await?;
+    let rows = subscriptions::list(db, scope, f, page).await?;
     let (rows, more) = page.finish(rows);
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -414,37 +263,16 @@ pub async fn invoice_row(
     scope: &Scope,
     id: &str,
 ) -> Result<Option<InvoiceRow>, sqlx::Error> {
-    db.fetch_optional(
-        "SELECT * FROM invoices WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-        &args![id, &scope.merchant_id, scope.livemode],
-    )
-    .await
-}
-
-/// The lines of an invoice, in order.
-pub async fn lines(db: &Db, invoice_id: &str) -> Result<Vec<LineRow>, sqlx::Error> {
-    db.fetch_all(
-        "SELECT * FROM invoice_lines WHERE invoice_id = $1 ORDER BY position",
-        &args![invoice_id],
-    )
-    .await
+    invoices::get(db, scope, id).await
 }
 
 /// One invoice in scope, wire form.
 pub async fn get_invoice(db: &Db, scope: &Scope, id: &str) -> Result<Option<Invoice>, sqlx::Error> {
-    let Some(row) = invoice_row(db, scope, id).await? else {
+    let Some(row) = invoices::get(db, scope, id).await? else {
         return Ok(None);
     };
     let lines = lines(db, &row.id).await?;
     Ok(Some(invoice_wire(&row, &lines)))
-}
-
-/// Filters of the invoice list.
-#[derive(Debug, Clone, Default)]
-pub struct InvoiceFilter {
-    pub subscription: Option<String>,
-    pub customer: Option<String>,
-    pub status: Option<String>,
 }
 
 /// A page of invoices, newest first.
@@ -454,22 +282,7 @@ pub async fn list_invoices(
     f: &InvoiceFilter,
     page: &Page,
 ) -> Result<(Vec<Invoice>, bool), sqlx::Error> {
-    let rows: Vec<InvoiceRow> = db
-        .fetch_all(
-            "SELECT * FROM invoices WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-             AND ($4 = '' OR subscription_id = $4) AND ($5 = '' OR customer_id = $5) \
-             AND ($6 = '' OR status = $6) ORDER BY id DESC LIMIT $7",
-            &args![
-                &scope.merchant_id,
-                scope.livemode,
-                page.cursor(),
-                f.subscription.clone().unwrap_or_default(),
-                f.customer.clone().unwrap_or_default(),
-                f.status.clone().unwrap_or_default(),
-                page.fetch()
-            ],
-        )
-        .await?;
+    let rows = invoices::list(db, scope, f, page).await?;
     let (rows, more) = page.finish(rows);
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {

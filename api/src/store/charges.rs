@@ -3,9 +3,9 @@
 use rust_decimal::Decimal;
 
 use super::Scope;
-use crate::db::Db;
-use crate::payments::{ChargeOutcome, ChargeStatus};
-use crate::with_db;
+use crate::args;
+use crate::db::{Db, Tx};
+use crate::domain::charge::{ChargeOutcome, ChargeStatus};
 
 /// A recorded charge attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,56 +73,110 @@ impl TryFrom<ChargeRow> for Charge {
 
 /// The charge recorded under this idempotency key, if any.
 pub async fn find_by_key(db: &Db, scope: &Scope, key: &str) -> Result<Option<Charge>, sqlx::Error> {
-    let row: Option<ChargeRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM charges WHERE merchant_id = $1 AND livemode = $2 AND idempotency_key = $3",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(key)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<ChargeRow> = db
+        .fetch_optional(
+            "SELECT * FROM charges WHERE merchant_id = $1 AND livemode = $2 AND idempotency_key = $3",
+            &args![&scope.merchant_id, scope.livemode, key],
+        )
+        .await?;
     row.map(Charge::try_from).transpose()
 }
 
 /// One charge of this merchant and mode.
 pub async fn get(db: &Db, scope: &Scope, id: &str) -> Result<Option<Charge>, sqlx::Error> {
-    let row: Option<ChargeRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM charges WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-    )
-    .bind(id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<ChargeRow> = db
+        .fetch_optional(
+            "SELECT * FROM charges WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
     row.map(Charge::try_from).transpose()
 }
+
+const INSERT: &str = "INSERT INTO charges (id, merchant_id, livemode, payment_method_id, amount, currency, \
+     idempotency_key, outcome, failure_code, provider_reference, created) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+     ON CONFLICT (merchant_id, livemode, idempotency_key) DO NOTHING";
 
 /// Records a charge unless one with its idempotency key exists, and returns the
 /// one recorded under the key (the first wins).
 pub async fn record(db: &Db, scope: &Scope, c: &NewCharge) -> Result<Charge, sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
-        "INSERT INTO charges (id, merchant_id, livemode, payment_method_id, amount, currency, \
-         idempotency_key, outcome, failure_code, provider_reference, created) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (merchant_id, livemode, idempotency_key) DO NOTHING",
+    db.execute(
+        INSERT,
+        &args![
+            &c.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &c.payment_method_id,
+            c.amount.to_string(),
+            &c.currency,
+            &c.idempotency_key,
+            c.outcome.status.as_str(),
+            c.outcome.failure_code.clone(),
+            &c.outcome.reference,
+            &c.created
+        ],
     )
-    .bind(&c.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&c.payment_method_id)
-    .bind(c.amount.to_string())
-    .bind(&c.currency)
-    .bind(&c.idempotency_key)
-    .bind(c.outcome.status.as_str())
-    .bind(&c.outcome.failure_code)
-    .bind(&c.outcome.reference)
-    .bind(&c.created)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     find_by_key(db, scope, &c.idempotency_key)
         .await?
         .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// What a charge recorded under an idempotency key came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: String,
+    pub status: ChargeStatus,
+    pub failure_code: Option<String>,
+}
+
+/// Records a charge inside the transaction unless one with its idempotency key
+/// exists, and returns the one recorded under the key: the first wins, so the
+/// outcome of a worker that ran before stands. An outcome stored in a form this
+/// version does not know counts as failed.
+pub async fn record_tx(
+    tx: &mut Tx,
+    scope: &Scope,
+    c: &NewCharge,
+) -> Result<Option<Recorded>, sqlx::Error> {
+    let inserted = tx
+        .execute(
+            INSERT,
+            &args![
+                &c.id,
+                &scope.merchant_id,
+                scope.livemode,
+                &c.payment_method_id,
+                c.amount.to_string(),
+                &c.currency,
+                &c.idempotency_key,
+                c.outcome.status.as_str(),
+                c.outcome.failure_code.clone(),
+                &c.outcome.reference,
+                &c.created
+            ],
+        )
+        .await?;
+    if inserted == 1 {
+        return Ok(Some(Recorded {
+            id: c.id.clone(),
+            status: c.outcome.status,
+            failure_code: c.outcome.failure_code.clone(),
+        }));
+    }
+    let recorded: Option<(String, String, Option<String>)> = tx
+        .fetch_optional(
+            "SELECT id, outcome, failure_code FROM charges WHERE merchant_id = $1 \
+             AND livemode = $2 AND idempotency_key = $3",
+            &args![&scope.merchant_id, scope.livemode, &c.idempotency_key],
+        )
+        .await?;
+    Ok(recorded.map(|(id, outcome, failure_code)| Recorded {
+        id,
+        status: ChargeStatus::parse(&outcome).unwrap_or(ChargeStatus::Failed),
+        failure_code,
+    }))
 }
 
 /// Stores the final outcome of a charge that required action; a charge that was
@@ -133,17 +187,17 @@ pub async fn settle(
     id: &str,
     outcome: &ChargeOutcome,
 ) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "UPDATE charges SET outcome = $4, failure_code = $5 \
          WHERE id = $1 AND merchant_id = $2 AND livemode = $3 AND outcome = 'requires_action'",
+        &args![
+            id,
+            &scope.merchant_id,
+            scope.livemode,
+            outcome.status.as_str(),
+            outcome.failure_code.clone()
+        ],
     )
-    .bind(id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(outcome.status.as_str())
-    .bind(&outcome.failure_code)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }

@@ -145,3 +145,49 @@ pub async fn pricelist_exists(db: &Db, scope: &Scope, id: &str) -> Result<bool, 
     .await?);
     Ok(found.is_some())
 }
+
+/// Who a message to a customer goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub id: String,
+    pub email: String,
+    pub locale: String,
+    /// The name, else the company.
+    pub name: Option<String>,
+}
+
+/// id, email, locale, name, company.
+type ContactRow = (String, String, String, Option<String>, Option<String>);
+
+/// A customer's contact details, read inside a transaction.
+pub async fn contact_tx(tx: &mut crate::db::Tx, id: &str) -> Result<Option<Contact>, sqlx::Error> {
+    let row: Option<ContactRow> = tx
+        .fetch_optional(
+            "SELECT id, email, locale, name, company FROM customers WHERE id = $1",
+            &crate::args![id],
+        )
+        .await?;
+    Ok(row.map(|(id, email, locale, name, company)| Contact {
+        id,
+        email,
+        locale,
+        name: name.or(company),
+    }))
+}
+
+/// The id of the customer with this e-mail (case-insensitive), the oldest when
+/// there are several.
+pub async fn id_by_email(
+    db: &Db,
+    scope: &Scope,
+    email: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = db
+        .fetch_optional(
+            "SELECT id FROM customers WHERE merchant_id = $1 AND livemode = $2 AND LOWER(email) = LOWER($3) \
+             ORDER BY id LIMIT 1",
+            &crate::args![&scope.merchant_id, scope.livemode, email],
+        )
+        .await?;
+    Ok(row.map(|(id,)| id))
+}

@@ -316,3 +316,14 @@ pub async fn save_merchant(db: &Db, m: &Merchant) -> Result<(), sqlx::Error> {
     .rows_affected());
     Ok(())
 }
+
+/// The merchant's name, read inside a transaction ("" when it is gone).
+pub async fn name_tx(tx: &mut crate::db::Tx, merchant_id: &str) -> Result<String, sqlx::Error> {
+    let row: Option<(String,)> = tx
+        .fetch_optional(
+            "SELECT name FROM merchants WHERE id = $1",
+            &crate::args![merchant_id],
+        )
+        .await?;
+    Ok(row.map_or_else(String::new, |(n,)| n))
+}

@@ -4,14 +4,21 @@ pub mod billing;
 pub mod catalog;
 pub mod charges;
 pub mod customers;
+pub mod events;
 pub mod idempotency;
+pub mod invoices;
+pub mod ledger;
 pub mod merchants;
+pub mod mrr;
+pub mod orders;
 pub mod payment_methods;
 pub mod plans;
 pub mod portal;
 pub mod pricelists;
 pub mod prices;
+pub mod subscriptions;
 pub mod tax_rates;
+pub mod test_clock;
 pub mod users;
 
 /// Whose data a request may see: one merchant, in test or live mode.
