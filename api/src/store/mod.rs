@@ -6,6 +6,7 @@ pub mod charges;
 pub mod customers;
 pub mod idempotency;
 pub mod merchants;
+pub mod outbox;
 pub mod payment_methods;
 pub mod plans;
 pub mod portal;
