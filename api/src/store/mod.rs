@@ -1,9 +1,12 @@
 //! Database access: all SQL lives here. Each function runs on both backends.
 
+pub mod analytics;
 pub mod billing;
 pub mod catalog;
 pub mod charges;
 pub mod customers;
+pub mod dashboard_sessions;
+pub mod exchange_rates;
 pub mod idempotency;
 pub mod merchants;
 pub mod outbox;
@@ -12,6 +15,7 @@ pub mod plans;
 pub mod portal;
 pub mod pricelists;
 pub mod prices;
+pub mod query;
 pub mod tax_rates;
 pub mod users;
 
