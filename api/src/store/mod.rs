@@ -17,6 +17,7 @@ pub mod pricelists;
 pub mod prices;
 pub mod query;
 pub mod tax_rates;
+pub mod tooling;
 pub mod users;
 
 /// Whose data a request may see: one merchant, in test or live mode.
