@@ -10,8 +10,8 @@ use axum::http::Request;
 use chrono::Datelike;
 use tower::ServiceExt;
 
+use super::bench::{Backend, fresh_database};
 use crate::analytics::Month;
-use crate::bench::{Backend, fresh_database};
 use crate::db::{Arg, Db};
 use crate::ids::{Kind, new_id};
 use crate::store::merchants::{NewMerchant, create_merchant};

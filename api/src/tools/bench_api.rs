@@ -19,8 +19,8 @@ use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN};
 use reqwest::{Client, Method, RequestBuilder};
 use serde_json::{Value, json};
 
+use super::bench::{Backend, fresh_database};
 use crate::app;
-use crate::bench::{Backend, fresh_database};
 use crate::config::Config;
 use crate::store::merchants::{NewMerchant, create_merchant};
 use crate::store::tooling;
