@@ -76,7 +76,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         subscriptions: usize,
         #[arg(long, value_enum, default_value = "sqlite")]
-        database: crate::bench::Backend,
+        database: crate::tools::bench::Backend,
         /// PostgreSQL server to create the scratch database on.
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
         pg_url: String,
@@ -87,7 +87,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         subscriptions: usize,
         #[arg(long, value_enum, default_value = "sqlite")]
-        database: crate::bench::Backend,
+        database: crate::tools::bench::Backend,
         /// PostgreSQL server to create the scratch database on.
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
         pg_url: String,
@@ -102,7 +102,7 @@ pub enum BenchCommand {
     /// `POST /v1/public/checkout`, with concurrent keep-alive clients on loopback.
     Api {
         #[arg(long, value_enum, default_value = "sqlite")]
-        database: crate::bench::Backend,
+        database: crate::tools::bench::Backend,
         /// Seconds of load per endpoint.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
         seconds: u64,
@@ -202,7 +202,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(listen) = listen {
                 config.listen = listen;
             }
-            crate::demo::run(config, site_listen, site_dir, !no_history).await
+            crate::tools::demo::run(config, site_listen, site_dir, !no_history).await
         }
         Command::Migrate => {
             let db = app::open_database(&config).await?;
@@ -270,7 +270,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     database,
                     pg_url,
                 },
-        } => crate::bench::billing(database, subscriptions, &pg_url).await,
+        } => crate::tools::bench::billing(database, subscriptions, &pg_url).await,
         Command::Bench {
             command:
                 BenchCommand::Api {
@@ -279,7 +279,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     concurrency,
                     pg_url,
                 },
-        } => crate::bench_api::api(database, seconds, concurrency as usize, &pg_url).await,
+        } => crate::tools::bench_api::api(database, seconds, concurrency as usize, &pg_url).await,
         Command::Bench {
             command:
                 BenchCommand::Analytics {
@@ -290,7 +290,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     keep,
                 },
         } => {
-            crate::bench_analytics::analytics(
+            crate::tools::bench_analytics::analytics(
                 database,
                 subscriptions,
                 &pg_url,

@@ -57,6 +57,12 @@ pub enum ApiError {
         detail: String,
         param: Option<String>,
     },
+    /// A portal token that is unknown, expired or revoked.
+    #[error("This portal link is unknown, expired or revoked; ask for a new one")]
+    InvalidPortalToken,
+    /// Too many requests from one client; answered with `Retry-After`.
+    #[error("Too many requests; wait a few minutes and try again")]
+    RateLimited,
     /// Something failed on our side; the cause is logged, never answered.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -154,6 +160,18 @@ impl ApiError {
                 "Card error",
                 param.clone(),
             ),
+            Self::InvalidPortalToken => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_portal_token",
+                "Unauthorized",
+                None,
+            ),
+            Self::RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests",
+                None,
+            ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
@@ -188,8 +206,14 @@ impl IntoResponse for ApiError {
         if let Self::Internal(e) = &self {
             tracing::error!(error = %format!("{e:#}"), "request failed");
         }
-        let problem = self.problem();
-        problem_response(&problem)
+        let mut response = problem_response(&self.problem());
+        if matches!(self, Self::RateLimited) {
+            // Only magic-link requests are limited, per client and 15-minute window.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("600"));
+        }
+        response
     }
 }
 

@@ -5,15 +5,10 @@
 
 pub mod analytics;
 pub mod app;
-pub mod bench;
-pub mod bench_analytics;
-pub mod bench_api;
 pub mod billing;
 pub mod cli;
 pub mod config;
 pub mod db;
-pub mod demo;
-pub mod demo_history;
 pub mod domain;
 pub mod error;
 pub mod http;
@@ -22,3 +17,9 @@ pub mod mail;
 pub mod payments;
 pub mod pdf;
 pub mod store;
+pub mod tools;
+
+/// `renewly demo`, under its former path.
+pub use tools::demo;
+/// The demo's history, under its former path.
+pub use tools::demo::history as demo_history;

@@ -5,25 +5,31 @@
 //! - [`series`], [`kpis`], [`cohorts`], [`breakdown`], [`forecast`]: pure
 //!   computations over summed events ([`series::Bucket`]), unit-tested on a
 //!   hand-made event list;
-//! - [`store`]: the SQL that sums the log per day (or month) in the database, so
-//!   that 100 000 subscriptions with years of history stay fast;
-//! - [`fx`], [`exchange_rates`]: conversion to the reporting currency;
+//! - [`reports`]: the sums of the log per day (or month), made in the database by
+//!   [`crate::store::analytics`] so that 100 000 subscriptions with years of
+//!   history stay fast, converted to the reported currency;
+//! - [`fx`]: conversion to the reporting currency (rates in
+//!   [`crate::store::exchange_rates`]);
 //! - [`service`]: checked parameters and wire types for the API and the dashboard;
-//! - [`charts`], [`sessions`]: the dashboard's inline SVG charts and sign-in
-//!   sessions.
+//! - [`charts`]: the dashboard's inline SVG charts (its sign-in sessions are in
+//!   [`crate::store::dashboard_sessions`]).
 
 pub mod breakdown;
 pub mod charts;
 pub mod cohorts;
-pub mod exchange_rates;
 pub mod forecast;
 pub mod fx;
 pub mod kpis;
 pub mod month;
 pub mod present;
+pub mod reports;
 pub mod series;
 pub mod service;
-pub mod sessions;
-pub mod store;
 
 pub use month::Month;
+
+/// The dashboard's sign-in sessions, under the path its handlers use.
+pub use crate::store::dashboard_sessions as sessions;
+
+/// The report queries, under the path the dashboard's handlers use.
+pub use crate::store::analytics as store;

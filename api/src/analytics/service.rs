@@ -13,20 +13,20 @@ use rust_decimal::Decimal;
 use super::breakdown::{churn_reasons as reasons_of, salespeople as salespeople_of};
 use super::cohorts::{Metric, cohorts as cohorts_of};
 use super::forecast::{BASIS_MONTHS, METHOD, project};
+use super::fx::Rates;
 use super::kpis::{LTV_WINDOW, Revenue, kpis as kpis_of};
 use super::month::Month;
 use super::present::{amount, ratio4};
+use super::reports::{self, Filter, ReportError};
 use super::series::{Bucket, MonthFigures, Movements, monthly};
-use super::store::{self, Filter, ReportError};
-use super::{exchange_rates, fx::Rates};
 use crate::billing::clock;
 use crate::db::Db;
 use crate::domain::country::Country;
 use crate::domain::currency::Currency;
 use crate::error::ApiError;
 use crate::ids::{Kind, is_id_of};
-use crate::store::Scope;
 use crate::store::merchants::get_merchant;
+use crate::store::{Scope, exchange_rates};
 
 /// Longest range a report may cover.
 pub const MAX_MONTHS: i32 = 120;
@@ -138,7 +138,12 @@ impl Report {
                     })
             })
             .transpose()?;
-        let rates = exchange_rates::all(db, scope).await?;
+        let rates = Rates::new(
+            exchange_rates::all(db, scope)
+                .await?
+                .into_iter()
+                .map(|r| (r.from, r.to, r.date, r.rate)),
+        );
         Ok(Self {
             filter: Filter {
                 scope: scope.clone(),
@@ -163,7 +168,7 @@ impl Report {
 
     /// Every movement bucket up to the end of `to`.
     pub async fn movement_buckets(&self, db: &Db) -> Result<Vec<Bucket>, ApiError> {
-        store::movements(db, &self.filter, &self.rates, self.to)
+        reports::movements(db, &self.filter, &self.rates, self.to)
             .await
             .map_err(report_error)
     }
@@ -241,8 +246,8 @@ pub fn movements(r: &Report, buckets: &[Bucket]) -> MrrMovements {
 /// The revenue of posted invoices per month of the range.
 pub async fn revenue(r: &Report, db: &Db) -> Result<BTreeMap<Month, Revenue>, ApiError> {
     let (net, extra) = tokio::try_join!(
-        store::net_revenue(db, &r.filter, &r.rates, r.from, r.to),
-        store::non_recurring_revenue(db, &r.filter, &r.rates, r.from, r.to),
+        reports::net_revenue(db, &r.filter, &r.rates, r.from, r.to),
+        reports::non_recurring_revenue(db, &r.filter, &r.rates, r.from, r.to),
     )
     .map_err(report_error)?;
     let mut out: BTreeMap<Month, Revenue> = BTreeMap::new();
@@ -298,7 +303,7 @@ pub fn kpis(r: &Report, buckets: &[Bucket], revenue: &BTreeMap<Month, Revenue>) 
 
 /// The cohort table.
 pub async fn cohorts(r: &Report, db: &Db, metric: Metric) -> Result<Cohorts, ApiError> {
-    let buckets = store::by_cohort(db, &r.filter, &r.rates, r.from, r.to)
+    let buckets = reports::by_cohort(db, &r.filter, &r.rates, r.from, r.to)
         .await
         .map_err(report_error)?;
     let rows = cohorts_of(&buckets, r.from, r.to, metric)
@@ -322,7 +327,7 @@ pub async fn cohorts(r: &Report, db: &Db, metric: Metric) -> Result<Cohorts, Api
 
 /// MRR lost per close reason.
 pub async fn churn_reasons(r: &Report, db: &Db) -> Result<ChurnReasons, ApiError> {
-    let buckets = store::by_close_reason(db, &r.filter, &r.rates, r.from, r.to)
+    let buckets = reports::by_close_reason(db, &r.filter, &r.rates, r.from, r.to)
         .await
         .map_err(report_error)?;
     let reasons = reasons_of(&buckets, r.from, r.to)
@@ -346,10 +351,10 @@ pub async fn churn_reasons(r: &Report, db: &Db) -> Result<ChurnReasons, ApiError
 
 /// Movements per salesperson.
 pub async fn salespeople(r: &Report, db: &Db) -> Result<Salespeople, ApiError> {
-    let buckets = store::by_salesperson(db, &r.filter, &r.rates, r.to)
+    let buckets = reports::by_salesperson(db, &r.filter, &r.rates, r.to)
         .await
         .map_err(report_error)?;
-    let names: HashMap<String, String> = store::user_names(db, &r.filter.scope)
+    let names: HashMap<String, String> = crate::store::analytics::user_names(db, &r.filter.scope)
         .await?
         .into_iter()
         .collect();

@@ -14,13 +14,12 @@ use renewly_types::{
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, ListQuery, SecretKey};
 use crate::analytics::cohorts::Metric;
-use crate::analytics::exchange_rates;
 use crate::analytics::service::{self, Report, ReportQuery};
 use crate::domain::currency::Currency;
 use crate::domain::money::parse_amount;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Kind;
-use crate::store::Page;
+use crate::store::{Page, exchange_rates};
 
 /// MRR, ARR, active subscriptions and paying customers at each month end.
 #[utoipa::path(get, path = "/v1/analytics/mrr", tag = "analytics", params(ReportQuery),

@@ -21,93 +21,16 @@ use std::collections::HashMap;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use axum::http::{HeaderName, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use renewly_types::Problem;
+use axum::http::{HeaderName, Method, header};
 use tower_http::cors::{Any, CorsLayer};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::AppState;
-use crate::billing::BillingError;
-use crate::error::{ApiError, problem_response};
+use crate::error::ApiError;
 use crate::store::{Scope, portal as pstore};
 
 pub use crate::store::portal::create_session;
-
-/// A failure of a portal request: the API's errors, plus the two only the portal
-/// and the magic-link endpoint have.
-#[derive(Debug, thiserror::Error)]
-pub enum PortalError {
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    /// The token is unknown, expired or revoked.
-    #[error("This portal link is unknown, expired or revoked; ask for a new one")]
-    InvalidToken,
-    /// Too many requests from one client.
-    #[error("Too many requests; wait a few minutes and try again")]
-    RateLimited,
-}
-
-/// Shorthand for portal handler results.
-pub type PortalResult<T> = Result<T, PortalError>;
-
-impl From<sqlx::Error> for PortalError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Api(e.into())
-    }
-}
-
-impl From<BillingError> for PortalError {
-    fn from(e: BillingError) -> Self {
-        Self::Api(e.into())
-    }
-}
-
-impl PortalError {
-    /// The problem document for this error.
-    pub fn problem(&self) -> Problem {
-        let (status, code, title) = match self {
-            Self::Api(e) => return e.problem(),
-            Self::InvalidToken => (
-                StatusCode::UNAUTHORIZED,
-                "invalid_portal_token",
-                "Unauthorized",
-            ),
-            Self::RateLimited => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "Too many requests",
-            ),
-        };
-        Problem {
-            kind: format!("https://renewly.dev/problems/{code}"),
-            title: title.to_owned(),
-            status: status.as_u16(),
-            detail: self.to_string(),
-            code: code.to_owned(),
-            param: None,
-        }
-    }
-}
-
-impl IntoResponse for PortalError {
-    fn into_response(self) -> Response {
-        match self {
-            // Logs 5xx with their cause, as every API error does.
-            Self::Api(e) => e.into_response(),
-            other => {
-                let mut response = problem_response(&other.problem());
-                if matches!(other, Self::RateLimited) {
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("600"));
-                }
-                response
-            }
-        }
-    }
-}
 
 /// Who a portal request acts for, resolved from the `{token}` path segment.
 #[derive(Debug, Clone)]
@@ -119,7 +42,7 @@ pub struct Portal {
 }
 
 impl FromRequestParts<AppState> for Portal {
-    type Rejection = PortalError;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -127,15 +50,15 @@ impl FromRequestParts<AppState> for Portal {
     ) -> Result<Self, Self::Rejection> {
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
-            .map_err(|_| PortalError::InvalidToken)?;
-        let token = params.get("token").ok_or(PortalError::InvalidToken)?;
+            .map_err(|_| ApiError::InvalidPortalToken)?;
+        let token = params.get("token").ok_or(ApiError::InvalidPortalToken)?;
         if !pstore::is_token(token) {
-            return Err(PortalError::InvalidToken);
+            return Err(ApiError::InvalidPortalToken);
         }
         let session = pstore::find_by_token(&state.db, token)
             .await?
             .filter(|s| s.is_valid_at(chrono::Utc::now()))
-            .ok_or(PortalError::InvalidToken)?;
+            .ok_or(ApiError::InvalidPortalToken)?;
         Ok(Self {
             scope: session.scope(),
             customer_id: session.customer_id,

@@ -15,8 +15,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
 use crate::db::{Db, Tx};
+use crate::pdf;
+use crate::store::outbox::{self, ClaimedMessage as Claimed, Retry};
 use crate::store::{Scope, billing, merchants, now};
-use crate::{args, pdf};
 
 /// Deliveries tried before a message is marked `failed`.
 pub const MAX_ATTEMPTS: i64 = 10;
@@ -34,22 +35,6 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60 * 60);
 pub enum DeliveryError {
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
-}
-
-#[derive(sqlx::FromRow)]
-struct Claimed {
-    id: String,
-    merchant_id: String,
-    livemode: bool,
-    to_email: String,
-    locale: String,
-    template: String,
-    subject: String,
-    text_body: String,
-    html_body: String,
-    attachment_invoice_id: Option<String>,
-    attempts: i64,
-    customer_id: Option<String>,
 }
 
 /// Why one message was not delivered.
@@ -91,7 +76,7 @@ pub async fn deliver_due(db: &Db, config: &Config) -> Result<usize, DeliveryErro
         };
         match outcome {
             Ok(()) => {
-                mark_sent(db, &msg).await?;
+                outbox::mark_sent(db, &msg.id).await?;
                 sent += 1;
                 tracing::info!(message = %msg.id, template = %msg.template, "email delivered");
             }
@@ -124,42 +109,10 @@ pub fn backoff(attempts: i64) -> Duration {
     Duration::from_secs(60 << exponent).min(MAX_BACKOFF)
 }
 
-const CLAIM_SQLITE: &str = "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (\
-    SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
-    ORDER BY next_attempt_at, id LIMIT $3) \
-    RETURNING id, merchant_id, livemode, to_email, locale, template, subject, text_body, \
-    html_body, attachment_invoice_id, attempts, customer_id";
-const CLAIM_POSTGRES: &str = "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (\
-    SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
-    ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-    RETURNING id, merchant_id, livemode, to_email, locale, template, subject, text_body, \
-    html_body, attachment_invoice_id, attempts, customer_id";
-
 /// Takes due messages for this worker by moving them a lease into the future,
 /// so that two workers never send the same message at once.
 async fn claim(db: &Db) -> Result<Vec<Claimed>, sqlx::Error> {
-    let mut tx = Tx::begin(db).await?;
-    let sql = if tx.is_postgres() {
-        CLAIM_POSTGRES
-    } else {
-        CLAIM_SQLITE
-    };
-    let mut rows: Vec<Claimed> = tx
-        .fetch_all(sql, &args![timestamp_in(LEASE), now(), BATCH])
-        .await?;
-    tx.commit().await?;
-    rows.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(rows)
-}
-
-async fn mark_sent(db: &Db, msg: &Claimed) -> Result<(), sqlx::Error> {
-    db.execute(
-        "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, \
-         last_error = NULL WHERE id = $2",
-        &args![now(), &msg.id],
-    )
-    .await
-    .map(|_| ())
+    outbox::claim_due(db, &now(), &timestamp_in(LEASE), BATCH).await
 }
 
 async fn mark_failed(db: &Db, msg: &Claimed, failure: Failure) -> Result<(), sqlx::Error> {
@@ -169,26 +122,15 @@ async fn mark_failed(db: &Db, msg: &Claimed, failure: Failure) -> Result<(), sql
         Failure::Permanent(e) => (true, e),
     };
     let error: String = error.chars().take(500).collect();
-    let status = if permanent || attempts >= MAX_ATTEMPTS {
-        "failed"
+    let retry = if permanent || attempts >= MAX_ATTEMPTS {
+        Retry::Never
     } else {
-        "pending"
+        Retry::Later
     };
-    tracing::warn!(message = %msg.id, template = %msg.template, attempts, status, error = %error,
+    tracing::warn!(message = %msg.id, template = %msg.template, attempts, status = retry.as_str(), error = %error,
         "email not delivered");
-    db.execute(
-        "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4 \
-         WHERE id = $5",
-        &args![
-            status,
-            attempts,
-            timestamp_in(backoff(attempts)),
-            error,
-            &msg.id
-        ],
-    )
-    .await
-    .map(|_| ())
+    let next = timestamp_in(backoff(attempts));
+    outbox::mark_failed(db, &msg.id, attempts, retry, &next, &error).await
 }
 
 /// The bodies with [`super::PORTAL_LINK`] replaced by a fresh portal link for the

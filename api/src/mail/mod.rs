@@ -21,11 +21,9 @@ pub use delivery::{DeliveryError, deliver_due, spawn_worker};
 
 use templates::Rendered;
 
-use crate::args;
 use crate::db::Tx;
-use crate::ids::{Kind, new_id};
 use crate::pdf::Lang;
-use crate::store::{Scope, now};
+use crate::store::Scope;
 
 /// Who receives a message and in which language (`en`, `nl`, `nl-BE`, …).
 #[derive(Debug, Clone)]
@@ -153,27 +151,5 @@ pub async fn enqueue(tx: &mut Tx, msg: &NewMessage) -> Result<(), sqlx::Error> {
 
 /// Like [`enqueue`], returning the new message's id.
 pub async fn enqueue_returning_id(tx: &mut Tx, msg: &NewMessage) -> Result<String, sqlx::Error> {
-    let id = new_id(Kind::Message);
-    let created = now();
-    tx.execute(
-        "INSERT INTO outbox (id, merchant_id, livemode, to_email, locale, template, subject, \
-         text_body, html_body, attachment_invoice_id, status, attempts, next_attempt_at, created, \
-         customer_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $12)",
-        &args![
-            &id,
-            &msg.merchant_id,
-            msg.livemode,
-            &msg.to_email,
-            &msg.locale,
-            msg.template,
-            &msg.subject,
-            &msg.text_body,
-            &msg.html_body,
-            &msg.attachment_invoice_id,
-            &created,
-            &msg.customer_id
-        ],
-    )
-    .await?;
-    Ok(id)
+    crate::store::outbox::insert(tx, msg).await
 }

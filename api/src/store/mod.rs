@@ -1,24 +1,30 @@
 //! Database access: all SQL lives here. Each function runs on both backends.
 
+pub mod analytics;
 pub mod billing;
 pub mod catalog;
 pub mod charges;
 pub mod customers;
+pub mod dashboard_sessions;
 pub mod events;
+pub mod exchange_rates;
 pub mod idempotency;
 pub mod invoices;
 pub mod ledger;
 pub mod merchants;
 pub mod mrr;
 pub mod orders;
+pub mod outbox;
 pub mod payment_methods;
 pub mod plans;
 pub mod portal;
 pub mod pricelists;
 pub mod prices;
+pub mod query;
 pub mod subscriptions;
 pub mod tax_rates;
 pub mod test_clock;
+pub mod tooling;
 pub mod users;
 
 /// Whose data a request may see: one merchant, in test or live mode.

@@ -5,7 +5,7 @@ use renewly_types::PaymentMethod;
 
 use super::{Page, Scope};
 use crate::db::Db;
-use crate::{with_db, with_tx};
+use crate::{args, with_db, with_tx};
 
 #[derive(sqlx::FromRow)]
 struct PaymentMethodRow {
@@ -250,4 +250,22 @@ pub async fn charge_source(
     .fetch_optional(pool)
     .await?);
     Ok(row.map(|(provider, token)| ChargeSource { provider, token }))
+}
+
+/// Moves the customer's subscriptions charged on card `from` to card `to` (the
+/// default; `None` when there is none).
+pub async fn move_subscriptions(
+    db: &Db,
+    scope: &Scope,
+    customer_id: &str,
+    from: &str,
+    to: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    db.execute(
+        "UPDATE subscriptions SET payment_method_id = $3 WHERE customer_id = $1 \
+         AND payment_method_id = $2 AND merchant_id = $4 AND livemode = $5",
+        &args![customer_id, from, to, &scope.merchant_id, scope.livemode],
+    )
+    .await?;
+    Ok(())
 }

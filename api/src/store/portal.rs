@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::{Scope, now};
+use super::billing::SubscriptionRow;
+use super::{Page, Scope, now};
 use crate::args;
 use crate::db::{Db, Tx};
 use crate::ids::{Kind, new_id, random_token};
@@ -205,6 +206,84 @@ pub async fn customers_with_email(
         &args![&scope.merchant_id, scope.livemode, email, limit],
     )
     .await
+}
+
+/// A checkout or merchant-made subscription of a customer, with the name of its
+/// plan and the signature it carries.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: String,
+    pub subscription_id: Option<String>,
+    pub invoice_id: Option<String>,
+    pub plan_id: Option<String>,
+    pub plan_name: Option<String>,
+    pub source: String,
+    pub signature_name: Option<String>,
+    pub signature_at: Option<String>,
+    pub created: String,
+}
+
+/// One page of a customer's orders, newest first, and whether more follow.
+pub async fn orders(
+    db: &Db,
+    scope: &Scope,
+    customer_id: &str,
+    page: &Page,
+) -> Result<(Vec<OrderRow>, bool), sqlx::Error> {
+    let rows: Vec<OrderRow> = db
+        .fetch_all(
+            "SELECT o.id, o.subscription_id, o.invoice_id, o.plan_id, p.name AS plan_name, o.source, \
+             o.signature_name, o.signature_at, o.created FROM orders o \
+             LEFT JOIN plans p ON p.id = o.plan_id \
+             WHERE o.customer_id = $1 AND o.merchant_id = $2 AND o.livemode = $3 AND o.id < $4 \
+             ORDER BY o.id DESC LIMIT $5",
+            &args![
+                customer_id,
+                &scope.merchant_id,
+                scope.livemode,
+                page.cursor(),
+                page.fetch()
+            ],
+        )
+        .await?;
+    Ok(page.finish(rows))
+}
+
+/// A customer's subscriptions, newest first, at most `limit`.
+pub async fn subscriptions(
+    db: &Db,
+    scope: &Scope,
+    customer_id: &str,
+    limit: i64,
+) -> Result<Vec<SubscriptionRow>, sqlx::Error> {
+    db.fetch_all(
+        "SELECT * FROM subscriptions WHERE customer_id = $1 AND merchant_id = $2 \
+         AND livemode = $3 ORDER BY id DESC LIMIT $4",
+        &args![customer_id, &scope.merchant_id, scope.livemode, limit],
+    )
+    .await
+}
+
+/// The failure code of the latest charge of an invoice (first attempt or retry),
+/// if there was a charge.
+pub async fn last_charge_failure(
+    db: &Db,
+    scope: &Scope,
+    invoice_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let last: Option<(Option<String>,)> = db
+        .fetch_optional(
+            "SELECT failure_code FROM charges WHERE merchant_id = $1 AND livemode = $2 \
+             AND (idempotency_key = $3 OR idempotency_key LIKE $4) ORDER BY created DESC, id DESC LIMIT 1",
+            &args![
+                &scope.merchant_id,
+                scope.livemode,
+                invoice_id,
+                format!("{invoice_id}:%")
+            ],
+        )
+        .await?;
+    Ok(last.and_then(|(c,)| c))
 }
 
 #[cfg(test)]

@@ -10,11 +10,10 @@ use renewly_types::{
     UpdatePortalCustomer,
 };
 
+use super::Portal;
 use super::view::Context;
-use super::{Portal, PortalResult};
-use crate::args;
 use crate::billing::{clock, worker};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::http::customers::{email_address, locale, vat_number};
 use crate::http::extract::{ApiJson, ApiQuery, ListQuery, path_id};
 use crate::http::invoice_pdf::{PdfQuery, pdf_response};
@@ -26,6 +25,7 @@ use crate::pdf;
 use crate::store::billing::{self as bstore, InvoiceFilter, InvoiceRow};
 use crate::store::customers;
 use crate::store::payment_methods::{self, Detached};
+use crate::store::portal as pstore;
 
 /// The customer's contact details and billing address.
 #[utoipa::path(get, path = "/v1/portal/{token}/customer", tag = "portal",
@@ -34,7 +34,7 @@ use crate::store::payment_methods::{self, Detached};
 pub async fn get_customer(
     State(state): State<AppState>,
     portal: Portal,
-) -> PortalResult<Json<PortalCustomer>> {
+) -> ApiResult<Json<PortalCustomer>> {
     let ctx = Context::load(&state.db, &portal).await?;
     Ok(Json(ctx.customer_view(&state.db).await?))
 }
@@ -49,7 +49,7 @@ pub async fn update_customer(
     State(state): State<AppState>,
     portal: Portal,
     ApiJson(body): ApiJson<UpdatePortalCustomer>,
-) -> PortalResult<Json<PortalCustomer>> {
+) -> ApiResult<Json<PortalCustomer>> {
     let mut ctx = Context::load(&state.db, &portal).await?;
     let c = &mut ctx.customer;
     if let Some(email) = &body.email {
@@ -95,7 +95,7 @@ pub async fn list_invoices(
     State(state): State<AppState>,
     portal: Portal,
     ApiQuery(list): ApiQuery<ListQuery>,
-) -> PortalResult<Json<List<Invoice>>> {
+) -> ApiResult<Json<List<Invoice>>> {
     let page = list.page(Kind::Invoice)?;
     let filter = InvoiceFilter {
         customer: Some(portal.customer_id.clone()),
@@ -116,7 +116,7 @@ pub async fn invoice_pdf(
     portal: Portal,
     Path(path): Path<(String, String)>,
     ApiQuery(q): ApiQuery<PdfQuery>,
-) -> PortalResult<Response> {
+) -> ApiResult<Response> {
     let id = path.1;
     let row = owned_invoice(&state, &portal, &id).await?;
     let invoice = bstore::invoice_wire(&row, &bstore::lines(&state.db, &row.id).await?);
@@ -129,7 +129,7 @@ pub async fn invoice_pdf(
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(pdf_response(bytes, &filename)?)
+    pdf_response(bytes, &filename)
 }
 
 /// Pays an open invoice now with the card on file (the customer's default). A
@@ -142,7 +142,7 @@ pub async fn pay_invoice(
     State(state): State<AppState>,
     portal: Portal,
     Path(path): Path<(String, String)>,
-) -> PortalResult<Json<Invoice>> {
+) -> ApiResult<Json<Invoice>> {
     let id = path.1;
     let row = owned_invoice(&state, &portal, &id).await?;
     let conflict = |code: &'static str, detail: String| ApiError::Conflict {
@@ -157,15 +157,13 @@ pub async fn pay_invoice(
                 "Only an open invoice can be paid; this one is {}",
                 row.status
             ),
-        )
-        .into());
+        ));
     }
     if row.payment_mode != "charge_automatically" {
         return Err(conflict(
             "invoice_not_payable",
             "This invoice is paid by bank transfer as its terms say, not by card".to_owned(),
-        )
-        .into());
+        ));
     }
     if let Some(sub) = &row.subscription_id {
         let status = bstore::subscription_row(&state.db, &portal.scope, sub)
@@ -175,8 +173,7 @@ pub async fn pay_invoice(
             return Err(conflict(
                 "invoice_not_payable",
                 "The invoice's subscription is paused, closed or not started".to_owned(),
-            )
-            .into());
+            ));
         }
     }
     let customer = customers::get_customer(&state.db, &portal.scope, &portal.customer_id)
@@ -186,8 +183,7 @@ pub async fn pay_invoice(
         return Err(conflict(
             "no_payment_method",
             "There is no card on file; add one first".to_owned(),
-        )
-        .into());
+        ));
     }
     let today = clock::today(&state.db, &portal.scope).await?;
     worker::attempt_invoice(&state.db, &state.provider, &row.id, today).await?;
@@ -197,39 +193,13 @@ pub async fn pay_invoice(
     if invoice.status == "paid" {
         return Ok(Json(invoice));
     }
-    let last: Option<(Option<String>,)> = state
-        .db
-        .fetch_optional(
-            "SELECT failure_code FROM charges WHERE merchant_id = $1 AND livemode = $2 \
-             AND (idempotency_key = $3 OR idempotency_key LIKE $4) ORDER BY created DESC, id DESC LIMIT 1",
-            &args![
-                &portal.scope.merchant_id,
-                portal.scope.livemode,
-                &row.id,
-                format!("{}:%", row.id)
-            ],
-        )
-        .await?;
-    let code = crate::billing::failure_code(last.and_then(|(c,)| c).as_deref());
+    let last = pstore::last_charge_failure(&state.db, &portal.scope, &row.id).await?;
+    let code = crate::billing::failure_code(last.as_deref());
     Err(ApiError::Card {
         code,
         detail: format!("The payment failed ({code}); the invoice is still open"),
         param: Some("payment_method".to_owned()),
-    }
-    .into())
-}
-
-#[derive(sqlx::FromRow)]
-struct OrderRow {
-    id: String,
-    subscription_id: Option<String>,
-    invoice_id: Option<String>,
-    plan_id: Option<String>,
-    plan_name: Option<String>,
-    source: String,
-    signature_name: Option<String>,
-    signature_at: Option<String>,
-    created: String,
+    })
 }
 
 /// The customer's orders (checkouts and subscriptions the merchant made), newest
@@ -241,26 +211,9 @@ pub async fn list_orders(
     State(state): State<AppState>,
     portal: Portal,
     ApiQuery(list): ApiQuery<ListQuery>,
-) -> PortalResult<Json<List<PortalOrder>>> {
+) -> ApiResult<Json<List<PortalOrder>>> {
     let page = list.page(Kind::Order)?;
-    let rows: Vec<OrderRow> = state
-        .db
-        .fetch_all(
-            "SELECT o.id, o.subscription_id, o.invoice_id, o.plan_id, p.name AS plan_name, o.source, \
-             o.signature_name, o.signature_at, o.created FROM orders o \
-             LEFT JOIN plans p ON p.id = o.plan_id \
-             WHERE o.customer_id = $1 AND o.merchant_id = $2 AND o.livemode = $3 AND o.id < $4 \
-             ORDER BY o.id DESC LIMIT $5",
-            &args![
-                &portal.customer_id,
-                &portal.scope.merchant_id,
-                portal.scope.livemode,
-                page.cursor(),
-                page.fetch()
-            ],
-        )
-        .await?;
-    let (rows, more) = page.finish(rows);
+    let (rows, more) = pstore::orders(&state.db, &portal.scope, &portal.customer_id, &page).await?;
     let data = rows
         .into_iter()
         .map(|r| PortalOrder {
@@ -287,7 +240,7 @@ pub async fn list_payment_methods(
     State(state): State<AppState>,
     portal: Portal,
     ApiQuery(list): ApiQuery<ListQuery>,
-) -> PortalResult<Json<List<PaymentMethod>>> {
+) -> ApiResult<Json<List<PaymentMethod>>> {
     let page = list.page(Kind::PaymentMethod)?;
     let customer = customers::get_customer(&state.db, &portal.scope, &portal.customer_id)
         .await?
@@ -310,7 +263,7 @@ pub async fn add_payment_method(
     State(state): State<AppState>,
     portal: Portal,
     ApiJson(body): ApiJson<AddPortalPaymentMethod>,
-) -> PortalResult<(StatusCode, Json<PaymentMethod>)> {
+) -> ApiResult<(StatusCode, Json<PaymentMethod>)> {
     if portal.scope.livemode {
         return Err(ApiError::Invalid {
             param: "card".to_owned(),
@@ -318,8 +271,7 @@ pub async fn add_payment_method(
             detail: "Live cards are collected with Stripe Elements; card details are accepted \
                      in test mode only"
                 .to_owned(),
-        }
-        .into());
+        });
     }
     let pm = attach_card(&state, &portal.scope, &portal.customer_id, &body.card, true).await?;
     Ok((StatusCode::CREATED, Json(pm)))
@@ -334,7 +286,7 @@ pub async fn set_default_payment_method(
     State(state): State<AppState>,
     portal: Portal,
     Path(path): Path<(String, String)>,
-) -> PortalResult<Json<PaymentMethod>> {
+) -> ApiResult<Json<PaymentMethod>> {
     let pm_id = path.1;
     path_id(Kind::PaymentMethod, "payment_method", &pm_id)?;
     let mut pm = payment_methods::get(&state.db, &portal.scope, &portal.customer_id, &pm_id, None)
@@ -365,7 +317,7 @@ pub async fn detach_payment_method(
     State(state): State<AppState>,
     portal: Portal,
     Path(path): Path<(String, String)>,
-) -> PortalResult<Json<PaymentMethod>> {
+) -> ApiResult<Json<PaymentMethod>> {
     let pm_id = path.1;
     path_id(Kind::PaymentMethod, "payment_method", &pm_id)?;
     let not_found = || ApiError::not_found("payment_method", pm_id.clone());
@@ -390,26 +342,20 @@ pub async fn detach_payment_method(
         param: None,
     };
     if pm.is_default {
-        return Err(is_default().into());
+        return Err(is_default());
     }
     match payment_methods::detach(&state.db, &portal.scope, &customer.id, &pm_id).await? {
         Detached::Done => {}
-        Detached::NotFound => return Err(not_found().into()),
-        Detached::IsDefault => return Err(is_default().into()),
+        Detached::NotFound => return Err(not_found()),
+        Detached::IsDefault => return Err(is_default()),
     }
-    state
-        .db
-        .execute(
-            "UPDATE subscriptions SET payment_method_id = $3 WHERE customer_id = $1 \
-             AND payment_method_id = $2 AND merchant_id = $4 AND livemode = $5",
-            &args![
-                &customer.id,
-                &pm_id,
-                default,
-                &portal.scope.merchant_id,
-                portal.scope.livemode
-            ],
-        )
-        .await?;
+    payment_methods::move_subscriptions(
+        &state.db,
+        &portal.scope,
+        &customer.id,
+        &pm_id,
+        default.as_deref(),
+    )
+    .await?;
     Ok(Json(pm))
 }

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use renewly_types::{CreatePortalSession, PortalLink, PortalLinkRequest, PortalSession, Problem};
 
-use super::{PortalError, PortalResult, create_session, portal_url};
+use super::{create_session, portal_url};
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::AppState;
@@ -113,9 +113,9 @@ pub async fn request_link(
     AnyKey(scope): AnyKey,
     client: ClientIp,
     ApiJson(body): ApiJson<PortalLinkRequest>,
-) -> PortalResult<(StatusCode, Json<PortalLink>)> {
+) -> ApiResult<(StatusCode, Json<PortalLink>)> {
     if !client_may_ask(&scope.merchant_id, client.0) {
-        return Err(PortalError::RateLimited);
+        return Err(ApiError::RateLimited);
     }
     let email = email_address("email", &body.email)?;
     send_links(&state, &scope, &email).await?;

@@ -8,11 +8,11 @@ use renewly_types::{
     PortalSubscription, Problem,
 };
 
+use super::Portal;
 use super::view::{Context, owned_subscription};
-use super::{Portal, PortalResult};
 use crate::billing::change::{self, Actor};
 use crate::billing::{clock, engine, portal_ops};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::http::extract::ApiJson;
 use crate::http::{AppState, optional_text};
 use crate::store::billing::SubscriptionRow;
@@ -52,7 +52,7 @@ pub async fn get_subscription(
     State(state): State<AppState>,
     portal: Portal,
     Path(path): Path<(String, String)>,
-) -> PortalResult<Json<PortalSubscription>> {
+) -> ApiResult<Json<PortalSubscription>> {
     let id = path.1;
     Ok(Json(view(&state, &portal, &id).await?))
 }
@@ -72,7 +72,7 @@ pub async fn change_subscription(
     portal: Portal,
     Path(path): Path<(String, String)>,
     ApiJson(body): ApiJson<ChangeSubscription>,
-) -> PortalResult<Json<PortalChangeResult>> {
+) -> ApiResult<Json<PortalChangeResult>> {
     let id = path.1;
     owned_subscription(&state.db, &portal, &id).await?;
     let today = clock::today(&state.db, &portal.scope).await?;
@@ -108,7 +108,7 @@ pub async fn cancel_subscription(
     portal: Portal,
     Path(path): Path<(String, String)>,
     ApiJson(body): ApiJson<PortalCancel>,
-) -> PortalResult<Json<PortalCancellation>> {
+) -> ApiResult<Json<PortalCancellation>> {
     let id = path.1;
     let row = owned_subscription(&state.db, &portal, &id).await?;
     let plan = plan_of(&state, &portal, &row).await?;
@@ -116,8 +116,7 @@ pub async fn cancel_subscription(
         return Err(not_allowed(
             "close_not_allowed",
             "This plan does not let customers cancel it; please contact the merchant",
-        )
-        .into());
+        ));
     }
     let given = body.reason.trim();
     let (reason, retention_offer) = if plan.close_reasons.is_empty() {
@@ -174,7 +173,7 @@ pub async fn undo_cancel(
     State(state): State<AppState>,
     portal: Portal,
     Path(path): Path<(String, String)>,
-) -> PortalResult<Json<PortalSubscription>> {
+) -> ApiResult<Json<PortalSubscription>> {
     let id = path.1;
     owned_subscription(&state.db, &portal, &id).await?;
     portal_ops::undo_cancel(&state.db, &portal.scope, &id).await?;
@@ -190,7 +189,7 @@ pub async fn pause_subscription(
     State(state): State<AppState>,
     portal: Portal,
     Path(path): Path<(String, String)>,
-) -> PortalResult<Json<PortalSubscription>> {
+) -> ApiResult<Json<PortalSubscription>> {
     let id = path.1;
     let row = owned_subscription(&state.db, &portal, &id).await?;
     if !plan_of(&state, &portal, &row)
@@ -201,8 +200,7 @@ pub async fn pause_subscription(
         return Err(not_allowed(
             "pause_not_allowed",
             "This plan does not let customers pause it",
-        )
-        .into());
+        ));
     }
     let today = clock::today(&state.db, &portal.scope).await?;
     engine::pause(&state.db, &portal.scope, &id, today).await?;
@@ -218,7 +216,7 @@ pub async fn resume_subscription(
     State(state): State<AppState>,
     portal: Portal,
     Path(path): Path<(String, String)>,
-) -> PortalResult<Json<PortalSubscription>> {
+) -> ApiResult<Json<PortalSubscription>> {
     let id = path.1;
     let row = owned_subscription(&state.db, &portal, &id).await?;
     if !plan_of(&state, &portal, &row)
@@ -229,8 +227,7 @@ pub async fn resume_subscription(
         return Err(not_allowed(
             "pause_not_allowed",
             "This plan does not let customers pause or resume it",
-        )
-        .into());
+        ));
     }
     let today = clock::today(&state.db, &portal.scope).await?;
     engine::resume(&state.db, &portal.scope, &id, today).await?;

@@ -12,15 +12,17 @@ use renewly_types::{
     Problem, Product, Recurring, SubscriptionStatus, TaxBehavior,
 };
 
-use super::{Portal, PortalResult};
+use super::Portal;
 use crate::billing::change::PendingChange;
 use crate::billing::pricing::TaxContext;
 use crate::db::Db;
 use crate::domain::invoice::{LineInput, totals};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::http::AppState;
 use crate::store::billing::{self as bstore, ItemRow, SubscriptionRow, document_amount};
-use crate::store::{Scope, catalog, customers, merchants, payment_methods, plans, prices};
+use crate::store::{
+    Scope, catalog, customers, merchants, payment_methods, plans, portal as pstore, prices,
+};
 
 /// Most subscriptions the overview lists.
 const MAX_SUBSCRIPTIONS: i64 = 100;
@@ -32,21 +34,15 @@ const MAX_SUBSCRIPTIONS: i64 = 100;
 pub async fn get_portal(
     State(state): State<AppState>,
     portal: Portal,
-) -> PortalResult<Json<PortalOverview>> {
+) -> ApiResult<Json<PortalOverview>> {
     let mut ctx = Context::load(&state.db, &portal).await?;
-    let rows: Vec<SubscriptionRow> = state
-        .db
-        .fetch_all(
-            "SELECT * FROM subscriptions WHERE customer_id = $1 AND merchant_id = $2 \
-             AND livemode = $3 ORDER BY id DESC LIMIT $4",
-            &crate::args![
-                &portal.customer_id,
-                &portal.scope.merchant_id,
-                portal.scope.livemode,
-                MAX_SUBSCRIPTIONS
-            ],
-        )
-        .await?;
+    let rows = pstore::subscriptions(
+        &state.db,
+        &portal.scope,
+        &portal.customer_id,
+        MAX_SUBSCRIPTIONS,
+    )
+    .await?;
     let mut subscriptions = Vec::with_capacity(rows.len());
     for row in &rows {
         subscriptions.push(ctx.subscription(&state.db, row).await?);

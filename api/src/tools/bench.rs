@@ -6,14 +6,14 @@
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use sqlx::AssertSqlSafe;
 
 use crate::billing::worker::{self, Filter};
 use crate::db::Db;
 use crate::ids::{Kind, new_id};
 use crate::payments::Provider;
 use crate::store::merchants::{NewMerchant, create_merchant};
-use crate::{app, config::Config, with_db};
+use crate::store::tooling::{self, Table};
+use crate::{app, args, config::Config};
 
 /// Rows per multi-row INSERT while seeding.
 const CHUNK: usize = 500;
@@ -93,7 +93,7 @@ impl Cleanup {
             }
             Self::Database(name) => {
                 if let Ok(admin) = Db::connect(admin_url, 1).await {
-                    let _ = with_db!(&admin, pool => sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(pool).await.map(|_| ()));
+                    let _ = tooling::drop_database(&admin, &name).await;
                     admin.close().await;
                 }
             }
@@ -116,18 +116,12 @@ pub(crate) async fn fresh_database(
         Backend::Postgres => {
             let name = format!("renewly_bench_{tag}");
             let admin = Db::connect(admin_url, 1).await?;
-            with_db!(&admin, pool => sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await.map(|_| ()))?;
+            tooling::create_database(&admin, &name).await?;
             admin.close().await;
             let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
             Ok((format!("{base}/{name}"), Cleanup::Database(name)))
         }
     }
-}
-
-/// Runs raw SQL (seeding statements made by the benchmarks).
-pub(crate) async fn exec(db: &Db, sql: String) -> anyhow::Result<()> {
-    with_db!(db, pool => sqlx::raw_sql(AssertSqlSafe(sql)).execute(pool).await.map(|_| ()))?;
-    Ok(())
 }
 
 /// A merchant, a product, a monthly price, a plan, and N customers each with a
@@ -143,18 +137,62 @@ async fn seed(db: &Db, n: usize, day: NaiveDate) -> anyhow::Result<()> {
     let product = new_id(Kind::Product);
     let price = new_id(Kind::Price);
     let plan = new_id(Kind::Plan);
-    exec(db, format!(
-        "INSERT INTO products (id, merchant_id, livemode, name, kind, unit, tax_category, active, created) \
-         VALUES ('{product}', '{merchant}', FALSE, 'Pro', 'recurring', 'seat', 'standard', TRUE, '{now}');
-         INSERT INTO prices (id, merchant_id, livemode, product_id, currency, unit_amount, recurring_interval, \
-         recurring_interval_count, tax_behavior, active, created) VALUES ('{price}', '{merchant}', FALSE, \
-         '{product}', 'EUR', '29.00', 'month', 1, 'exclusive', TRUE, '{now}');
-         INSERT INTO plans (id, merchant_id, livemode, name, currency, prices, addons, trial_days, payment_mode, \
-         invoice_due_days, customer_rights, close_reasons, dunning, require_signature, features, published, \
-         active, created) VALUES ('{plan}', '{merchant}', FALSE, 'Pro', 'EUR', '[\"{price}\"]', '[]', 0, \
-         'charge_automatically', 14, '{{\"change\":\"upgrade_downgrade\",\"can_close\":true,\"can_pause\":false,\"can_change_quantity\":true}}', \
-         '[]', '{{\"retry_days\":[1,3,5,7],\"close_after_days\":15}}', FALSE, '[]', TRUE, TRUE, '{now}');"
-    )).await?;
+    let products = [args![
+        &product,
+        &merchant,
+        false,
+        "Pro",
+        "recurring",
+        "seat",
+        "standard",
+        true,
+        &now
+    ]
+    .to_vec()];
+    let prices = [args![
+        &price,
+        &merchant,
+        false,
+        &product,
+        "EUR",
+        "29.00",
+        "month",
+        1_i64,
+        "exclusive",
+        true,
+        &now
+    ]
+    .to_vec()];
+    let plans = [args![
+        &plan,
+        &merchant,
+        false,
+        "Pro",
+        "EUR",
+        format!("[\"{price}\"]"),
+        "[]",
+        0_i64,
+        "charge_automatically",
+        14_i64,
+        r#"{"change":"upgrade_downgrade","can_close":true,"can_pause":false,"can_change_quantity":true}"#,
+        "[]",
+        r#"{"retry_days":[1,3,5,7],"close_after_days":15}"#,
+        false,
+        "[]",
+        true,
+        true,
+        &now
+    ]
+    .to_vec()];
+    tooling::insert_all(
+        db,
+        &[
+            (Table::PRODUCTS, &products[..]),
+            (Table::PRICES, &prices[..]),
+            (Table::PLANS, &plans[..]),
+        ],
+    )
+    .await?;
     let start = day
         .checked_sub_months(chrono::Months::new(1))
         .unwrap_or(day);
@@ -168,28 +206,91 @@ async fn seed(db: &Db, n: usize, day: NaiveDate) -> anyhow::Result<()> {
                 new_id(Kind::PaymentMethod),
                 new_id(Kind::Subscription),
             );
-            customers.push(format!(
-                "('{cus}', '{merchant}', FALSE, 'c{i}@bench.example', 'Customer {i}', '{{\"country\":\"NL\"}}', 'en', '{pm}', '{now}')"
-            ));
-            pms.push(format!(
-                "('{pm}', '{merchant}', FALSE, '{cus}', 'test', 'tok_test_{i}', 'visa', '4242', 12, 2034, FALSE, '{now}')"
-            ));
-            subs.push(format!(
-                "('{sub}', '{merchant}', FALSE, '{cus}', '{plan}', 'active', 'EUR', 'month', 1, '{start}', '{start}', \
-                 '{day}', '{day}', 'charge_automatically', 14, '{pm}', 2900, 2900, 'good', '{now}')"
-            ));
-            items.push(format!(
-                "('{}', '{sub}', 0, '{price}', '{product}', 'Pro', 1, '29.00', '0', 'exclusive', 'standard', TRUE, FALSE)",
-                new_id(Kind::SubscriptionItem)
-            ));
+            customers.push(
+                args![
+                    &cus,
+                    &merchant,
+                    false,
+                    format!("c{i}@bench.example"),
+                    format!("Customer {i}"),
+                    r#"{"country":"NL"}"#,
+                    "en",
+                    &pm,
+                    &now
+                ]
+                .to_vec(),
+            );
+            pms.push(
+                args![
+                    &pm,
+                    &merchant,
+                    false,
+                    &cus,
+                    "test",
+                    format!("tok_test_{i}"),
+                    "visa",
+                    "4242",
+                    12_i64,
+                    2034_i64,
+                    false,
+                    &now
+                ]
+                .to_vec(),
+            );
+            subs.push(
+                args![
+                    &sub,
+                    &merchant,
+                    false,
+                    &cus,
+                    &plan,
+                    "active",
+                    "EUR",
+                    "month",
+                    1_i64,
+                    start.to_string(),
+                    start.to_string(),
+                    day.to_string(),
+                    day.to_string(),
+                    "charge_automatically",
+                    14_i64,
+                    &pm,
+                    2900_i64,
+                    2900_i64,
+                    "good",
+                    &now
+                ]
+                .to_vec(),
+            );
+            items.push(
+                args![
+                    new_id(Kind::SubscriptionItem),
+                    &sub,
+                    0_i64,
+                    &price,
+                    &product,
+                    "Pro",
+                    1_i64,
+                    "29.00",
+                    "0",
+                    "exclusive",
+                    "standard",
+                    true,
+                    false
+                ]
+                .to_vec(),
+            );
         }
-        exec(db, format!(
-            "INSERT INTO customers (id, merchant_id, livemode, email, name, address, locale, default_payment_method, created) VALUES {};
-             INSERT INTO payment_methods (id, merchant_id, livemode, customer_id, provider, provider_token, brand, last4, exp_month, exp_year, detached, created) VALUES {};
-             INSERT INTO subscriptions (id, merchant_id, livemode, customer_id, plan_id, status, currency, recurring_interval, recurring_count, start_date, current_period_start, current_period_end, next_invoice_date, payment_mode, invoice_due_days, payment_method_id, mrr_minor, base_mrr_minor, health, created) VALUES {};
-             INSERT INTO subscription_items (id, subscription_id, position, price_id, product_id, description, quantity, unit_amount, discount, tax_behavior, tax_category, recurring, addon) VALUES {};",
-            customers.join(","), pms.join(","), subs.join(","), items.join(",")
-        )).await?;
+        tooling::insert_all(
+            db,
+            &[
+                (Table::CUSTOMERS, &customers[..]),
+                (Table::PAYMENT_METHODS, &pms[..]),
+                (Table::SUBSCRIPTIONS, &subs[..]),
+                (Table::SUBSCRIPTION_ITEMS, &items[..]),
+            ],
+        )
+        .await?;
     }
     Ok(())
 }
@@ -197,33 +298,67 @@ async fn seed(db: &Db, n: usize, day: NaiveDate) -> anyhow::Result<()> {
 /// The floor: the same number of invoice and invoice-line rows, inserted in
 /// batches of 500 rows per transaction into copies of the tables.
 async fn floor(db: &Db, n: usize) -> anyhow::Result<()> {
-    exec(
-        db,
-        "CREATE TABLE floor_invoices AS SELECT * FROM invoices WHERE 1 = 0; \
-              CREATE TABLE floor_lines AS SELECT * FROM invoice_lines WHERE 1 = 0;"
-            .to_owned(),
-    )
-    .await?;
+    tooling::create_floor_tables(db).await?;
     let now = crate::store::now();
     for chunk_start in (0..n).step_by(CHUNK) {
         let count = CHUNK.min(n - chunk_start);
         let (mut invoices, mut lines) = (Vec::new(), Vec::new());
         for i in chunk_start..chunk_start + count {
             let inv = new_id(Kind::Invoice);
-            invoices.push(format!(
-                "('{inv}', 'mer_x', FALSE, 'INV/2027/{i:05}', 'open', 'cus_x', 'sub_x', 'subscription_cycle', 'EUR', \
-                 '2027-01-01', '2027-01-01', '{{}}', 2900, 609, 3509, 0, FALSE, 'charge_automatically', 0, FALSE, '{now}')"
-            ));
-            lines.push(format!(
-                "('{}', '{inv}', 0, 'recurring', 'Pro', 1, '29.00', '0', 'exclusive', '21', 'VAT 21%', 2900, 609, 3509)",
-                new_id(Kind::InvoiceLine)
-            ));
+            invoices.push(
+                args![
+                    &inv,
+                    "mer_x",
+                    false,
+                    format!("INV/2027/{i:05}"),
+                    "open",
+                    "cus_x",
+                    "sub_x",
+                    "subscription_cycle",
+                    "EUR",
+                    "2027-01-01",
+                    "2027-01-01",
+                    "{}",
+                    2900_i64,
+                    609_i64,
+                    3509_i64,
+                    0_i64,
+                    false,
+                    "charge_automatically",
+                    0_i64,
+                    false,
+                    &now
+                ]
+                .to_vec(),
+            );
+            lines.push(
+                args![
+                    new_id(Kind::InvoiceLine),
+                    &inv,
+                    0_i64,
+                    "recurring",
+                    "Pro",
+                    1_i64,
+                    "29.00",
+                    "0",
+                    "exclusive",
+                    "21",
+                    "VAT 21%",
+                    2900_i64,
+                    609_i64,
+                    3509_i64
+                ]
+                .to_vec(),
+            );
         }
-        exec(db, format!(
-            "BEGIN; INSERT INTO floor_invoices (id, merchant_id, livemode, number, status, customer_id, subscription_id, billing_reason, currency, issue_date, due_date, bill_to, subtotal_minor, tax_minor, total_minor, amount_paid_minor, reverse_charge, payment_mode, attempt_count, hard_declined, created) VALUES {};
-             INSERT INTO floor_lines (id, invoice_id, position, kind, description, quantity, unit_amount, discount, tax_behavior, tax_rate, tax_name, net_minor, tax_minor, amount_minor) VALUES {}; COMMIT;",
-            invoices.join(","), lines.join(",")
-        )).await?;
+        tooling::insert_all(
+            db,
+            &[
+                (Table::FLOOR_INVOICES, &invoices[..]),
+                (Table::FLOOR_LINES, &lines[..]),
+            ],
+        )
+        .await?;
     }
     Ok(())
 }

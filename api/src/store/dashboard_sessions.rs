@@ -2,11 +2,11 @@
 //! SHA-256, tied to the secret key that opened it (revoking the key ends it) and
 //! valid for [`SESSION_HOURS`] hours.
 
+use super::merchants::hash_key;
+use super::{Scope, now};
 use crate::args;
 use crate::db::Db;
 use crate::ids::random_token;
-use crate::store::merchants::hash_key;
-use crate::store::{Scope, now};
 
 /// How long a dashboard session lasts.
 pub const SESSION_HOURS: i64 = 12;

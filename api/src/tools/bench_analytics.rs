@@ -10,12 +10,13 @@ use axum::http::Request;
 use chrono::Datelike;
 use tower::ServiceExt;
 
+use super::bench::{Backend, fresh_database};
 use crate::analytics::Month;
-use crate::bench::{Backend, exec, fresh_database};
-use crate::db::Db;
+use crate::db::{Arg, Db};
 use crate::ids::{Kind, new_id};
 use crate::store::merchants::{NewMerchant, create_merchant};
-use crate::{app, config::Config};
+use crate::store::tooling::{self, Table};
+use crate::{app, args, config::Config};
 
 /// Rows per multi-row INSERT while seeding.
 const CHUNK: usize = 500;
@@ -191,11 +192,11 @@ struct Counts {
 /// Multi-row INSERT buffers, flushed every [`CHUNK`] rows.
 #[derive(Default)]
 struct Buffers {
-    customers: Vec<String>,
-    subscriptions: Vec<String>,
-    events: Vec<String>,
-    invoices: Vec<String>,
-    lines: Vec<String>,
+    customers: Vec<Vec<Arg>>,
+    subscriptions: Vec<Vec<Arg>>,
+    events: Vec<Vec<Arg>>,
+    invoices: Vec<Vec<Arg>>,
+    lines: Vec<Vec<Arg>>,
 }
 
 impl Buffers {
@@ -212,46 +213,19 @@ impl Buffers {
     }
 
     async fn flush(&mut self, db: &Db) -> anyhow::Result<()> {
-        let mut sql = String::from("BEGIN;");
-        let tables = [
-            (
-                &mut self.customers,
-                "customers (id, merchant_id, livemode, email, name, address, locale, salesperson_id, created)",
-            ),
-            (
-                &mut self.subscriptions,
-                "subscriptions (id, merchant_id, livemode, customer_id, plan_id, status, currency, \
-                 recurring_interval, recurring_count, start_date, current_period_start, current_period_end, \
-                 next_invoice_date, payment_mode, invoice_due_days, salesperson_id, mrr_minor, base_mrr_minor, \
-                 health, close_reason, closed_at, created)",
-            ),
-            (
-                &mut self.events,
-                "mrr_events (id, merchant_id, livemode, customer_id, subscription_id, salesperson_id, plan_id, \
-                 event_date, kind, currency, delta_minor, subscription_mrr_minor, customer_mrr_minor, \
-                 close_reason, created)",
-            ),
-            (
-                &mut self.invoices,
-                "invoices (id, merchant_id, livemode, number, status, customer_id, subscription_id, \
-                 billing_reason, currency, issue_date, due_date, bill_to, subtotal_minor, tax_minor, \
-                 total_minor, amount_paid_minor, reverse_charge, payment_mode, attempt_count, hard_declined, \
-                 paid_at, created)",
-            ),
-            (
-                &mut self.lines,
-                "invoice_lines (id, invoice_id, position, kind, description, quantity, unit_amount, discount, \
-                 tax_behavior, tax_rate, tax_name, net_minor, tax_minor, amount_minor)",
-            ),
-        ];
-        for (rows, table) in tables {
-            if !rows.is_empty() {
-                sql.push_str(&format!("INSERT INTO {table} VALUES {};", rows.join(",")));
-                rows.clear();
-            }
-        }
-        sql.push_str("COMMIT;");
-        exec(db, sql).await
+        tooling::insert_all(
+            db,
+            &[
+                (Table::CUSTOMERS_WITH_SALESPERSON, &self.customers[..]),
+                (Table::CLOSED_SUBSCRIPTIONS, &self.subscriptions[..]),
+                (Table::MRR_EVENTS, &self.events[..]),
+                (Table::PAID_INVOICES, &self.invoices[..]),
+                (Table::INVOICE_LINES, &self.lines[..]),
+            ],
+        )
+        .await?;
+        *self = Self::default();
+        Ok(())
     }
 }
 
@@ -276,10 +250,6 @@ struct Life {
 }
 
 impl Seeder {
-    fn sp(&self, s: &Option<String>) -> String {
-        s.as_ref().map_or("NULL".to_owned(), |v| format!("'{v}'"))
-    }
-
     fn event(
         &mut self,
         life: &Life,
@@ -289,18 +259,26 @@ impl Seeder {
         customer_mrr: i64,
         reason: Option<&str>,
     ) {
-        let reason = reason.map_or("NULL".to_owned(), |r| format!("'{r}'"));
-        self.buf.events.push(format!(
-            "('{}', '{}', FALSE, '{}', '{}', {}, '{}', '{date}', '{kind}', 'EUR', {delta}, {}, {customer_mrr}, {reason}, '{}')",
-            new_id(Kind::MrrEvent),
-            self.merchant,
-            life.customer,
-            life.sub,
-            self.sp(&life.salesperson),
-            life.plan,
-            life.mrr,
-            self.now
-        ));
+        self.buf.events.push(
+            args![
+                new_id(Kind::MrrEvent),
+                &self.merchant,
+                false,
+                &life.customer,
+                &life.sub,
+                &life.salesperson,
+                &life.plan,
+                date.to_string(),
+                kind,
+                "EUR",
+                delta,
+                life.mrr,
+                customer_mrr,
+                reason,
+                &self.now
+            ]
+            .to_vec(),
+        );
         self.counts.events += 1;
     }
 
@@ -312,25 +290,52 @@ impl Seeder {
         let fee = if setup_fee { 5000 } else { 0 };
         let subtotal = life.mrr + extra + fee;
         let tax = subtotal * 21 / 100;
-        self.buf.invoices.push(format!(
-            "('{id}', '{}', FALSE, 'B/{:08}', 'paid', '{}', '{}', 'subscription_cycle', 'EUR', '{date}', '{date}', \
-             '{{}}', {subtotal}, {tax}, {}, {}, FALSE, 'charge_automatically', 1, FALSE, '{date}', '{}')",
-            self.merchant,
-            self.invoice_number,
-            life.customer,
-            life.sub,
-            subtotal + tax,
-            subtotal + tax,
-            self.now
-        ));
-        let line = |pos: u32, kind: &str, net: i64| {
-            format!(
-                "('{}', '{id}', {pos}, '{kind}', 'Plan', 1, '{}', '0', 'exclusive', '21', 'VAT 21%', {net}, {}, {})",
+        let date = date.to_string();
+        self.buf.invoices.push(
+            args![
+                &id,
+                &self.merchant,
+                false,
+                format!("B/{:08}", self.invoice_number),
+                "paid",
+                &life.customer,
+                &life.sub,
+                "subscription_cycle",
+                "EUR",
+                &date,
+                &date,
+                "{}",
+                subtotal,
+                tax,
+                subtotal + tax,
+                subtotal + tax,
+                false,
+                "charge_automatically",
+                1_i64,
+                false,
+                &date,
+                &self.now
+            ]
+            .to_vec(),
+        );
+        let line = |pos: i64, kind: &str, net: i64| {
+            args![
                 new_id(Kind::InvoiceLine),
-                rust_decimal::Decimal::new(net, 2),
+                &id,
+                pos,
+                kind,
+                "Plan",
+                1_i64,
+                rust_decimal::Decimal::new(net, 2).to_string(),
+                "0",
+                "exclusive",
+                "21",
+                "VAT 21%",
+                net,
                 net * 21 / 100,
                 net + net * 21 / 100
-            )
+            ]
+            .to_vec()
         };
         self.buf.lines.push(line(0, "recurring", life.mrr + extra));
         if setup_fee {
@@ -347,20 +352,38 @@ impl Seeder {
         closed: Option<(chrono::NaiveDate, &str)>,
     ) {
         let (status, reason, closed_at) = match closed {
-            Some((d, r)) => ("closed", format!("'{r}'"), format!("'{d}'")),
-            None => ("active", "NULL".to_owned(), "NULL".to_owned()),
+            Some((d, r)) => ("closed", Some(r), Some(d.to_string())),
+            None => ("active", None, None),
         };
         let mrr = if closed.is_some() { 0 } else { life.mrr };
-        self.buf.subscriptions.push(format!(
-            "('{}', '{}', FALSE, '{}', '{}', '{status}', 'EUR', 'month', 1, '{start}', '{start}', '{start}', NULL, \
-             'charge_automatically', 14, {}, {mrr}, {mrr}, 'good', {reason}, {closed_at}, '{}')",
-            life.sub,
-            self.merchant,
-            life.customer,
-            life.plan,
-            self.sp(&life.salesperson),
-            self.now
-        ));
+        let start = start.to_string();
+        self.buf.subscriptions.push(
+            args![
+                &life.sub,
+                &self.merchant,
+                false,
+                &life.customer,
+                &life.plan,
+                status,
+                "EUR",
+                "month",
+                1_i64,
+                &start,
+                &start,
+                &start,
+                None::<String>,
+                "charge_automatically",
+                14_i64,
+                &life.salesperson,
+                mrr,
+                mrr,
+                "good",
+                reason,
+                closed_at,
+                &self.now
+            ]
+            .to_vec(),
+        );
         self.counts.subscriptions += 1;
     }
 }
@@ -380,7 +403,8 @@ async fn seed(db: &Db, n: usize) -> anyhow::Result<(String, Counts)> {
         .map(|k| k.key.clone())
         .ok_or_else(|| anyhow::anyhow!("no secret key was made"))?;
     let now = crate::store::now();
-    let mut setup = String::new();
+    let (mut products, mut prices, mut plan_rows, mut user_rows) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut plans = Vec::new();
     for name in ["Starter", "Pro", "Business"] {
         let (plan, product, price) = (
@@ -388,17 +412,59 @@ async fn seed(db: &Db, n: usize) -> anyhow::Result<(String, Counts)> {
             new_id(Kind::Product),
             new_id(Kind::Price),
         );
-        setup.push_str(&format!(
-            "INSERT INTO products (id, merchant_id, livemode, name, kind, unit, tax_category, active, created) \
-             VALUES ('{product}', '{merchant}', FALSE, '{name}', 'recurring', 'seat', 'standard', TRUE, '{now}');
-             INSERT INTO prices (id, merchant_id, livemode, product_id, currency, unit_amount, recurring_interval, \
-             recurring_interval_count, tax_behavior, active, created) VALUES ('{price}', '{merchant}', FALSE, \
-             '{product}', 'EUR', '29.00', 'month', 1, 'exclusive', TRUE, '{now}');
-             INSERT INTO plans (id, merchant_id, livemode, name, currency, prices, addons, trial_days, payment_mode, \
-             invoice_due_days, customer_rights, close_reasons, dunning, require_signature, features, published, \
-             active, created) VALUES ('{plan}', '{merchant}', FALSE, '{name}', 'EUR', '[\"{price}\"]', '[]', 0, \
-             'charge_automatically', 14, '{{}}', '[]', '{{}}', FALSE, '[]', TRUE, TRUE, '{now}');"
-        ));
+        products.push(
+            args![
+                &product,
+                &merchant,
+                false,
+                name,
+                "recurring",
+                "seat",
+                "standard",
+                true,
+                &now
+            ]
+            .to_vec(),
+        );
+        prices.push(
+            args![
+                &price,
+                &merchant,
+                false,
+                &product,
+                "EUR",
+                "29.00",
+                "month",
+                1_i64,
+                "exclusive",
+                true,
+                &now
+            ]
+            .to_vec(),
+        );
+        plan_rows.push(
+            args![
+                &plan,
+                &merchant,
+                false,
+                name,
+                "EUR",
+                format!("[\"{price}\"]"),
+                "[]",
+                0_i64,
+                "charge_automatically",
+                14_i64,
+                "{}",
+                "[]",
+                "{}",
+                false,
+                "[]",
+                true,
+                true,
+                &now
+            ]
+            .to_vec(),
+        );
         plans.push(plan);
     }
     let names = [
@@ -407,14 +473,30 @@ async fn seed(db: &Db, n: usize) -> anyhow::Result<(String, Counts)> {
     let mut users = Vec::new();
     for name in names {
         let id = new_id(Kind::User);
-        setup.push_str(&format!(
-            "INSERT INTO users (id, merchant_id, livemode, name, email, active, created) VALUES \
-             ('{id}', '{merchant}', FALSE, '{name}', '{}@bench.example', TRUE, '{now}');",
-            name.to_ascii_lowercase()
-        ));
+        user_rows.push(
+            args![
+                &id,
+                &merchant,
+                false,
+                name,
+                format!("{}@bench.example", name.to_ascii_lowercase()),
+                true,
+                &now
+            ]
+            .to_vec(),
+        );
         users.push(id);
     }
-    exec(db, setup).await?;
+    tooling::insert_all(
+        db,
+        &[
+            (Table::PRODUCTS, &products[..]),
+            (Table::PRICES, &prices[..]),
+            (Table::PLANS, &plan_rows[..]),
+            (Table::USERS, &user_rows[..]),
+        ],
+    )
+    .await?;
 
     let mut s = Seeder {
         merchant,
@@ -434,11 +516,7 @@ async fn seed(db: &Db, n: usize) -> anyhow::Result<(String, Counts)> {
         }
     }
     s.buf.flush(db).await?;
-    let analyze = match db {
-        Db::Sqlite(_) => "ANALYZE",
-        Db::Postgres(_) => "VACUUM ANALYZE",
-    };
-    exec(db, analyze.to_owned()).await?;
+    tooling::analyze(db).await?;
     Ok((key, s.counts))
 }
 
@@ -450,12 +528,20 @@ fn customer_history(s: &mut Seeder, rng: &mut Rng, first: Month, n: usize) {
     let i = s.counts.customers;
     let salesperson = (!rng.chance(100)).then(|| s.users[i % s.users.len()].clone());
     let country = COUNTRIES[rng.below(COUNTRIES.len() as u64) as usize];
-    s.buf.customers.push(format!(
-        "('{customer}', '{}', FALSE, 'c{i}@bench.example', 'Customer {i}', '{{\"country\":\"{country}\"}}', 'en', {}, '{}')",
-        s.merchant,
-        s.sp(&salesperson),
-        s.now
-    ));
+    s.buf.customers.push(
+        args![
+            &customer,
+            &s.merchant,
+            false,
+            format!("c{i}@bench.example"),
+            format!("Customer {i}"),
+            format!(r#"{{"country":"{country}"}}"#),
+            "en",
+            &salesperson,
+            &s.now
+        ]
+        .to_vec(),
+    );
     s.counts.customers += 1;
     let day = 1 + rng.below(28) as u32;
     let date_in = |m: Month| m.first_day().with_day(day).unwrap_or_else(|| m.first_day());

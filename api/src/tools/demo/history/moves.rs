@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::catalog::{BUSINESS, PRO, STARTER, Shape};
 use super::{Card, Person, Story, Sub, parse, people, weighted};
-use crate::demo::ApiKey;
+use crate::tools::demo::client::ApiKey;
 
 /// Always charged.
 const GOOD_CARD: &str = "4242424242424242";

@@ -1,9 +1,12 @@
 //! `renewly demo`: a demo merchant with a believable catalog, the API, and the demo
 //! merchant site on a second origin that embeds the widget.
 //!
-//! The catalog, and the history of [`crate::demo_history`], are created through
-//! the public HTTP API (in process, [`Api`]), so the demo exercises exactly what
-//! a developer would call.
+//! The catalog, and the history of [`history`], are created through the public
+//! HTTP API (in process, [`Api`]), so the demo exercises exactly what a developer
+//! would call.
+
+pub mod client;
+pub mod history;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,17 +17,17 @@ use axum::extract::State;
 use axum::http::{Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use renewly_types::{BillingSummary, TestClock};
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use serde_json::json;
 
 use crate::app;
 use crate::billing::clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::demo_history::{self, HistoryOptions};
-use crate::http::AppState;
 use crate::store::Scope;
 use crate::store::merchants::{self, NewMerchant};
+
+pub use client::{Api, ApiKey};
+use history::HistoryOptions;
 
 /// Where the demo keeps the keys it made (they are stored hashed in the database).
 const KEYS_FILE: &str = "renewly-demo.json";
@@ -41,7 +44,7 @@ pub struct DemoKeys {
 
 /// Seeds (once) and serves the demo: API on `config.listen`, site on `site`.
 /// With `history`, a new demo merchant also gets about two years of customers
-/// and billing ([`crate::demo_history`]).
+/// and billing ([`history`]).
 pub async fn run(
     config: Config,
     site: SocketAddr,
@@ -136,7 +139,7 @@ async fn ensure_seeded(
     if history {
         let started = std::time::Instant::now();
         println!("  Seeding two years of demo history (renewly demo --no-history skips it)…");
-        let made = demo_history::seed_history(&api, HistoryOptions::default()).await?;
+        let made = history::seed_history(&api, HistoryOptions::default()).await?;
         println!(
             "  History {} → {}: {} customers, {} subscriptions, {} invoices, {} failed payments ({:.1} s)",
             made.from,
@@ -181,114 +184,6 @@ async fn catch_up(api: &Api) -> anyhow::Result<()> {
         ran.invoices_created, ran.charges_succeeded, ran.charges_failed
     );
     Ok(())
-}
-
-/// Which of the merchant's keys a call is made with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApiKey {
-    /// `sk_test_…`: the merchant's own calls.
-    Secret,
-    /// `pk_test_…`: what the widget and other public callers use.
-    Publishable,
-}
-
-/// The HTTP API called in process with a merchant's test keys, so that the demo
-/// seeds through exactly what a developer would call.
-pub struct Api {
-    router: Router,
-    secret_key: String,
-    publishable_key: String,
-}
-
-impl Api {
-    /// The full router of `state`, called with these keys.
-    pub fn new(state: AppState, secret_key: &str, publishable_key: &str) -> Self {
-        Self {
-            router: app::router(state),
-            secret_key: secret_key.to_owned(),
-            publishable_key: publishable_key.to_owned(),
-        }
-    }
-
-    /// The API on `db` with the settings (payment provider, links) of `config`.
-    pub fn for_database(db: &Db, config: &Config, secret_key: &str, publishable_key: &str) -> Self {
-        let state = AppState {
-            db: db.clone(),
-            config: std::sync::Arc::new(config.clone()),
-            provider: crate::payments::Provider::for_config(config),
-        };
-        Self::new(state, secret_key, publishable_key)
-    }
-
-    /// Sends a request (a JSON body, or none) and answers the status and the
-    /// body as JSON (`Null` when empty), whatever the status.
-    pub async fn send(
-        &self,
-        key: ApiKey,
-        method: &str,
-        path: &str,
-        body: Option<&Value>,
-    ) -> anyhow::Result<(StatusCode, Value)> {
-        let key = match key {
-            ApiKey::Secret => &self.secret_key,
-            ApiKey::Publishable => &self.publishable_key,
-        };
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {key}"))
-            .header(header::USER_AGENT, "renewly-demo");
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string()))?,
-            None => req.body(Body::empty())?,
-        };
-        let resp = self.router.clone().oneshot(req).await?;
-        let status = resp.status();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
-        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Ok((status, value))
-    }
-
-    /// A call with the secret key; any answer but a success is an error.
-    pub async fn call(&self, method: &str, path: &str, body: Value) -> anyhow::Result<Value> {
-        self.call_with(ApiKey::Secret, method, path, body).await
-    }
-
-    /// A call with the given key; any answer but a success is an error.
-    pub async fn call_with(
-        &self,
-        key: ApiKey,
-        method: &str,
-        path: &str,
-        body: Value,
-    ) -> anyhow::Result<Value> {
-        let (status, value) = self.send(key, method, path, Some(&body)).await?;
-        if !status.is_success() {
-            anyhow::bail!("demo {method} {path} failed: {status} {value}");
-        }
-        Ok(value)
-    }
-
-    /// `GET` with the secret key, read as `T`.
-    pub async fn get_as<T: serde::de::DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
-        let (status, value) = self.send(ApiKey::Secret, "GET", path, None).await?;
-        if !status.is_success() {
-            anyhow::bail!("demo GET {path} failed: {status} {value}");
-        }
-        serde_json::from_value(value)
-            .map_err(|e| anyhow::anyhow!("demo GET {path} answered an unexpected shape: {e}"))
-    }
-
-    /// `POST` with the secret key; the id of what was made.
-    pub async fn id(&self, path: &str, body: Value) -> anyhow::Result<String> {
-        let v = self.call("POST", path, body).await?;
-        v["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow::anyhow!("no id from {path}"))
-    }
 }
 
 /// The demo catalog: three plans with monthly and yearly prices, add-ons, a setup

@@ -25,8 +25,8 @@ use renewly_types::{BillingSummary, Invoice, List, MrrSeries, Subscription, Subs
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::client::{Api, ApiKey};
 use crate::billing::clock;
-use crate::demo::{Api, ApiKey};
 use catalog::{Catalog, STARTER, Shape};
 use people::Profile;
 
@@ -103,7 +103,7 @@ pub struct HistorySummary {
 }
 
 /// Seeds the history of the merchant behind `api`, whose test mode must have the
-/// demo catalog ([`crate::demo::seed_catalog`]) and no subscriptions yet. Leaves
+/// demo catalog ([`super::seed_catalog`]) and no subscriptions yet. Leaves
 /// the test clock on the calendar today.
 pub async fn seed_history(api: &Api, options: HistoryOptions) -> anyhow::Result<HistorySummary> {
     let to = clock::calendar_today();

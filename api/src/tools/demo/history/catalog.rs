@@ -5,7 +5,7 @@ use renewly_types::{Interval, List, Plan, Price, User};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::demo::Api;
+use crate::tools::demo::client::Api;
 
 /// Plan positions in [`Catalog::tiers`], cheapest first.
 pub(super) const STARTER: usize = 0;

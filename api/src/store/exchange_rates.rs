@@ -4,10 +4,9 @@ use chrono::NaiveDate;
 use renewly_types::ExchangeRate;
 use rust_decimal::Decimal;
 
-use super::fx::Rates;
+use super::{Page, Scope, now};
 use crate::args;
 use crate::db::Db;
-use crate::store::{Page, Scope, now};
 
 #[derive(sqlx::FromRow)]
 struct RateRow {
@@ -106,8 +105,17 @@ pub async fn list(
     Ok((rows.into_iter().map(RateRow::into_wire).collect(), more))
 }
 
-/// Every rate of the merchant and mode, for a report.
-pub async fn all(db: &Db, scope: &Scope) -> Result<Rates, sqlx::Error> {
+/// A stored rate: units of `to` per unit of `from` from `date` on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRate {
+    pub from: String,
+    pub to: String,
+    pub date: NaiveDate,
+    pub rate: Decimal,
+}
+
+/// Every rate of the merchant and mode, for a report; a damaged row is left out.
+pub async fn all(db: &Db, scope: &Scope) -> Result<Vec<StoredRate>, sqlx::Error> {
     let rows: Vec<(String, String, String, String)> = db
         .fetch_all(
             "SELECT from_currency, to_currency, rate_date, rate FROM exchange_rates \
@@ -115,7 +123,15 @@ pub async fn all(db: &Db, scope: &Scope) -> Result<Rates, sqlx::Error> {
             &args![&scope.merchant_id, scope.livemode],
         )
         .await?;
-    Ok(Rates::new(rows.into_iter().filter_map(
-        |(from, to, date, rate)| Some((from, to, date.parse().ok()?, rate.parse().ok()?)),
-    )))
+    Ok(rows
+        .into_iter()
+        .filter_map(|(from, to, date, rate)| {
+            Some(StoredRate {
+                from,
+                to,
+                date: date.parse().ok()?,
+                rate: rate.parse().ok()?,
+            })
+        })
+        .collect())
 }

@@ -19,11 +19,11 @@ use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN};
 use reqwest::{Client, Method, RequestBuilder};
 use serde_json::{Value, json};
 
+use super::bench::{Backend, fresh_database};
 use crate::app;
-use crate::bench::{Backend, fresh_database};
 use crate::config::Config;
-use crate::db::Db;
 use crate::store::merchants::{NewMerchant, create_merchant};
+use crate::store::tooling;
 
 /// The merchant's site; every request carries it as `Origin`, as a browser would.
 const SITE: &str = "https://shop.bench.example";
@@ -237,12 +237,7 @@ async fn load(
     })
     .await?;
 
-    let subscriptions = count(&running.db, "SELECT COUNT(*) FROM subscriptions").await?;
-    let active_subscriptions = count(
-        &running.db,
-        "SELECT COUNT(*) FROM subscriptions WHERE status = 'active'",
-    )
-    .await?;
+    let (subscriptions, active_subscriptions) = tooling::subscription_counts(&running.db).await?;
     Ok(Report {
         backend: running.db.backend(),
         concurrency,
@@ -251,11 +246,6 @@ async fn load(
         subscriptions,
         active_subscriptions,
     })
-}
-
-async fn count(db: &Db, sql: &'static str) -> anyhow::Result<i64> {
-    let row: Option<(i64,)> = db.fetch_optional(sql, &[]).await?;
-    Ok(row.map_or(0, |(n,)| n))
 }
 
 /// The merchant's secret key, for seeding the catalog.

@@ -1,0 +1,180 @@
+//! Statements only the command-line tools run: throw-away benchmark databases,
+//! bulk seeding of generated history, and the checks the benchmarks make.
+
+use sqlx::AssertSqlSafe;
+
+use super::query::Sql;
+use crate::args;
+use crate::db::{Arg, Db, Tx};
+
+/// Most values bound in one statement: below SQLite's 32 766 and PostgreSQL's
+/// 65 535, so that a batch of any width fits.
+const MAX_VALUES: usize = 30_000;
+
+/// A database name a benchmark made up: ASCII letters, digits and `_`, so that
+/// it can stand in SQL as an identifier (which cannot be bound).
+fn checked_name(name: &str) -> Result<&str, sqlx::Error> {
+    let ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ok {
+        Ok(name)
+    } else {
+        Err(sqlx::Error::Protocol(format!(
+            "not a plain database name: {name:?}"
+        )))
+    }
+}
+
+/// Creates an empty database on the PostgreSQL server of `admin`.
+pub async fn create_database(admin: &Db, name: &str) -> Result<(), sqlx::Error> {
+    let sql = format!("CREATE DATABASE {}", checked_name(name)?);
+    crate::with_db!(admin, pool => sqlx::query(AssertSqlSafe(sql)).execute(pool).await.map(|_| ()))
+}
+
+/// Drops a database of the PostgreSQL server of `admin`, ending its sessions.
+pub async fn drop_database(admin: &Db, name: &str) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        checked_name(name)?
+    );
+    crate::with_db!(admin, pool => sqlx::query(AssertSqlSafe(sql)).execute(pool).await.map(|_| ()))
+}
+
+/// Where generated rows go: a table and its columns, fixed in the code.
+#[derive(Debug, Clone, Copy)]
+pub struct Table(&'static str);
+
+impl Table {
+    pub const PRODUCTS: Self = Self(
+        "products (id, merchant_id, livemode, name, kind, unit, tax_category, active, created)",
+    );
+    pub const PRICES: Self = Self(
+        "prices (id, merchant_id, livemode, product_id, currency, unit_amount, recurring_interval, \
+         recurring_interval_count, tax_behavior, active, created)",
+    );
+    pub const PLANS: Self = Self(
+        "plans (id, merchant_id, livemode, name, currency, prices, addons, trial_days, payment_mode, \
+         invoice_due_days, customer_rights, close_reasons, dunning, require_signature, features, \
+         published, active, created)",
+    );
+    pub const USERS: Self = Self("users (id, merchant_id, livemode, name, email, active, created)");
+    pub const CUSTOMERS: Self = Self(
+        "customers (id, merchant_id, livemode, email, name, address, locale, \
+         default_payment_method, created)",
+    );
+    pub const CUSTOMERS_WITH_SALESPERSON: Self = Self(
+        "customers (id, merchant_id, livemode, email, name, address, locale, salesperson_id, \
+         created)",
+    );
+    pub const PAYMENT_METHODS: Self = Self(
+        "payment_methods (id, merchant_id, livemode, customer_id, provider, provider_token, brand, \
+         last4, exp_month, exp_year, detached, created)",
+    );
+    pub const SUBSCRIPTIONS: Self = Self(
+        "subscriptions (id, merchant_id, livemode, customer_id, plan_id, status, currency, \
+         recurring_interval, recurring_count, start_date, current_period_start, current_period_end, \
+         next_invoice_date, payment_mode, invoice_due_days, payment_method_id, mrr_minor, \
+         base_mrr_minor, health, created)",
+    );
+    pub const CLOSED_SUBSCRIPTIONS: Self = Self(
+        "subscriptions (id, merchant_id, livemode, customer_id, plan_id, status, currency, \
+         recurring_interval, recurring_count, start_date, current_period_start, current_period_end, \
+         next_invoice_date, payment_mode, invoice_due_days, salesperson_id, mrr_minor, \
+         base_mrr_minor, health, close_reason, closed_at, created)",
+    );
+    pub const SUBSCRIPTION_ITEMS: Self = Self(
+        "subscription_items (id, subscription_id, position, price_id, product_id, description, \
+         quantity, unit_amount, discount, tax_behavior, tax_category, recurring, addon)",
+    );
+    pub const MRR_EVENTS: Self = Self(
+        "mrr_events (id, merchant_id, livemode, customer_id, subscription_id, salesperson_id, \
+         plan_id, event_date, kind, currency, delta_minor, subscription_mrr_minor, \
+         customer_mrr_minor, close_reason, created)",
+    );
+    pub const PAID_INVOICES: Self = Self(
+        "invoices (id, merchant_id, livemode, number, status, customer_id, subscription_id, \
+         billing_reason, currency, issue_date, due_date, bill_to, subtotal_minor, tax_minor, \
+         total_minor, amount_paid_minor, reverse_charge, payment_mode, attempt_count, \
+         hard_declined, paid_at, created)",
+    );
+    pub const INVOICE_LINES: Self = Self(
+        "invoice_lines (id, invoice_id, position, kind, description, quantity, unit_amount, \
+         discount, tax_behavior, tax_rate, tax_name, net_minor, tax_minor, amount_minor)",
+    );
+    /// The benchmark floor's copy of `invoices`.
+    pub const FLOOR_INVOICES: Self = Self(
+        "floor_invoices (id, merchant_id, livemode, number, status, customer_id, subscription_id, \
+         billing_reason, currency, issue_date, due_date, bill_to, subtotal_minor, tax_minor, \
+         total_minor, amount_paid_minor, reverse_charge, payment_mode, attempt_count, \
+         hard_declined, created)",
+    );
+    /// The benchmark floor's copy of `invoice_lines`.
+    pub const FLOOR_LINES: Self = Self(
+        "floor_lines (id, invoice_id, position, kind, description, quantity, unit_amount, \
+         discount, tax_behavior, tax_rate, tax_name, net_minor, tax_minor, amount_minor)",
+    );
+}
+
+/// Inserts generated rows (their values in the table's column order) with
+/// multi-row `INSERT`s inside the caller's transaction.
+pub async fn insert_rows(tx: &mut Tx, table: Table, rows: &[Vec<Arg>]) -> Result<(), sqlx::Error> {
+    let width = rows.first().map_or(1, Vec::len).max(1);
+    for batch in rows.chunks((MAX_VALUES / width).max(1)) {
+        let mut q = Sql::new();
+        q.push("INSERT INTO ")
+            .push(table.0)
+            .push(" VALUES ")
+            .push_rows(batch);
+        q.execute_in(tx).await?;
+    }
+    Ok(())
+}
+
+/// Inserts generated rows into several tables in one transaction.
+pub async fn insert_all(db: &Db, batches: &[(Table, &[Vec<Arg>])]) -> Result<(), sqlx::Error> {
+    let mut tx = Tx::begin(db).await?;
+    for (table, rows) in batches {
+        if !rows.is_empty() {
+            insert_rows(&mut tx, *table, rows).await?;
+        }
+    }
+    tx.commit().await
+}
+
+/// Creates the empty copies of `invoices` and `invoice_lines` that the billing
+/// benchmark's floor writes to.
+pub async fn create_floor_tables(db: &Db) -> Result<(), sqlx::Error> {
+    db.execute(
+        "CREATE TABLE floor_invoices AS SELECT * FROM invoices WHERE 1 = 0",
+        &[],
+    )
+    .await?;
+    db.execute(
+        "CREATE TABLE floor_lines AS SELECT * FROM invoice_lines WHERE 1 = 0",
+        &[],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Refreshes the planner's statistics after a bulk load.
+pub async fn analyze(db: &Db) -> Result<(), sqlx::Error> {
+    let sql = match db {
+        Db::Sqlite(_) => "ANALYZE",
+        Db::Postgres(_) => "VACUUM ANALYZE",
+    };
+    db.execute(sql, &[]).await.map(|_| ())
+}
+
+/// Subscriptions in the database, all merchants: (all, active).
+pub async fn subscription_counts(db: &Db) -> Result<(i64, i64), sqlx::Error> {
+    let all: Option<(i64,)> = db
+        .fetch_optional("SELECT COUNT(*) FROM subscriptions", &args![])
+        .await?;
+    let active: Option<(i64,)> = db
+        .fetch_optional(
+            "SELECT COUNT(*) FROM subscriptions WHERE status = 'active'",
+            &args![],
+        )
+        .await?;
+    Ok((all.map_or(0, |(n,)| n), active.map_or(0, |(n,)| n)))
+}
