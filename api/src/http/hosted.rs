@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use super::AppState;
+use crate::i18n::{self, Lang};
 use crate::ids::{Kind, is_id_of};
 
 /// The hosted pages.
@@ -18,51 +19,19 @@ pub fn routes() -> Router<AppState> {
         .route("/checkout/{plan}", get(checkout))
 }
 
-/// The languages the widget speaks.
-const LANGUAGES: [&str; 2] = ["en", "nl"];
-
 /// The page's language: `?locale=`, else the customer's stored locale (portal),
-/// else the browser's `Accept-Language` (by quality), else English.
-fn language(query: Option<&str>, stored: Option<&str>, headers: &HeaderMap) -> &'static str {
-    let speak = |tag: &str| {
-        let primary = tag.split(['-', '_']).next().unwrap_or("").trim();
-        LANGUAGES
-            .into_iter()
-            .find(|l| l.eq_ignore_ascii_case(primary))
-    };
-    if let Some(l) = query.and_then(speak).or_else(|| stored.and_then(speak)) {
-        return l;
-    }
+/// else the browser's `Accept-Language`, else English.
+fn language(query: Option<&str>, stored: Option<&str>, headers: &HeaderMap) -> Lang {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mut offered: Vec<(u16, &'static str)> = accept
-        .split(',')
-        .filter_map(|part| {
-            let mut bits = part.split(';');
-            let lang = speak(bits.next()?)?;
-            let q = bits
-                .find_map(|b| b.trim().strip_prefix("q="))
-                .map_or(Some(1000), |q| {
-                    q.trim()
-                        .parse::<f32>()
-                        .ok()
-                        .filter(|q| (0.0..=1.0).contains(q))
-                        .map(|q| (q * 1000.0).round() as u16)
-                })?;
-            (q > 0).then_some((q, lang))
-        })
-        .collect();
-    // Stable: of equal quality, the first named wins.
-    offered.sort_by_key(|o| std::cmp::Reverse(o.0));
-    offered.first().map_or("en", |o| o.1)
+        .and_then(|v| v.to_str().ok());
+    i18n::negotiate(query, stored, accept)
 }
 
-fn page(lang: &str, title: &str, element: &str) -> Response {
+fn page(lang: Lang, title: &str, element: &str) -> Response {
     let html = format!(
         r#"<!doctype html>
-<html lang="{lang}">
+<html lang="{code}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -82,7 +51,8 @@ fn page(lang: &str, title: &str, element: &str) -> Response {
 <noscript><p>This page needs JavaScript and WebAssembly.</p></noscript>
 </main>
 </body>
-</html>"#
+</html>"#,
+        code = lang.code()
     );
     (
         [
@@ -116,15 +86,14 @@ async fn portal(
     }
     let stored = customer_locale(&state, &token).await;
     let lang = language(q.locale.as_deref(), stored.as_deref(), &headers);
-    let title = if lang == "nl" {
-        "Uw abonnement"
-    } else {
-        "Your subscription"
-    };
+    let title = lang.strings().hosted.portal_title;
     page(
         lang,
         title,
-        &format!(r#"<renewly-portal token="{token}" locale="{lang}"></renewly-portal>"#),
+        &format!(
+            r#"<renewly-portal token="{token}" locale="{}"></renewly-portal>"#,
+            lang.code()
+        ),
     )
 }
 
@@ -182,16 +151,13 @@ async fn checkout(
         .map(|p| format!(r#" price="{p}""#))
         .unwrap_or_default();
     let lang = language(q.locale.as_deref(), None, &headers);
-    let title = if lang == "nl" {
-        "Afrekenen"
-    } else {
-        "Checkout"
-    };
+    let title = lang.strings().hosted.checkout_title;
     page(
         lang,
         title,
         &format!(
-            r#"<renewly-checkout publishable-key="{key}" plan="{plan}"{price} locale="{lang}"></renewly-checkout>"#
+            r#"<renewly-checkout publishable-key="{key}" plan="{plan}"{price} locale="{}"></renewly-checkout>"#,
+            lang.code()
         ),
     )
 }
