@@ -24,3 +24,4 @@ pub mod mail;
 pub mod payments;
 pub mod pdf;
 pub mod store;
+pub mod templates;

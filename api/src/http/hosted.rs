@@ -8,9 +8,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use serde::Serialize;
+
 use super::AppState;
 use crate::i18n::{self, Lang};
 use crate::ids::{Kind, is_id_of};
+use crate::templates;
 
 /// The hosted pages.
 pub fn routes() -> Router<AppState> {
@@ -28,32 +31,29 @@ fn language(query: Option<&str>, stored: Option<&str>, headers: &HeaderMap) -> L
     i18n::negotiate(query, stored, accept)
 }
 
-fn page(lang: Lang, title: &str, element: &str) -> Response {
-    let html = format!(
-        r#"<!doctype html>
-<html lang="{code}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-<title>{title}</title>
-<style>
-  body {{ margin: 0; background: #f4f5f7; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2430; }}
-  main {{ max-width: 960px; margin: 0 auto; padding: 24px 16px 48px; }}
-  noscript p {{ background: #fff; padding: 16px; border-radius: 8px; }}
-</style>
-<script src="/widget/renewly.js" async></script>
-</head>
-<body>
-<main>
-{element}
-<noscript><p>This page needs JavaScript and WebAssembly.</p></noscript>
-</main>
-</body>
-</html>"#,
-        code = lang.code()
-    );
+/// What the page template shows: one of the two widgets.
+#[derive(Serialize)]
+struct PageView<'a> {
+    lang: &'static str,
+    title: &'static str,
+    /// The portal, for this token.
+    portal_token: Option<&'a str>,
+    /// Or a checkout.
+    checkout: Option<CheckoutView<'a>>,
+}
+
+#[derive(Serialize)]
+struct CheckoutView<'a> {
+    key: &'a str,
+    plan: &'a str,
+    price: Option<&'a str>,
+}
+
+fn page(view: &PageView<'_>) -> Response {
+    let html = match templates::render("hosted/page.html", view) {
+        Ok(html) => html,
+        Err(e) => return failure(&e),
+    };
     (
         [
             (header::CACHE_CONTROL, "no-store"),
@@ -65,12 +65,16 @@ fn page(lang: Lang, title: &str, element: &str) -> Response {
         .into_response()
 }
 
+fn failure(e: &minijinja::Error) -> Response {
+    tracing::error!(error = %e, "hosted page failed to render");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
 fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Html("<!doctype html><title>Not found</title><h1>Not found</h1>"),
-    )
-        .into_response()
+    match templates::render("hosted/not_found.html", ()) {
+        Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
+        Err(e) => failure(&e),
+    }
 }
 
 /// The customer portal for a portal token (the token itself is checked by the
@@ -87,14 +91,12 @@ async fn portal(
     let stored = customer_locale(&state, &token).await;
     let lang = language(q.locale.as_deref(), stored.as_deref(), &headers);
     let title = lang.strings().hosted.portal_title;
-    page(
-        lang,
+    page(&PageView {
+        lang: lang.code(),
         title,
-        &format!(
-            r#"<renewly-portal token="{token}" locale="{}"></renewly-portal>"#,
-            lang.code()
-        ),
-    )
+        portal_token: Some(&token),
+        checkout: None,
+    })
 }
 
 /// The locale stored on the customer a portal token belongs to, if any.
@@ -146,18 +148,16 @@ async fn checkout(
     {
         return not_found();
     }
-    let price = q
-        .price
-        .map(|p| format!(r#" price="{p}""#))
-        .unwrap_or_default();
     let lang = language(q.locale.as_deref(), None, &headers);
     let title = lang.strings().hosted.checkout_title;
-    page(
-        lang,
+    page(&PageView {
+        lang: lang.code(),
         title,
-        &format!(
-            r#"<renewly-checkout publishable-key="{key}" plan="{plan}"{price} locale="{}"></renewly-checkout>"#,
-            lang.code()
-        ),
-    )
+        portal_token: None,
+        checkout: Some(CheckoutView {
+            key: &key,
+            plan: &plan,
+            price: q.price.as_deref(),
+        }),
+    })
 }
