@@ -11,12 +11,15 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod format;
 pub mod http;
+pub mod i18n;
 pub mod ids;
 pub mod mail;
 pub mod payments;
 pub mod pdf;
 pub mod store;
+pub mod templates;
 pub mod tools;
 
 /// `renewly demo`, under its former path.

@@ -8,8 +8,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use serde::Serialize;
+
 use super::AppState;
+use crate::i18n::{self, Lang};
 use crate::ids::{Kind, is_id_of};
+use crate::templates;
 
 /// The hosted pages.
 pub fn routes() -> Router<AppState> {
@@ -18,72 +22,38 @@ pub fn routes() -> Router<AppState> {
         .route("/checkout/{plan}", get(checkout))
 }
 
-/// The languages the widget speaks.
-const LANGUAGES: [&str; 2] = ["en", "nl"];
-
 /// The page's language: `?locale=`, else the customer's stored locale (portal),
-/// else the browser's `Accept-Language` (by quality), else English.
-fn language(query: Option<&str>, stored: Option<&str>, headers: &HeaderMap) -> &'static str {
-    let speak = |tag: &str| {
-        let primary = tag.split(['-', '_']).next().unwrap_or("").trim();
-        LANGUAGES
-            .into_iter()
-            .find(|l| l.eq_ignore_ascii_case(primary))
-    };
-    if let Some(l) = query.and_then(speak).or_else(|| stored.and_then(speak)) {
-        return l;
-    }
+/// else the browser's `Accept-Language`, else English.
+fn language(query: Option<&str>, stored: Option<&str>, headers: &HeaderMap) -> Lang {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mut offered: Vec<(u16, &'static str)> = accept
-        .split(',')
-        .filter_map(|part| {
-            let mut bits = part.split(';');
-            let lang = speak(bits.next()?)?;
-            let q = bits
-                .find_map(|b| b.trim().strip_prefix("q="))
-                .map_or(Some(1000), |q| {
-                    q.trim()
-                        .parse::<f32>()
-                        .ok()
-                        .filter(|q| (0.0..=1.0).contains(q))
-                        .map(|q| (q * 1000.0).round() as u16)
-                })?;
-            (q > 0).then_some((q, lang))
-        })
-        .collect();
-    // Stable: of equal quality, the first named wins.
-    offered.sort_by_key(|o| std::cmp::Reverse(o.0));
-    offered.first().map_or("en", |o| o.1)
+        .and_then(|v| v.to_str().ok());
+    i18n::negotiate(query, stored, accept)
 }
 
-fn page(lang: &str, title: &str, element: &str) -> Response {
-    let html = format!(
-        r#"<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-<title>{title}</title>
-<style>
-  body {{ margin: 0; background: #f4f5f7; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2430; }}
-  main {{ max-width: 960px; margin: 0 auto; padding: 24px 16px 48px; }}
-  noscript p {{ background: #fff; padding: 16px; border-radius: 8px; }}
-</style>
-<script src="/widget/renewly.js" async></script>
-</head>
-<body>
-<main>
-{element}
-<noscript><p>This page needs JavaScript and WebAssembly.</p></noscript>
-</main>
-</body>
-</html>"#
-    );
+/// What the page template shows: one of the two widgets.
+#[derive(Serialize)]
+struct PageView<'a> {
+    lang: &'static str,
+    title: &'static str,
+    /// The portal, for this token.
+    portal_token: Option<&'a str>,
+    /// Or a checkout.
+    checkout: Option<CheckoutView<'a>>,
+}
+
+#[derive(Serialize)]
+struct CheckoutView<'a> {
+    key: &'a str,
+    plan: &'a str,
+    price: Option<&'a str>,
+}
+
+fn page(view: &PageView<'_>) -> Response {
+    let html = match templates::render("hosted/page.html", view) {
+        Ok(html) => html,
+        Err(e) => return failure(&e),
+    };
     (
         [
             (header::CACHE_CONTROL, "no-store"),
@@ -95,12 +65,16 @@ fn page(lang: &str, title: &str, element: &str) -> Response {
         .into_response()
 }
 
+fn failure(e: &minijinja::Error) -> Response {
+    tracing::error!(error = %e, "hosted page failed to render");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
 fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Html("<!doctype html><title>Not found</title><h1>Not found</h1>"),
-    )
-        .into_response()
+    match templates::render("hosted/not_found.html", ()) {
+        Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
+        Err(e) => failure(&e),
+    }
 }
 
 /// The customer portal for a portal token (the token itself is checked by the
@@ -116,16 +90,13 @@ async fn portal(
     }
     let stored = customer_locale(&state, &token).await;
     let lang = language(q.locale.as_deref(), stored.as_deref(), &headers);
-    let title = if lang == "nl" {
-        "Uw abonnement"
-    } else {
-        "Your subscription"
-    };
-    page(
-        lang,
+    let title = lang.strings().hosted.portal_title;
+    page(&PageView {
+        lang: lang.code(),
         title,
-        &format!(r#"<renewly-portal token="{token}" locale="{lang}"></renewly-portal>"#),
-    )
+        portal_token: Some(&token),
+        checkout: None,
+    })
 }
 
 /// The locale stored on the customer a portal token belongs to, if any.
@@ -177,21 +148,16 @@ async fn checkout(
     {
         return not_found();
     }
-    let price = q
-        .price
-        .map(|p| format!(r#" price="{p}""#))
-        .unwrap_or_default();
     let lang = language(q.locale.as_deref(), None, &headers);
-    let title = if lang == "nl" {
-        "Afrekenen"
-    } else {
-        "Checkout"
-    };
-    page(
-        lang,
+    let title = lang.strings().hosted.checkout_title;
+    page(&PageView {
+        lang: lang.code(),
         title,
-        &format!(
-            r#"<renewly-checkout publishable-key="{key}" plan="{plan}"{price} locale="{lang}"></renewly-checkout>"#
-        ),
-    )
+        portal_token: None,
+        checkout: Some(CheckoutView {
+            key: &key,
+            plan: &plan,
+            price: q.price.as_deref(),
+        }),
+    })
 }

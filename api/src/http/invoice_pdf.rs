@@ -36,7 +36,7 @@ pub async fn get_invoice_pdf(
     ApiQuery(q): ApiQuery<PdfQuery>,
 ) -> ApiResult<Response> {
     path_id(Kind::Invoice, "invoice", &id)?;
-    let lang = pdf::Lang::from_locale(q.locale.as_deref().unwrap_or("en"));
+    let lang = crate::i18n::Lang::from_locale(q.locale.as_deref().unwrap_or("en"));
     let invoice = billing::get_invoice(&state.db, &scope, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("invoice", &id))?;

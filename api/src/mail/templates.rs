@@ -1,14 +1,17 @@
-//! The emails Renewly sends, in English and Dutch, each as plain text and HTML.
+//! The e-mails Renewly sends, in English and Dutch, each as plain text and HTML.
 //!
-//! Every template is a function from a small struct of facts to a [`Rendered`]
-//! message (subject, text, HTML). Amounts and dates are formatted for the
-//! language here; callers pass raw values.
+//! Every message is a function from a small struct of facts to a [`Rendered`]
+//! message (subject, text, HTML): it formats amounts and dates for the language
+//! and hands them to its two templates, `api/templates/mail/{name}.html` and
+//! `.txt`; the sentences are in [`crate::i18n`].
 
+use minijinja::context;
 use renewly_types::{Interval, Invoice, Recurring};
 use rust_decimal::Decimal;
 
-use super::layout::Body;
-use crate::pdf::format::{self, Lang};
+use super::layout::{common, finish};
+use crate::format;
+use crate::i18n::{Lang, fill};
 
 /// A message ready to store: the subject and both parts of the body.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,68 +28,33 @@ impl Rendered {
     }
 }
 
-fn finish(lang: Lang, subject: String, body: &Body) -> Rendered {
-    Rendered {
-        html: body.to_html(lang.code(), &subject),
-        text: body.to_text(),
-        subject,
-    }
-}
-
-fn greeting(lang: Lang, name: Option<&str>) -> String {
-    match (lang, name.map(str::trim).filter(|n| !n.is_empty())) {
-        (Lang::En, Some(n)) => format!("Hi {n},"),
-        (Lang::En, None) => "Hello,".to_owned(),
-        (Lang::Nl, Some(n)) => format!("Beste {n},"),
-        (Lang::Nl, None) => "Beste klant,".to_owned(),
-    }
-}
-
-fn body(lang: Lang, merchant: &str, customer: Option<&str>, footer: &str) -> Body {
-    Body {
-        merchant: merchant.to_owned(),
-        greeting: greeting(lang, customer),
-        blocks: Vec::new(),
-        footer: footer.to_owned(),
-    }
-}
-
-fn pick(lang: Lang, en: &str, nl: &str) -> String {
-    match lang {
-        Lang::En => en.to_owned(),
-        Lang::Nl => nl.to_owned(),
-    }
-}
-
 /// `€ 29.00 per month`, `€ 50,00 elke 2 maanden`.
 pub fn price_per(amount: Decimal, currency: &str, recurring: Recurring, lang: Lang) -> String {
+    let words = &lang.strings().interval;
     let money = format::money(amount, currency, lang);
-    let n = recurring.interval_count.max(1);
-    let (one, many) = match (lang, recurring.interval) {
-        (Lang::En, Interval::Day) => ("day", "days"),
-        (Lang::En, Interval::Week) => ("week", "weeks"),
-        (Lang::En, Interval::Month) => ("month", "months"),
-        (Lang::En, Interval::Year) => ("year", "years"),
-        (Lang::Nl, Interval::Day) => ("dag", "dagen"),
-        (Lang::Nl, Interval::Week) => ("week", "weken"),
-        (Lang::Nl, Interval::Month) => ("maand", "maanden"),
-        (Lang::Nl, Interval::Year) => ("jaar", "jaar"),
+    let (one, many) = match recurring.interval {
+        Interval::Day => words.day,
+        Interval::Week => words.week,
+        Interval::Month => words.month,
+        Interval::Year => words.year,
     };
-    match (lang, n) {
-        (_, 1) => format!("{money} per {one}"),
-        (Lang::En, n) => format!("{money} every {n} {many}"),
-        (Lang::Nl, n) => format!("{money} elke {n} {many}"),
+    match recurring.interval_count.max(1) {
+        1 => fill(words.per_one, &[("money", &money), ("one", one)]),
+        n => fill(
+            words.every_n,
+            &[("money", &money), ("n", &n.to_string()), ("many", many)],
+        ),
     }
 }
 
-const FOOTER_EN: &str = "You receive this email because you have a subscription with us.";
-const FOOTER_NL: &str = "U ontvangt deze e-mail omdat u een abonnement bij ons heeft.";
+/// A date for the language, when there is one.
+fn date(iso: Option<&String>, lang: Lang) -> Option<String> {
+    iso.map(|d| format::date(d, lang))
+}
 
-fn footer(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => FOOTER_EN,
-        Lang::Nl => FOOTER_NL,
-    }
+/// Text a customer gave or a bank said, when there is any.
+fn given(text: Option<&String>) -> Option<&str> {
+    text.map(|t| t.as_str()).filter(|t| !t.trim().is_empty())
 }
 
 /// A new subscription has started.
@@ -109,60 +77,18 @@ pub struct SubscriptionConfirmation {
 
 /// "Welcome to {plan}", with the terms in short and the portal link.
 pub fn subscription_confirmation(lang: Lang, m: &SubscriptionConfirmation) -> Rendered {
-    let subject = match lang {
-        Lang::En => format!("Your {} subscription is confirmed", m.plan_name),
-        Lang::Nl => format!("Uw abonnement op {} is bevestigd", m.plan_name),
+    let w = &lang.strings().mail.confirmation;
+    let subject = fill(w.subject, &[("plan", &m.plan_name)]);
+    let context = context! {
+        plan => &m.plan_name,
+        price => price_per(m.amount, &m.currency, m.recurring, lang),
+        start_date => format::date(&m.start_date, lang),
+        trial_end => date(m.trial_end.as_ref(), lang),
+        next_invoice_date => date(m.next_invoice_date.as_ref(), lang),
+        portal_url => &m.portal_url,
+        ..common(lang, &subject, &m.merchant_name, m.customer_name.as_deref())
     };
-    let mut b = body(
-        lang,
-        &m.merchant_name,
-        m.customer_name.as_deref(),
-        footer(lang),
-    );
-    b.text(match lang {
-        Lang::En => format!(
-            "Thank you for subscribing to {} with {}. Here is a summary of your subscription.",
-            m.plan_name, m.merchant_name
-        ),
-        Lang::Nl => format!(
-            "Bedankt voor uw abonnement op {} bij {}. Hieronder vindt u een overzicht.",
-            m.plan_name, m.merchant_name
-        ),
-    });
-    let mut facts = vec![
-        (pick(lang, "Plan", "Abonnement"), m.plan_name.clone()),
-        (
-            pick(lang, "Price (excl. tax)", "Prijs (excl. btw)"),
-            price_per(m.amount, &m.currency, m.recurring, lang),
-        ),
-        (
-            pick(lang, "Start date", "Startdatum"),
-            format::date(&m.start_date, lang),
-        ),
-    ];
-    if let Some(t) = &m.trial_end {
-        facts.push((
-            pick(lang, "Free trial until", "Gratis proefperiode tot"),
-            format::date(t, lang),
-        ));
-    }
-    if let Some(d) = &m.next_invoice_date {
-        facts.push((
-            pick(lang, "Next invoice", "Volgende factuur"),
-            format::date(d, lang),
-        ));
-    }
-    b.facts(facts);
-    b.text(pick(
-        lang,
-        "You can see your invoices, update your payment method or change your plan at any time in your customer portal:",
-        "In uw klantportaal kunt u altijd uw facturen bekijken, uw betaalmethode wijzigen of uw abonnement aanpassen:",
-    ));
-    b.button(
-        pick(lang, "Open your portal", "Open uw klantportaal"),
-        &m.portal_url,
-    );
-    finish(lang, subject, &b)
+    finish("subscription_confirmation", subject, context)
 }
 
 /// An invoice, sent with its PDF attached.
@@ -204,62 +130,26 @@ impl InvoiceMessage {
 
 /// "Invoice {number}": paid (a receipt) or with the amount due and how to pay.
 pub fn invoice(lang: Lang, m: &InvoiceMessage) -> Rendered {
+    let w = &lang.strings().mail.invoice;
     let paid = m.amount_due.is_zero();
-    let subject = match (lang, paid) {
-        (Lang::En, true) => format!(
-            "Receipt for invoice {} from {}",
-            m.invoice_number, m.merchant_name
-        ),
-        (Lang::En, false) => format!("Invoice {} from {}", m.invoice_number, m.merchant_name),
-        (Lang::Nl, true) => format!(
-            "Betaalbewijs voor factuur {} van {}",
-            m.invoice_number, m.merchant_name
-        ),
-        (Lang::Nl, false) => format!("Factuur {} van {}", m.invoice_number, m.merchant_name),
-    };
-    let mut b = body(
-        lang,
-        &m.merchant_name,
-        m.customer_name.as_deref(),
-        footer(lang),
+    let subject = fill(
+        if paid { w.subject_paid } else { w.subject_open },
+        &[
+            ("number", &m.invoice_number),
+            ("merchant", &m.merchant_name),
+        ],
     );
-    let total = format::money(m.total, &m.currency, lang);
-    let due = format::money(m.amount_due, &m.currency, lang);
-    let due_date = format::date(&m.due_date, lang);
-    b.text(match (lang, paid) {
-        (Lang::En, true) => format!(
-            "Thank you for your payment of {total}. Your invoice {} is attached as a PDF.",
-            m.invoice_number
-        ),
-        (Lang::En, false) => format!(
-            "Your invoice {} of {total} is attached as a PDF. Please pay {due} by {due_date}.",
-            m.invoice_number
-        ),
-        (Lang::Nl, true) => format!(
-            "Bedankt voor uw betaling van {total}. Uw factuur {} vindt u als pdf in de bijlage.",
-            m.invoice_number
-        ),
-        (Lang::Nl, false) => format!(
-            "Uw factuur {} van {total} vindt u als pdf in de bijlage. Graag {due} betalen vóór {due_date}.",
-            m.invoice_number
-        ),
-    });
-    b.facts(vec![
-        (
-            pick(lang, "Invoice number", "Factuurnummer"),
-            m.invoice_number.clone(),
-        ),
-        (
-            pick(lang, "Issue date", "Factuurdatum"),
-            format::date(&m.issue_date, lang),
-        ),
-        (pick(lang, "Total", "Totaal"), total.clone()),
-        (pick(lang, "Amount due", "Te betalen"), due),
-    ]);
-    if let (false, Some(url)) = (paid, &m.pay_url) {
-        b.button(pick(lang, "Pay this invoice", "Betaal deze factuur"), url);
-    }
-    finish(lang, subject, &b)
+    let context = context! {
+        paid,
+        number => &m.invoice_number,
+        total => format::money(m.total, &m.currency, lang),
+        due => format::money(m.amount_due, &m.currency, lang),
+        issue_date => format::date(&m.issue_date, lang),
+        due_date => format::date(&m.due_date, lang),
+        pay_url => m.pay_url.as_deref(),
+        ..common(lang, &subject, &m.merchant_name, m.customer_name.as_deref())
+    };
+    finish("invoice", subject, context)
 }
 
 /// An automatic charge did not go through.
@@ -280,50 +170,17 @@ pub struct PaymentFailed {
 
 /// "Your payment failed": what happened, when we retry, the link to fix it.
 pub fn payment_failed(lang: Lang, m: &PaymentFailed) -> Rendered {
-    let subject = match lang {
-        Lang::En => format!("Payment failed for invoice {}", m.invoice_number),
-        Lang::Nl => format!("Betaling mislukt voor factuur {}", m.invoice_number),
+    let w = &lang.strings().mail.payment_failed;
+    let subject = fill(w.subject, &[("number", &m.invoice_number)]);
+    let context = context! {
+        number => &m.invoice_number,
+        due => format::money(m.amount_due, &m.currency, lang),
+        reason => given(m.reason.as_ref()),
+        next_attempt => date(m.next_attempt.as_ref(), lang),
+        update_payment_url => &m.update_payment_url,
+        ..common(lang, &subject, &m.merchant_name, m.customer_name.as_deref())
     };
-    let mut b = body(
-        lang,
-        &m.merchant_name,
-        m.customer_name.as_deref(),
-        footer(lang),
-    );
-    let due = format::money(m.amount_due, &m.currency, lang);
-    b.text(match lang {
-        Lang::En => format!(
-            "We could not charge {due} for invoice {} to your payment method.",
-            m.invoice_number
-        ),
-        Lang::Nl => format!(
-            "We konden {due} voor factuur {} niet afschrijven van uw betaalmethode.",
-            m.invoice_number
-        ),
-    });
-    if let Some(reason) = m.reason.as_deref().filter(|r| !r.trim().is_empty()) {
-        b.text(match lang {
-            Lang::En => format!("Reason given by your bank: {reason}."),
-            Lang::Nl => format!("Reden opgegeven door uw bank: {reason}."),
-        });
-    }
-    b.text(match (lang, &m.next_attempt) {
-        (Lang::En, Some(d)) => format!(
-            "We will try again on {}. To avoid an interruption of your subscription, please check or update your payment method:",
-            format::date(d, lang)
-        ),
-        (Lang::En, None) => "To keep your subscription active, please update your payment method:".to_owned(),
-        (Lang::Nl, Some(d)) => format!(
-            "We proberen het opnieuw op {}. Controleer of wijzig uw betaalmethode om onderbreking van uw abonnement te voorkomen:",
-            format::date(d, lang)
-        ),
-        (Lang::Nl, None) => "Wijzig uw betaalmethode om uw abonnement actief te houden:".to_owned(),
-    });
-    b.button(
-        pick(lang, "Update payment method", "Betaalmethode wijzigen"),
-        &m.update_payment_url,
-    );
-    finish(lang, subject, &b)
+    finish("payment_failed", subject, context)
 }
 
 /// A reminder while an invoice stays unpaid after a failed charge.
@@ -343,50 +200,17 @@ pub struct DunningReminder {
 
 /// "Reminder: invoice {number} is still unpaid".
 pub fn dunning_reminder(lang: Lang, m: &DunningReminder) -> Rendered {
-    let subject = match lang {
-        Lang::En => format!("Reminder: invoice {} is still unpaid", m.invoice_number),
-        Lang::Nl => format!(
-            "Herinnering: factuur {} is nog niet betaald",
-            m.invoice_number
-        ),
+    let w = &lang.strings().mail.dunning;
+    let subject = fill(w.subject, &[("number", &m.invoice_number)]);
+    let context = context! {
+        number => &m.invoice_number,
+        due => format::money(m.amount_due, &m.currency, lang),
+        due_date => format::date(&m.due_date, lang),
+        closes_on => date(m.closes_on.as_ref(), lang),
+        update_payment_url => &m.update_payment_url,
+        ..common(lang, &subject, &m.merchant_name, m.customer_name.as_deref())
     };
-    let mut b = body(
-        lang,
-        &m.merchant_name,
-        m.customer_name.as_deref(),
-        footer(lang),
-    );
-    let due = format::money(m.amount_due, &m.currency, lang);
-    let due_date = format::date(&m.due_date, lang);
-    b.text(match lang {
-        Lang::En => format!(
-            "Invoice {} of {due}, due on {due_date}, has not been paid yet.",
-            m.invoice_number
-        ),
-        Lang::Nl => format!(
-            "Factuur {} van {due}, te betalen op {due_date}, is nog niet voldaan.",
-            m.invoice_number
-        ),
-    });
-    if let Some(d) = &m.closes_on {
-        let d = format::date(d, lang);
-        b.text(match lang {
-            Lang::En => format!("If it stays unpaid, your subscription will be cancelled on {d}."),
-            Lang::Nl => {
-                format!("Blijft de factuur onbetaald, dan wordt uw abonnement op {d} beëindigd.")
-            }
-        });
-    }
-    b.text(pick(
-        lang,
-        "Please update your payment method so that we can collect the payment:",
-        "Wijzig uw betaalmethode zodat wij de betaling kunnen innen:",
-    ));
-    b.button(
-        pick(lang, "Update payment method", "Betaalmethode wijzigen"),
-        &m.update_payment_url,
-    );
-    finish(lang, subject, &b)
+    finish("dunning_reminder", subject, context)
 }
 
 /// A subscription has been cancelled (now or at the end of the period).
@@ -403,44 +227,16 @@ pub struct CancellationConfirmation {
 
 /// "Your subscription has been cancelled".
 pub fn cancellation_confirmation(lang: Lang, m: &CancellationConfirmation) -> Rendered {
-    let subject = match lang {
-        Lang::En => format!("Your {} subscription has been cancelled", m.plan_name),
-        Lang::Nl => format!("Uw abonnement op {} is opgezegd", m.plan_name),
+    let w = &lang.strings().mail.cancellation;
+    let subject = fill(w.subject, &[("plan", &m.plan_name)]);
+    let context = context! {
+        plan => &m.plan_name,
+        ends_on => format::date(&m.ends_on, lang),
+        reason => given(m.reason.as_ref()),
+        portal_url => &m.portal_url,
+        ..common(lang, &subject, &m.merchant_name, m.customer_name.as_deref())
     };
-    let mut b = body(
-        lang,
-        &m.merchant_name,
-        m.customer_name.as_deref(),
-        footer(lang),
-    );
-    let ends = format::date(&m.ends_on, lang);
-    b.text(match lang {
-        Lang::En => format!(
-            "We have cancelled your {} subscription as requested. It ends on {ends}; you will not be charged again after that.",
-            m.plan_name
-        ),
-        Lang::Nl => format!(
-            "Uw abonnement op {} is zoals gevraagd opgezegd. Het eindigt op {ends}; daarna wordt er niets meer in rekening gebracht.",
-            m.plan_name
-        ),
-    });
-    let mut facts = vec![
-        (pick(lang, "Plan", "Abonnement"), m.plan_name.clone()),
-        (pick(lang, "Ends on", "Einddatum"), ends),
-    ];
-    if let Some(r) = m.reason.as_deref().filter(|r| !r.trim().is_empty()) {
-        facts.push((pick(lang, "Reason", "Reden"), r.to_owned()));
-    }
-    b.facts(facts);
-    b.text(pick(
-        lang,
-        "We are sorry to see you go. Changed your mind? You can subscribe again at any time.",
-        "Jammer dat u vertrekt. Bedacht? U kunt altijd opnieuw een abonnement nemen.",
-    ));
-    if let Some(url) = &m.portal_url {
-        b.button(pick(lang, "Open your portal", "Open uw klantportaal"), url);
-    }
-    finish(lang, subject, &b)
+    finish("cancellation_confirmation", subject, context)
 }
 
 /// A sign-in link to the customer portal.
@@ -455,32 +251,14 @@ pub struct MagicLink {
 
 /// "Your sign-in link".
 pub fn magic_link(lang: Lang, m: &MagicLink) -> Rendered {
-    let subject = match lang {
-        Lang::En => format!("Your sign-in link for {}", m.merchant_name),
-        Lang::Nl => format!("Uw inloglink voor {}", m.merchant_name),
+    let w = &lang.strings().mail.magic_link;
+    let subject = fill(w.subject, &[("merchant", &m.merchant_name)]);
+    let context = context! {
+        url => &m.url,
+        valid_minutes => m.valid_minutes,
+        ..common(lang, &subject, &m.merchant_name, m.customer_name.as_deref())
     };
-    let mut b = body(
-        lang,
-        &m.merchant_name,
-        m.customer_name.as_deref(),
-        &pick(
-            lang,
-            "If you did not ask for this link, you can ignore this email.",
-            "Heeft u deze link niet aangevraagd? Dan kunt u deze e-mail negeren.",
-        ),
-    );
-    b.text(match lang {
-        Lang::En => format!(
-            "Use the button below to open your customer portal. The link works once and expires in {} minutes.",
-            m.valid_minutes
-        ),
-        Lang::Nl => format!(
-            "Gebruik de knop hieronder om uw klantportaal te openen. De link werkt één keer en verloopt over {} minuten.",
-            m.valid_minutes
-        ),
-    });
-    b.button(pick(lang, "Sign in", "Inloggen"), &m.url);
-    finish(lang, subject, &b)
+    finish("magic_link", subject, context)
 }
 
 #[cfg(test)]
@@ -494,7 +272,7 @@ mod tests {
         assert!(r.subject.contains(subject), "subject {:?}", r.subject);
         for s in text_and_html {
             assert!(r.text.contains(s), "{s:?} missing from text:\n{}", r.text);
-            let escaped = super::super::layout::escape(s);
+            let escaped = crate::templates::escape(s);
             assert!(
                 r.html.contains(&escaped),
                 "{s:?} missing from html:\n{}",
@@ -692,6 +470,57 @@ mod tests {
             &magic_link(Lang::Nl, &l),
             "Uw inloglink",
             &["Inloggen", "negeren"],
+        );
+    }
+
+    #[test]
+    fn a_hostile_name_is_escaped_in_html_and_kept_in_text() {
+        let m = CancellationConfirmation {
+            merchant_name: "A&B <Shop>".into(),
+            customer_name: Some("<script>alert(1)</script>".into()),
+            plan_name: "Pro \"Plus\"".into(),
+            ends_on: "2026-04-01".into(),
+            reason: Some("<b>too</b> expensive".into()),
+            portal_url: Some("https://x.test/?a=1&b=\"2\"".into()),
+        };
+        for lang in BOTH {
+            let r = cancellation_confirmation(lang, &m);
+            assert!(!r.html.contains("<script>"), "{}", r.html);
+            assert!(!r.html.contains("<Shop>") && !r.html.contains("<b>"));
+            assert!(r.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+            assert!(r.html.contains("A&amp;B &lt;Shop&gt;"));
+            assert!(r.html.contains("Pro &quot;Plus&quot;"));
+            assert!(
+                r.html
+                    .contains("href=\"https://x.test/?a=1&amp;b=&quot;2&quot;\"")
+            );
+            assert!(r.text.contains("<script>alert(1)</script>,"));
+            assert!(r.text.contains("https://x.test/?a=1&b=\"2\""));
+        }
+    }
+
+    #[test]
+    fn the_text_part_aligns_facts_and_ends_with_the_footer() {
+        let c = CancellationConfirmation {
+            merchant_name: "Acme".into(),
+            customer_name: Some("Sam".into()),
+            plan_name: "Pro".into(),
+            ends_on: "2026-04-01".into(),
+            reason: None,
+            portal_url: Some("https://p.test/x".into()),
+        };
+        let r = cancellation_confirmation(Lang::En, &c);
+        assert_eq!(
+            r.text,
+            "Hi Sam,\n\n\
+             We have cancelled your Pro subscription as requested. It ends on 1 Apr 2026; \
+             you will not be charged again after that.\n\n\
+             \x20 Plan:     Pro\n\
+             \x20 Ends on:  1 Apr 2026\n\n\
+             We are sorry to see you go. Changed your mind? You can subscribe again at any time.\n\n\
+             Open your portal:\nhttps://p.test/x\n\n\
+             — Acme\n\n\
+             You receive this email because you have a subscription with us.\n"
         );
     }
 

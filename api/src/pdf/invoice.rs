@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::canvas::{Align, Canvas, Colour, PAGE_HEIGHT, PAGE_WIDTH, Style};
 use super::fonts::Weight::{Bold, Regular};
-use super::format::{self, Lang};
+use crate::format::{self, Lang};
 
 const MARGIN: f32 = 48.0;
 const RIGHT: f32 = PAGE_WIDTH - MARGIN;

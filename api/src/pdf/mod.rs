@@ -3,12 +3,13 @@
 
 mod canvas;
 mod fonts;
-pub mod format;
 mod invoice;
 
 use renewly_types::{Invoice, Merchant};
 
-pub use format::Lang;
+/// Kept at the old paths: the formatter and the language now live at the top.
+pub use crate::format;
+pub use crate::i18n::Lang;
 
 /// A document that could not be produced.
 #[derive(Debug, thiserror::Error)]
