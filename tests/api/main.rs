@@ -15,4 +15,5 @@ mod documents;
 mod notifications;
 mod openapi;
 mod portal;
+mod trust;
 mod widget_wire;
