@@ -39,7 +39,10 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/v1/openapi.json", api_doc))
         .nest_service("/widget", widget_assets(&state.config.widget_dir))
         .merge(crate::http::dashboard::routes())
-        .merge(crate::http::hosted::routes())
+        .merge(crate::http::hosted::routes().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::hosted_page_headers,
+        )))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(|uri: Uri| async move { ApiError::RouteNotFound(uri.path().to_owned()) })

@@ -208,4 +208,40 @@ scenarios! {
         let customers = ok(app.get("/v1/customers?email=sam@example.com").await);
         assert_eq!(customers["data"].as_array().unwrap().len(), 0, "nothing was stored");
     }
+
+    async fn omitted_fields_of_nested_objects_take_their_documented_defaults(app) {
+        let (_, price) = published_plan(app, "30.00").await;
+        let plan = created(app.post("/v1/plans", json!({"name": "Flex", "prices": [price],
+            "customer_rights": {"can_pause": true},
+            "dunning": {"close_after_days": 20}})).await);
+        assert_eq!(plan["customer_rights"], json!({"change": "upgrade_downgrade",
+            "can_close": true, "can_pause": true, "can_change_quantity": true}));
+        assert_eq!(plan["dunning"], json!({"retry_days": [1, 3, 5, 7], "close_after_days": 20}));
+        // Unknown fields are still refused by name.
+        app.post("/v1/plans", json!({"name": "X", "prices": [price],
+            "customer_rights": {"can_fly": true}}))
+            .await.assert_problem(422, "unknown_field", Some("customer_rights.can_fly"));
+    }
+
+    async fn hosted_pages_carry_a_strict_content_security_policy_and_leak_no_token(app) {
+        let (plan, price) = published_plan(app, "30.00").await;
+        let done = created(app.post_as(&app.keys.pk, "/v1/public/checkout",
+            checkout_body(&plan, &price, "sam@example.com", "Sam", CARD_OK)).await);
+        let portal = done["portal_url"].as_str().unwrap();
+        let portal_path = &portal[app.url.len()..];
+        let checkout_path = format!("/checkout/{plan}?key={}", app.keys.pk);
+        for path in [portal_path, checkout_path.as_str(), "/portal/not-a-token"] {
+            let r = app.send(reqwest::Method::GET, path, None, None, &[]).await;
+            let csp = r.header("content-security-policy").unwrap_or_else(|| panic!("CSP on {path}"));
+            assert!(csp.contains("default-src 'none'"), "{csp}");
+            assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
+            assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+            assert!(!csp.contains("unsafe-eval'") || csp.contains("wasm-unsafe-eval"), "{csp}");
+            assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
+            assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{path}");
+            assert_eq!(r.header("x-frame-options"), Some("DENY"), "{path}");
+            // Served over plain http here: no HSTS.
+            assert_eq!(r.header("strict-transport-security"), None, "{path}");
+        }
+    }
 }
