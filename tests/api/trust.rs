@@ -245,3 +245,118 @@ scenarios! {
         }
     }
 }
+
+/// A server on a fresh SQLite file with these settings, and its first
+/// merchant's publishable key.
+async fn limited_server(
+    vars: &[(&str, &str)],
+) -> (renewly::app::Running, String, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!(
+        "renewly-limits-{}.db",
+        ulid::Ulid::generate().to_string().to_ascii_lowercase()
+    ));
+    let mut all: std::collections::BTreeMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    all.insert(
+        "DATABASE_URL".to_owned(),
+        format!("sqlite://{}", path.display()),
+    );
+    all.insert("RENEWLY_LISTEN".to_owned(), "127.0.0.1:0".to_owned());
+    let config = renewly::config::Config::from_vars(all).unwrap();
+    let running = renewly::app::spawn(config).await.unwrap();
+    let new = renewly::store::merchants::NewMerchant {
+        name: "Acme".to_owned(),
+        country: "NL".to_owned(),
+        currency: "EUR".to_owned(),
+    };
+    let (_, keys) = renewly::store::merchants::create_merchant(&running.db, &new, false)
+        .await
+        .unwrap();
+    let pk = keys
+        .iter()
+        .find(|k| k.kind == "publishable")
+        .unwrap()
+        .key
+        .clone();
+    (running, pk, path)
+}
+
+async fn post_checkout(url: &str, pk: &str, forwarded_for: Option<&str>) -> reqwest::Response {
+    let mut req = reqwest::Client::new()
+        .post(format!("{url}/v1/public/checkout"))
+        .bearer_auth(pk)
+        .json(&json!({"plan": "plan_nope"}));
+    if let Some(f) = forwarded_for {
+        req = req.header("x-forwarded-for", f);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_client_over_the_checkout_limit_gets_429_with_retry_after_and_a_forged_forwarded_for_does_not_help()
+ {
+    let (running, pk, path) = limited_server(&[("RENEWLY_RATE_LIMITS", "checkout=3/min")]).await;
+    let url = running.url();
+    for n in 0..3 {
+        // Refused for its body, but counted: the limit comes first.
+        let r = post_checkout(&url, &pk, Some(&format!("203.0.113.{n}"))).await;
+        assert_eq!(r.status(), 422);
+    }
+    let r = post_checkout(&url, &pk, Some("198.51.100.77")).await;
+    assert_eq!(
+        r.status(),
+        429,
+        "X-Forwarded-For from an untrusted peer is ignored"
+    );
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    assert_eq!(body["status"], 429);
+    // Other endpoints are not in the checkout bucket.
+    let plans = reqwest::Client::new()
+        .get(format!("{url}/v1/public/plans"))
+        .bearer_auth(&pk)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plans.status(), 200);
+    running.stop().await;
+    let _ = std::fs::remove_file(&path);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance() {
+    let (running, pk, path) = limited_server(&[
+        ("RENEWLY_RATE_LIMITS", "checkout=2/min"),
+        ("RENEWLY_TRUSTED_PROXIES", "127.0.0.1, ::1"),
+    ])
+    .await;
+    let url = running.url();
+    for client in ["203.0.113.1", "203.0.113.2", "2001:db8::1"] {
+        for _ in 0..2 {
+            assert_eq!(post_checkout(&url, &pk, Some(client)).await.status(), 422);
+        }
+        assert_eq!(
+            post_checkout(&url, &pk, Some(client)).await.status(),
+            429,
+            "{client}"
+        );
+    }
+    // The same IPv6 /64 is one client.
+    assert_eq!(
+        post_checkout(&url, &pk, Some("2001:db8::ffff"))
+            .await
+            .status(),
+        429
+    );
+    running.stop().await;
+    let _ = std::fs::remove_file(&path);
+}
