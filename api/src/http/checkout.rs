@@ -33,29 +33,29 @@ pub struct ClientMeta {
     pub user_agent: Option<String>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
+impl FromRequestParts<AppState> for ClientMeta {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_owned());
+    /// The address is the peer's, or the first `X-Forwarded-For` hop when the peer
+    /// is a trusted proxy (`RENEWLY_TRUSTED_PROXIES`), as for rate limits.
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+            .map(|c| c.0.ip());
+        let ip = peer.map(|peer| {
+            super::rate_limit::client_ip(peer, &parts.headers, &state.config.trusted_proxies)
+                .to_string()
+        });
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(500).collect());
-        Ok(Self {
-            ip: forwarded.or(peer),
-            user_agent,
-        })
+        Ok(Self { ip, user_agent })
     }
 }
 
