@@ -18,7 +18,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::http::{AppState, health, middleware, openapi};
+use crate::http::{AppState, health, middleware, openapi, rate_limit};
 
 /// The full application router for this state.
 pub fn router(state: AppState) -> Router {
@@ -39,12 +39,22 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/v1/openapi.json", api_doc))
         .nest_service("/widget", widget_assets(&state.config.widget_dir))
         .merge(crate::http::dashboard::routes())
-        .merge(crate::http::hosted::routes())
+        .merge(crate::http::hosted::routes().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::hosted_page_headers,
+        )))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(|uri: Uri| async move { ApiError::RouteNotFound(uri.path().to_owned()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(rate_limit::Limiters::new(
+                &state.config.rate_limits,
+                &state.config.trusted_proxies,
+            )),
+            rate_limit::limit,
+        ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req

@@ -64,6 +64,125 @@ pub struct Config {
     pub mail_from: String,
     /// How long a customer portal link works (`RENEWLY_PORTAL_SESSION_HOURS`; default 24).
     pub portal_session_ttl: Duration,
+    /// Limits on requests made without a secret key (`RENEWLY_RATE_LIMITS`; see
+    /// [`RateLimits`]).
+    pub rate_limits: RateLimits,
+    /// Proxies whose `X-Forwarded-For` names the client (`RENEWLY_TRUSTED_PROXIES`:
+    /// comma-separated addresses or CIDR networks; default none).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// How many requests one client may make in a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// At most `count` in any `period` (as a burst; the allowance refills evenly).
+    Every { count: u32, period: Duration },
+    /// No limit.
+    Off,
+}
+
+impl Limit {
+    const fn per_minute(count: u32) -> Self {
+        Self::Every {
+            count,
+            period: Duration::from_secs(60),
+        }
+    }
+
+    /// `30/min`, `5/s`, `100/hour` or `off`.
+    fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        if raw == "off" {
+            return Some(Self::Off);
+        }
+        let (count, unit) = raw.split_once('/')?;
+        let count: u32 = count.trim().parse().ok().filter(|c| *c > 0)?;
+        let period = match unit.trim() {
+            "s" | "sec" | "second" => Duration::from_secs(1),
+            "min" | "minute" => Duration::from_secs(60),
+            "h" | "hour" => Duration::from_secs(3600),
+            _ => return None,
+        };
+        Some(Self::Every { count, period })
+    }
+}
+
+/// Rate limits on what is reachable without a secret key: per client address
+/// (an IPv4 address or an IPv6 /64) for each kind of request, and per
+/// publishable key for everything under `/v1/public/`. The defaults are far
+/// above what one honest shopper does; `RENEWLY_RATE_LIMITS` overrides any of
+/// them, e.g. `checkout=10/min,preview=off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `POST /v1/public/checkout` per client (`checkout`; default 20/min).
+    pub checkout: Limit,
+    /// `POST /v1/public/checkout/preview` per client (`preview`; default 300/min).
+    pub preview: Limit,
+    /// `POST /v1/public/checkout/{id}/confirm` per client (`confirm`; default 20/min).
+    pub confirm: Limit,
+    /// `POST /v1/portal/{token}/invoices/{id}/pay` per client (`portal_pay`; default 20/min).
+    pub portal_pay: Limit,
+    /// Every other `/v1/portal/{token}/…` request per client (`portal`; default 600/min).
+    pub portal: Limit,
+    /// `POST /dashboard/login` per client (`login`; default 10/min).
+    pub login: Limit,
+    /// Every `/v1/public/…` request per publishable key (`publishable_key`;
+    /// default 30000/min, 500 a second, for the whole shop).
+    pub publishable_key: Limit,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            checkout: Limit::per_minute(20),
+            preview: Limit::per_minute(300),
+            confirm: Limit::per_minute(20),
+            portal_pay: Limit::per_minute(20),
+            portal: Limit::per_minute(600),
+            login: Limit::per_minute(10),
+            publishable_key: Limit::per_minute(30_000),
+        }
+    }
+}
+
+impl RateLimits {
+    /// No limits at all: for tests, benchmarks and the demo's history, which
+    /// make far more requests from one address than any client would.
+    pub fn off() -> Self {
+        Self {
+            checkout: Limit::Off,
+            preview: Limit::Off,
+            confirm: Limit::Off,
+            portal_pay: Limit::Off,
+            portal: Limit::Off,
+            login: Limit::Off,
+            publishable_key: Limit::Off,
+        }
+    }
+
+    /// The defaults with `name=limit,…` overrides applied.
+    fn parse(raw: &str) -> Result<Self, String> {
+        let mut limits = Self::default();
+        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) = part
+                .split_once('=')
+                .ok_or_else(|| format!("'{part}' is not name=limit"))?;
+            let limit = Limit::parse(value)
+                .ok_or_else(|| format!("'{value}' is not a limit such as 30/min, 5/s or off"))?;
+            let slot = match name.trim() {
+                "checkout" => &mut limits.checkout,
+                "preview" => &mut limits.preview,
+                "confirm" => &mut limits.confirm,
+                "portal_pay" => &mut limits.portal_pay,
+                "portal" => &mut limits.portal,
+                "login" => &mut limits.login,
+                "publishable_key" => &mut limits.publishable_key,
+                other => return Err(format!("unknown limit '{other}'")),
+            };
+            *slot = limit;
+        }
+        Ok(limits)
+    }
 }
 
 /// A setting that could not be understood.
@@ -90,6 +209,8 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "RENEWLY_OUTBOX_DIR",
     "RENEWLY_MAIL_FROM",
     "RENEWLY_PORTAL_SESSION_HOURS",
+    "RENEWLY_RATE_LIMITS",
+    "RENEWLY_TRUSTED_PROXIES",
 ];
 
 impl Config {
@@ -191,6 +312,18 @@ impl Config {
                 None => "billing@localhost".to_owned(),
             },
             portal_session_ttl: Duration::from_secs(portal_hours * 3600),
+            rate_limits: match get("RENEWLY_RATE_LIMITS") {
+                Some(v) => RateLimits::parse(&v).map_err(|reason| ConfigError {
+                    variable: "RENEWLY_RATE_LIMITS",
+                    value: v.clone(),
+                    reason,
+                })?,
+                None => RateLimits::default(),
+            },
+            trusted_proxies: match get("RENEWLY_TRUSTED_PROXIES") {
+                Some(v) => trusted_proxies(&v)?,
+                None => Vec::new(),
+            },
         })
     }
 
@@ -218,8 +351,27 @@ impl Config {
             outbox_dir: PathBuf::from("outbox"),
             mail_from: "billing@localhost".to_owned(),
             portal_session_ttl: Duration::from_secs(24 * 3600),
+            rate_limits: RateLimits::off(),
+            trusted_proxies: Vec::new(),
         }
     }
+}
+
+/// `10.0.0.1, 192.168.0.0/16, ::1`: single addresses or networks.
+fn trusted_proxies(raw: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError {
+                    variable: "RENEWLY_TRUSTED_PROXIES",
+                    value: raw.to_owned(),
+                    reason: format!("'{p}' is not an address or a network such as 10.0.0.0/8"),
+                })
+        })
+        .collect()
 }
 
 fn parse<T: std::str::FromStr>(

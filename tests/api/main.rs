@@ -19,4 +19,5 @@ mod notifications;
 mod openapi;
 mod portal;
 mod support;
+mod trust;
 mod widget_wire;

@@ -452,9 +452,13 @@ scenarios! {
         assert_eq!(o["subscriptions"][0]["id"], done["subscription"]["id"]);
         assert_eq!(o["subscriptions"][0]["amount_per_period"]["total"], "36.30");
 
-        // Typing an existing customer's address must not open their account.
+        // Typing an existing customer's address must not open their account: the
+        // second checkout made a record of its own, and its link opens only that.
         let again = created(app.post_as(&app.keys.pk, "/v1/public/checkout", body("sam@example.com")).await);
-        assert_eq!(again["portal_url"], Value::Null);
+        assert_ne!(again["subscription"]["customer"], done["subscription"]["customer"]);
+        let o = ok(pget(app, &token_in(again["portal_url"].as_str().unwrap()), "").await);
+        assert_eq!(o["subscriptions"].as_array().unwrap().len(), 1);
+        assert_eq!(o["subscriptions"][0]["id"], again["subscription"]["id"]);
     }
 
     async fn an_open_invoice_is_paid_from_the_portal_and_details_and_cards_are_kept_up_to_date(app) {

@@ -180,14 +180,19 @@ pub enum ChangeRight {
     UpgradeDowngrade,
 }
 
-/// What a customer may do with a subscription of this plan without asking.
+/// What a customer may do with a subscription of this plan without asking. An
+/// omitted field takes its default.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct CustomerRights {
+    /// Default `upgrade_downgrade`.
     pub change: ChangeRight,
+    /// Default `true`.
     pub can_close: bool,
+    /// Default `false`.
     pub can_pause: bool,
+    /// Default `true`.
     pub can_change_quantity: bool,
 }
 
@@ -221,14 +226,17 @@ pub struct CloseReasonInput {
     pub retention_offer: Option<String>,
 }
 
-/// When failed payments are retried and when the subscription is given up.
+/// When failed payments are retried and when the subscription is given up. An
+/// omitted field takes its default.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Dunning {
     /// Days after the first failure on which the charge is retried, ascending.
+    /// Default `[1, 3, 5, 7]`.
     pub retry_days: Vec<u32>,
     /// Days after the first failure after which the subscription is closed.
+    /// Default 15.
     pub close_after_days: u32,
 }
 

@@ -219,3 +219,13 @@ mod secret_digits {
         }
     }
 }
+
+/// `POST /v1/customers/{id}/merge`: moves this customer's subscriptions,
+/// invoices, orders, cards and history onto `into`, then deletes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MergeCustomer {
+    /// The customer that stays (`cus_…`).
+    pub into: String,
+}

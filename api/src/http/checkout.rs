@@ -33,29 +33,29 @@ pub struct ClientMeta {
     pub user_agent: Option<String>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
+impl FromRequestParts<AppState> for ClientMeta {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_owned());
+    /// The address is the peer's, or the first `X-Forwarded-For` hop when the peer
+    /// is a trusted proxy (`RENEWLY_TRUSTED_PROXIES`), as for rate limits.
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+            .map(|c| c.0.ip());
+        let ip = peer.map(|peer| {
+            super::rate_limit::client_ip(peer, &parts.headers, &state.config.trusted_proxies)
+                .to_string()
+        });
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(500).collect());
-        Ok(Self {
-            ip: forwarded.or(peer),
-            user_agent,
-        })
+        Ok(Self { ip, user_agent })
     }
 }
 
@@ -90,6 +90,36 @@ fn items_of(req: &CheckoutRequest, plan: &Plan) -> ApiResult<Vec<ItemInput>> {
         quantity: a.quantity,
     }));
     Ok(items)
+}
+
+/// An archived price stays on the subscriptions that have it, but nobody can buy
+/// it anew.
+fn refuse_archived(chosen: &pricing::Chosen) -> ApiResult<()> {
+    for (i, item) in chosen.items.iter().enumerate() {
+        if !item.price.active {
+            let param = if i == 0 {
+                "price".to_owned()
+            } else {
+                format!("addons.{}.price", i - 1)
+            };
+            return Err(ApiError::Invalid {
+                param,
+                code: "price_archived",
+                detail: format!(
+                    "Price '{}' is archived and can no longer be bought",
+                    item.price.id
+                ),
+            });
+        }
+    }
+    if let Some(fee) = chosen.setup_fee.as_ref().filter(|f| !f.price.active) {
+        return Err(ApiError::Invalid {
+            param: "plan".to_owned(),
+            code: "price_archived",
+            detail: format!("The plan's setup fee '{}' is archived", fee.price.id),
+        });
+    }
+    Ok(())
 }
 
 /// Maps the engine's `items.N` params back onto the checkout's field names.
@@ -177,6 +207,7 @@ pub async fn preview(
     let chosen = pricing::choose(&state.db, &scope, &plan, &items, None)
         .await
         .map_err(|e| checkout_param(e.into()))?;
+    refuse_archived(&chosen)?;
     let today = clock::today(&state.db, &scope).await?;
     let q = engine::quote(&state.db, &scope, &merchant, &customer, &chosen, today).await?;
     let mut tax = pricing::TaxContext::new(&merchant, &customer);
@@ -236,8 +267,8 @@ pub async fn preview(
     }))
 }
 
-/// Subscribes a shopper: creates (or reuses, by e-mail) the customer, stores the
-/// card, records the signature, posts the first invoice and charges it. A declined
+/// Subscribes a shopper: creates a new customer (never an existing one, whatever
+/// the e-mail), stores the card, records the signature, posts the first invoice and charges it. A declined
 /// card answers 402 and leaves no subscription.
 #[utoipa::path(post, path = "/v1/public/checkout", tag = "public", request_body = CheckoutRequest,
     responses((status = 201, body = CheckoutResult), (status = 402, body = Problem), (status = 422, body = Problem)),
@@ -288,13 +319,8 @@ pub async fn checkout(
     let chosen = pricing::choose(&state.db, &scope, &plan, &items, None)
         .await
         .map_err(|e| checkout_param(e.into()))?;
-    let (customer, new_customer) = find_or_create_customer(&state, &scope, entered).await?;
-    let chosen = match &customer.pricelist {
-        Some(pl) => pricing::choose(&state.db, &scope, &plan, &items, Some(pl))
-            .await
-            .map_err(|e| checkout_param(e.into()))?,
-        None => chosen,
-    };
+    refuse_archived(&chosen)?;
+    let customer = create_customer(&state, &scope, entered).await?;
     let payment_method = match &req.payment_method {
         Some(p) if needs_card => {
             let pm = attach_card(&state, &scope, &customer.id, &p.card, true)
@@ -335,17 +361,11 @@ pub async fn checkout(
         signature,
     };
     let created = engine::subscribe(&state.db, &state.provider, &scope, order).await?;
-    // Only a customer this checkout created gets a portal link: anyone may type an
-    // existing customer's address, and that must not open their account.
-    let portal_url = if new_customer {
-        let ttl = state.config.portal_session_ttl;
-        let customer_id = &created.subscription.customer;
-        let (_, token, _) =
-            super::portal::create_session(&state.db, &scope, customer_id, ttl).await?;
-        Some(super::portal::portal_url(&state, &token))
-    } else {
-        None
-    };
+    // The link opens the customer this checkout made, and nothing else.
+    let ttl = state.config.portal_session_ttl;
+    let customer_id = &created.subscription.customer;
+    let (_, token, _) = super::portal::create_session(&state.db, &scope, customer_id, ttl).await?;
+    let portal_url = Some(super::portal::portal_url(&state, &token));
     let status = if created.pending_charge.is_some() {
         "requires_action"
     } else {
@@ -379,30 +399,20 @@ pub async fn confirm(
     ))
 }
 
-/// The customer with this e-mail (its billing details updated to what was
-/// entered), or a new one (`true`).
-async fn find_or_create_customer(
+/// Stores the shopper as a new customer. An anonymous checkout proves nothing
+/// about who owns an e-mail address, so it never reuses, changes or reveals an
+/// existing customer with the same address: every checkout makes its own record,
+/// and the merchant merges duplicates (`POST /v1/customers/{id}/merge`). A
+/// portal session opened by a magic link proves the address.
+async fn create_customer(
     state: &AppState,
     scope: &Scope,
     entered: Customer,
-) -> ApiResult<(Customer, bool)> {
-    let existing = customers::id_by_email(&state.db, scope, &entered.email).await?;
-    if let Some(id) = existing {
-        let mut c = customers::get_customer(&state.db, scope, &id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("customer", id.clone()))?;
-        c.name = entered.name.or(c.name);
-        c.company = entered.company;
-        c.vat_number = entered.vat_number;
-        c.address = entered.address;
-        c.locale = entered.locale;
-        customers::update_customer(&state.db, scope, &c).await?;
-        return Ok((c, false));
-    }
+) -> ApiResult<Customer> {
     let c = Customer {
         id: new_id(Kind::Customer),
         ..entered
     };
     customers::insert_customer(&state.db, scope, &c).await?;
-    Ok((c, true))
+    Ok(c)
 }

@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use renewly_types::{Address, CreateCustomer, Customer, List, Problem, UpdateCustomer};
+use renewly_types::{
+    Address, CreateCustomer, Customer, List, MergeCustomer, Problem, UpdateCustomer,
+};
 
 use super::extract::{ApiJson, ApiQuery, ListQuery, SecretKey, path_id};
 use super::merchant::address_input;
@@ -118,6 +120,50 @@ pub async fn update_customer(
     }
     customers::update_customer(&state.db, &scope, &c).await?;
     Ok(Json(c))
+}
+
+/// Merges a duplicate customer into another: its subscriptions, invoices,
+/// orders, cards and MRR history move to `into`, its portal links are revoked and
+/// the duplicate is deleted. Anonymous checkouts always make a new customer, so
+/// this is how a merchant joins the records of a shopper who bought twice.
+#[utoipa::path(post, path = "/v1/customers/{id}/merge", tag = "customers", request_body = MergeCustomer,
+    params(("id" = String, Path, description = "The duplicate to merge away (cus_…)")),
+    responses((status = 200, body = Customer, description = "The customer that stays"),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("secret_key" = [])))]
+pub async fn merge_customer(
+    State(state): State<AppState>,
+    SecretKey(scope): SecretKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MergeCustomer>,
+) -> ApiResult<Json<Customer>> {
+    path_id(Kind::Customer, "customer", &id)?;
+    if !is_id_of(Kind::Customer, &body.into) {
+        return Err(ApiError::invalid(
+            "into",
+            "'into' must be a customer id (cus_…)",
+        ));
+    }
+    if body.into == id {
+        return Err(ApiError::invalid(
+            "into",
+            "A customer cannot be merged into itself",
+        ));
+    }
+    // The one that stays must exist: a 422 naming the field, not a 404 of the path.
+    if customers::get_customer(&state.db, &scope, &body.into)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::invalid(
+            "into",
+            format!("No such customer: '{}'", body.into),
+        ));
+    }
+    customers::merge_customers(&state.db, &scope, &id, &body.into)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer", id.clone()))?;
+    Ok(Json(find_customer(&state.db, &scope, &body.into).await?))
 }
 
 /// The customer with this path id, or 404.

@@ -201,3 +201,48 @@ pub async fn public_cors(State(state): State<AppState>, req: Request, next: Next
     }
     response
 }
+
+/// What a hosted page (`/portal/…`, `/checkout/…`) may load: its own scripts and
+/// the widget's WebAssembly, calls to this API, and nothing from anywhere else.
+/// Styles may be inline because the widget styles its shadow root with a
+/// `<style>` element; scripts may not. Framing is refused (the pages carry tokens).
+const HOSTED_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+    connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+    font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// Security headers of the hosted pages, whose URLs carry portal tokens: a strict
+/// Content-Security-Policy, no MIME sniffing, no `Referer` that would leak the
+/// token, and HSTS when Renewly is served over https (`RENEWLY_BASE_URL`).
+pub async fn hosted_page_headers(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(HOSTED_CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    let https = state
+        .config
+        .base_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    res
+}

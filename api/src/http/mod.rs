@@ -21,6 +21,7 @@ pub mod pricelists;
 pub mod prices;
 pub mod products;
 pub mod public;
+pub mod rate_limit;
 pub mod subscriptions;
 pub mod tax_rates;
 pub mod test_clock;

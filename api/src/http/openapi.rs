@@ -70,6 +70,7 @@ pub fn v1_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
             customers::list_customers
         ))
         .routes(routes!(customers::get_customer, customers::update_customer))
+        .routes(routes!(customers::merge_customer))
         .routes(routes!(
             payment_methods::attach_payment_method,
             payment_methods::list_payment_methods

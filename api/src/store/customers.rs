@@ -3,7 +3,9 @@
 use renewly_types::{Address, Customer};
 
 use super::{Page, Scope, from_json_text, json_text};
-use crate::db::Db;
+use crate::args;
+use crate::db::{Db, Tx};
+use crate::ids::{Kind, new_id};
 use crate::with_db;
 
 #[derive(sqlx::FromRow)]
@@ -175,19 +177,114 @@ pub async fn contact_tx(tx: &mut crate::db::Tx, id: &str) -> Result<Option<Conta
     }))
 }
 
-/// The id of the customer with this e-mail (case-insensitive), the oldest when
-/// there are several.
-pub async fn id_by_email(
+/// What a merge moved from one customer to another.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Merged {
+    pub subscriptions: u64,
+    pub invoices: u64,
+    pub payment_methods: u64,
+    pub orders: u64,
+}
+
+/// Moves everything of customer `from` onto customer `into` (both of this scope)
+/// in one transaction, then deletes `from`: subscriptions, invoices, orders,
+/// payment methods, MRR history and queued e-mails change owner; `from`'s portal
+/// links are revoked (they were handed out for the other record); `into` keeps its
+/// own details and takes `from`'s default card only when it has none. Issued
+/// documents keep the billing details they were issued with. Returns `None` when
+/// either customer is not in the scope.
+pub async fn merge_customers(
     db: &Db,
     scope: &Scope,
-    email: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String,)> = db
-        .fetch_optional(
-            "SELECT id FROM customers WHERE merchant_id = $1 AND livemode = $2 AND LOWER(email) = LOWER($3) \
-             ORDER BY id LIMIT 1",
-            &crate::args![&scope.merchant_id, scope.livemode, email],
+    from: &str,
+    into: &str,
+) -> Result<Option<Merged>, sqlx::Error> {
+    let mut tx = Tx::begin(db).await?;
+    let found: Vec<(String, Option<String>)> = tx
+        .fetch_all(
+            "SELECT id, default_payment_method FROM customers \
+             WHERE merchant_id = $1 AND livemode = $2 AND id IN ($3, $4)",
+            &args![&scope.merchant_id, scope.livemode, from, into],
         )
         .await?;
-    Ok(row.map(|(id,)| id))
+    let default_of = |id: &str| found.iter().find(|(c, _)| c == id).map(|(_, d)| d.clone());
+    let (Some(from_default), Some(into_default)) = (default_of(from), default_of(into)) else {
+        return Ok(None);
+    };
+    let owned = args![into, from, &scope.merchant_id, scope.livemode];
+    let mut merged = Merged {
+        subscriptions: tx
+            .execute(
+                "UPDATE subscriptions SET customer_id = $1 \
+                 WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+                &owned,
+            )
+            .await?,
+        invoices: tx
+            .execute(
+                "UPDATE invoices SET customer_id = $1 \
+                 WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+                &owned,
+            )
+            .await?,
+        payment_methods: tx
+            .execute(
+                "UPDATE payment_methods SET customer_id = $1 \
+                 WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+                &owned,
+            )
+            .await?,
+        ..Merged::default()
+    };
+    merged.orders = tx
+        .execute(
+            "UPDATE orders SET customer_id = $1 \
+             WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+            &owned,
+        )
+        .await?;
+    for sql in [
+        "UPDATE mrr_events SET customer_id = $1 \
+         WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+        "UPDATE outbox SET customer_id = $1 \
+         WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+    ] {
+        tx.execute(sql, &owned).await?;
+    }
+    let at = super::now();
+    tx.execute(
+        "UPDATE portal_sessions SET customer_id = $1, revoked_at = COALESCE(revoked_at, $5) \
+         WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+        &args![into, from, &scope.merchant_id, scope.livemode, &at],
+    )
+    .await?;
+    if into_default.is_none() && from_default.is_some() {
+        tx.execute(
+            "UPDATE customers SET default_payment_method = $1 \
+             WHERE id = $2 AND merchant_id = $3 AND livemode = $4",
+            &args![from_default, into, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
+    }
+    tx.execute(
+        "DELETE FROM customers WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+        &args![from, &scope.merchant_id, scope.livemode],
+    )
+    .await?;
+    let data = serde_json::json!({"id": into, "merged": from, "moved": &merged});
+    tx.execute(
+        "INSERT INTO events (id, merchant_id, livemode, type, object_id, data, created) \
+         VALUES ($1, $2, $3, 'customer.merged', $4, $5, $6)",
+        &args![
+            new_id(Kind::Event),
+            &scope.merchant_id,
+            scope.livemode,
+            into,
+            data.to_string(),
+            &at
+        ],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(merged))
 }
