@@ -4,12 +4,12 @@ use chrono::{Days, NaiveDate};
 use renewly_types::{CloseWhen, Customer, Invoice, Merchant, PaymentMode, Subscription};
 use rust_decimal::Decimal;
 
-use super::BillingError;
 use super::post::{self, NewInvoice, minor};
 pub use super::pricing::bill_to;
 use super::pricing::{
     Chosen, Lines, TaxContext, items_mrr, line_inputs, period_amount, stored_items,
 };
+use super::{BillingError, present};
 use crate::db::{Db, Tx};
 use crate::domain::invoice::{Totals, totals};
 use crate::domain::money::from_minor;
@@ -440,14 +440,14 @@ impl<'a> Start<'a> {
 
     /// What was made, as the API answers it.
     async fn created(self, db: &Db, scope: &Scope) -> Result<Created, BillingError> {
-        let subscription = bstore::get_subscription(db, scope, &self.sub_id)
+        let subscription = present::get_subscription(db, scope, &self.sub_id)
             .await?
             .ok_or_else(|| BillingError::NotFound {
                 resource: "subscription",
                 id: self.sub_id.clone(),
             })?;
         let invoice = match self.has_invoice() {
-            true => bstore::get_invoice(db, scope, &self.invoice_id).await?,
+            true => present::get_invoice(db, scope, &self.invoice_id).await?,
             false => None,
         };
         Ok(Created {
@@ -555,7 +555,7 @@ fn already_closed() -> BillingError {
 
 /// The subscription as it is now, wire form.
 async fn current(db: &Db, scope: &Scope, sub_id: &str) -> Result<Subscription, BillingError> {
-    bstore::get_subscription(db, scope, sub_id)
+    present::get_subscription(db, scope, sub_id)
         .await?
         .ok_or_else(|| not_found(sub_id))
 }

@@ -2,6 +2,7 @@
 //! ledger lines, payments, MRR movements and events.
 
 use chrono::NaiveDate;
+use renewly_types::InvoiceLine;
 use rust_decimal::Decimal;
 
 use crate::db::Tx;
@@ -76,54 +77,53 @@ pub fn invoice_postings(inv: &NewInvoice<'_>, number: &str) -> Vec<Posting> {
         out.push(Posting::credit("invoice", date, "tax_payable", tax, number));
     }
     for line in &inv.totals.lines {
-        let net = minor(line.net, cur);
-        if net == 0 {
-            continue;
-        }
-        let period = line
-            .period_start
-            .as_deref()
-            .zip(line.period_end.as_deref())
-            .and_then(|(s, e)| Some((s.parse::<NaiveDate>().ok()?, e.parse::<NaiveDate>().ok()?)));
-        let plan = match period {
-            Some((s, e)) => schedule(line.net, s, e, cur),
-            None => vec![(date, line.net)],
-        };
-        if plan.len() == 1 {
-            out.push(Posting::credit(
-                "invoice",
-                date,
-                "revenue",
-                net,
-                &line.description,
-            ));
-            continue;
-        }
-        out.push(Posting::credit(
-            "invoice",
-            date,
+        out.extend(revenue_postings(line, date, cur));
+    }
+    out
+}
+
+/// The revenue of one invoice line: recognised on the invoice date, or (a line
+/// whose period spans several months) deferred and recognised month by month.
+fn revenue_postings(line: &InvoiceLine, date: NaiveDate, cur: &Currency) -> Vec<Posting> {
+    let net = minor(line.net, cur);
+    if net == 0 {
+        return Vec::new();
+    }
+    let memo = &line.description;
+    let period = (line.period_start.as_deref())
+        .zip(line.period_end.as_deref())
+        .and_then(|(s, e)| Some((s.parse::<NaiveDate>().ok()?, e.parse::<NaiveDate>().ok()?)));
+    let plan = match period {
+        Some((s, e)) => schedule(line.net, s, e, cur),
+        None => vec![(date, line.net)],
+    };
+    if plan.len() == 1 {
+        return vec![Posting::credit("invoice", date, "revenue", net, memo)];
+    }
+    let mut out = vec![Posting::credit(
+        "invoice",
+        date,
+        "deferred_revenue",
+        net,
+        memo,
+    )];
+    for (month, amount) in plan {
+        let amount = minor(amount, cur);
+        let memo = format!("{memo} — recognised from {month}");
+        out.push(Posting::debit(
+            "recognition",
+            month,
             "deferred_revenue",
-            net,
-            &line.description,
+            amount,
+            &memo,
         ));
-        for (month_start, amount) in plan {
-            let amount = minor(amount, cur);
-            let memo = format!("{} — recognised from {month_start}", line.description);
-            out.push(Posting::debit(
-                "recognition",
-                month_start,
-                "deferred_revenue",
-                amount,
-                &memo,
-            ));
-            out.push(Posting::credit(
-                "recognition",
-                month_start,
-                "revenue",
-                amount,
-                &memo,
-            ));
-        }
+        out.push(Posting::credit(
+            "recognition",
+            month,
+            "revenue",
+            amount,
+            &memo,
+        ));
     }
     out
 }

@@ -235,14 +235,10 @@ async fn renew(
         if next > day {
             break;
         }
-        let cancel = row.dates.cancel_at;
-        if cancel.is_some_and(|c| c <= next) {
-            let reason = row
-                .close_reason
-                .as_deref()
-                .unwrap_or("cancelled")
-                .to_owned();
-            if close_in_tx(tx, &row, cancel.unwrap_or(next), &reason, None).await? {
+        if let Some(cancel) = row.dates.cancel_at.filter(|c| *c <= next) {
+            let reason = row.close_reason.clone();
+            let reason = reason.as_deref().unwrap_or("cancelled");
+            if close_in_tx(tx, &row, cancel, reason, None).await? {
                 summary.subscriptions_closed += 1;
             }
             break;
