@@ -747,3 +747,28 @@ pub async fn retry_with_new_method(
     }
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn day(raw: &str) -> NaiveDate {
+        raw.parse().unwrap()
+    }
+
+    #[test]
+    fn a_soft_decline_is_retried_on_the_next_day_of_the_schedule_and_a_hard_one_never() {
+        let dunning = Dunning {
+            retry_days: vec![3, 5, 7],
+            close_after_days: 14,
+        };
+        let first = day("2025-03-01");
+        let next = |today: &str, hard| next_retry(&dunning, first, day(today), hard);
+        assert_eq!(next("2025-03-01", false), Some(day("2025-03-04")));
+        assert_eq!(next("2025-03-04", false), Some(day("2025-03-06")));
+        assert_eq!(next("2025-03-08", false), None);
+        assert_eq!(next("2025-03-01", true), None);
+    }
+}
