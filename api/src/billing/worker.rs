@@ -21,7 +21,7 @@ use crate::db::{Db, Tx};
 use crate::domain::currency::Currency;
 use crate::domain::invoice::{LineInput, totals};
 use crate::domain::recurrence::period_containing;
-use crate::domain::subscription::{Status, is_billed};
+use crate::domain::subscription::{Event, Status, change, is_billed};
 use crate::ids::{Kind, new_id};
 use crate::payments::{ChargeOutcome, ChargeStatus, PaymentProvider, Provider};
 use crate::store::billing::{InvoiceRow, ItemRow, SubscriptionRow, items_tx};
@@ -573,7 +573,10 @@ async fn settle_paid(
     let Some(fresh) = post::reload(tx, sub_id).await? else {
         return Ok(());
     };
-    if fresh.state == Status::PastDue && subscriptions::recover(tx, &fresh.id).await? {
+    let recovery = change(fresh.state, Event::Recover);
+    if let Ok(recovery) = recovery
+        && subscriptions::recover(tx, &fresh.id, recovery).await?
+    {
         post::event(
             tx,
             &current.scope(),
@@ -652,7 +655,11 @@ async fn settle_failed(
     )
     .await?;
     if let Some(sub_id) = &current.subscription_id {
-        if subscriptions::mark_past_due(tx, sub_id, first).await? {
+        // Only an active subscription falls behind; a past-due one stays so.
+        let Ok(falling_behind) = change(Status::Active, Event::PaymentFailed) else {
+            return Ok(());
+        };
+        if subscriptions::mark_past_due(tx, sub_id, falling_behind, first).await? {
             post::event(
                 tx,
                 &scope,
