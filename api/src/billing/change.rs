@@ -8,12 +8,12 @@ use renewly_types::{ChangeRight, Customer, ItemInput, Merchant, Plan, TaxBehavio
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::BillingError;
 use super::post::{self, NewInvoice, minor};
 use super::pricing::{
     Chosen, Lines, PricedItem, TaxContext, bill_to, choose, line_inputs, mrr_of, period_amount,
     stored_items,
 };
+use super::{BillingError, present};
 use crate::db::{Db, Tx};
 use crate::domain::currency::Currency;
 use crate::domain::invoice::{LineInput, TaxChoice, Totals, totals};
@@ -568,7 +568,7 @@ pub fn preview_wire(change: &ChangePlan, cur: &Currency) -> renewly_types::Chang
     };
     // Every amount with the currency's minor units, as documents show them
     // (a period amount summed from stored items may come as `40`).
-    let shown = |amount: Decimal| bstore::document_amount(amount, cur);
+    let shown = |amount: Decimal| present::document_amount(amount, cur);
     renewly_types::ChangePreview {
         direction: match change.direction {
             Direction::Upgrade => "upgrade",
@@ -623,11 +623,11 @@ pub async fn change(
     } else {
         apply(db, provider, scope, &sub, &plan, today).await?
     };
-    let subscription = bstore::get_subscription(db, scope, sub_id)
+    let subscription = present::get_subscription(db, scope, sub_id)
         .await?
         .ok_or_else(not_found)?;
     let invoice = match invoice_id {
-        Some(id) => bstore::get_invoice(db, scope, &id).await?,
+        Some(id) => present::get_invoice(db, scope, &id).await?,
         None => None,
     };
     Ok(renewly_types::ChangeResult {

@@ -4,17 +4,17 @@ use chrono::{Days, NaiveDate};
 use renewly_types::{CloseWhen, Customer, Invoice, Merchant, PaymentMode, Subscription};
 use rust_decimal::Decimal;
 
-use super::BillingError;
 use super::post::{self, NewInvoice, minor};
 pub use super::pricing::bill_to;
 use super::pricing::{
     Chosen, Lines, TaxContext, items_mrr, line_inputs, period_amount, stored_items,
 };
+use super::{BillingError, present};
 use crate::db::{Db, Tx};
 use crate::domain::invoice::{Totals, totals};
 use crate::domain::money::from_minor;
 use crate::domain::recurrence::period_start;
-use crate::domain::subscription::{Event, Refused, Status, transition};
+use crate::domain::subscription::{Event, Refused, Status, change};
 use crate::ids::{Kind, new_id};
 use crate::payments::{self, ChargeStatus, Provider};
 use crate::store::billing::{self as bstore, SubscriptionRow};
@@ -440,14 +440,14 @@ impl<'a> Start<'a> {
 
     /// What was made, as the API answers it.
     async fn created(self, db: &Db, scope: &Scope) -> Result<Created, BillingError> {
-        let subscription = bstore::get_subscription(db, scope, &self.sub_id)
+        let subscription = present::get_subscription(db, scope, &self.sub_id)
             .await?
             .ok_or_else(|| BillingError::NotFound {
                 resource: "subscription",
                 id: self.sub_id.clone(),
             })?;
         let invoice = match self.has_invoice() {
-            true => bstore::get_invoice(db, scope, &self.invoice_id).await?,
+            true => present::get_invoice(db, scope, &self.invoice_id).await?,
             false => None,
         };
         Ok(Created {
@@ -494,8 +494,10 @@ pub async fn confirm(
         });
     }
     let start = row.dates.current_period.0;
+    let activation = change(row.state, Event::Activate)
+        .map_err(|r| invalid_state("Only a draft subscription can be confirmed", r))?;
     let mut tx = Tx::begin(db).await?;
-    if subscriptions::activate_draft(&mut tx, sub_id).await? {
+    if subscriptions::set_status(&mut tx, sub_id, activation).await? {
         activate(&mut tx, scope, sub_id, &invoice_id, &charge.id, start).await?;
     }
     tx.commit().await?;
@@ -555,7 +557,7 @@ fn already_closed() -> BillingError {
 
 /// The subscription as it is now, wire form.
 async fn current(db: &Db, scope: &Scope, sub_id: &str) -> Result<Subscription, BillingError> {
-    bstore::get_subscription(db, scope, sub_id)
+    present::get_subscription(db, scope, sub_id)
         .await?
         .ok_or_else(|| not_found(sub_id))
 }
@@ -699,13 +701,9 @@ pub async fn pause(
 ) -> Result<Subscription, BillingError> {
     let mut tx = Tx::begin(db).await?;
     let row = read_in_tx(&mut tx, scope, sub_id).await?;
-    if let Err(refused) = transition(row.state, Event::Pause) {
-        return Err(invalid_state(
-            "Only an active subscription can be paused",
-            refused,
-        ));
-    }
-    if !subscriptions::pause(&mut tx, sub_id, today).await? {
+    let pausing = change(row.state, Event::Pause)
+        .map_err(|r| invalid_state("Only an active subscription can be paused", r))?;
+    if !subscriptions::pause(&mut tx, sub_id, pausing, today).await? {
         return Err(BillingError::LostRace {
             resource: "subscription",
             id: sub_id.to_owned(),
@@ -738,16 +736,12 @@ pub async fn resume(
 ) -> Result<Subscription, BillingError> {
     let mut tx = Tx::begin(db).await?;
     let row = read_in_tx(&mut tx, scope, sub_id).await?;
-    if let Err(refused) = transition(row.state, Event::Resume) {
-        return Err(invalid_state(
-            "Only a paused subscription can be resumed",
-            refused,
-        ));
-    }
+    let resuming = change(row.state, Event::Resume)
+        .map_err(|r| invalid_state("Only a paused subscription can be resumed", r))?;
     let next = row.dates.next_invoice;
     // The paid period ended during the pause: a new period starts today.
     let restart = next.is_none_or(|n| n < today).then_some(today);
-    if !subscriptions::resume(&mut tx, sub_id, restart).await? {
+    if !subscriptions::resume(&mut tx, sub_id, resuming, restart).await? {
         return Err(BillingError::LostRace {
             resource: "subscription",
             id: sub_id.to_owned(),

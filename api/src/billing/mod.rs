@@ -12,6 +12,7 @@ pub mod engine;
 pub mod notify;
 pub mod portal_ops;
 pub mod post;
+pub mod present;
 pub mod pricing;
 pub mod worker;
 

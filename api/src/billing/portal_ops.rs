@@ -2,7 +2,7 @@
 
 use renewly_types::Subscription;
 
-use super::{BillingError, post};
+use super::{BillingError, post, present};
 use crate::db::{Db, Tx};
 use crate::domain::subscription::Status;
 use crate::store::billing as bstore;
@@ -56,7 +56,7 @@ pub async fn undo_cancel(
             }
         }
     }
-    bstore::get_subscription(db, scope, sub_id)
+    present::get_subscription(db, scope, sub_id)
         .await?
         .ok_or_else(not_found)
 }

@@ -2,6 +2,7 @@
 //! ledger lines, payments, MRR movements and events.
 
 use chrono::NaiveDate;
+use renewly_types::InvoiceLine;
 use rust_decimal::Decimal;
 
 use crate::db::Tx;
@@ -76,54 +77,53 @@ pub fn invoice_postings(inv: &NewInvoice<'_>, number: &str) -> Vec<Posting> {
         out.push(Posting::credit("invoice", date, "tax_payable", tax, number));
     }
     for line in &inv.totals.lines {
-        let net = minor(line.net, cur);
-        if net == 0 {
-            continue;
-        }
-        let period = line
-            .period_start
-            .as_deref()
-            .zip(line.period_end.as_deref())
-            .and_then(|(s, e)| Some((s.parse::<NaiveDate>().ok()?, e.parse::<NaiveDate>().ok()?)));
-        let plan = match period {
-            Some((s, e)) => schedule(line.net, s, e, cur),
-            None => vec![(date, line.net)],
-        };
-        if plan.len() == 1 {
-            out.push(Posting::credit(
-                "invoice",
-                date,
-                "revenue",
-                net,
-                &line.description,
-            ));
-            continue;
-        }
-        out.push(Posting::credit(
-            "invoice",
-            date,
+        out.extend(revenue_postings(line, date, cur));
+    }
+    out
+}
+
+/// The revenue of one invoice line: recognised on the invoice date, or (a line
+/// whose period spans several months) deferred and recognised month by month.
+fn revenue_postings(line: &InvoiceLine, date: NaiveDate, cur: &Currency) -> Vec<Posting> {
+    let net = minor(line.net, cur);
+    if net == 0 {
+        return Vec::new();
+    }
+    let memo = &line.description;
+    let period = (line.period_start.as_deref())
+        .zip(line.period_end.as_deref())
+        .and_then(|(s, e)| Some((s.parse::<NaiveDate>().ok()?, e.parse::<NaiveDate>().ok()?)));
+    let plan = match period {
+        Some((s, e)) => schedule(line.net, s, e, cur),
+        None => vec![(date, line.net)],
+    };
+    if plan.len() == 1 {
+        return vec![Posting::credit("invoice", date, "revenue", net, memo)];
+    }
+    let mut out = vec![Posting::credit(
+        "invoice",
+        date,
+        "deferred_revenue",
+        net,
+        memo,
+    )];
+    for (month, amount) in plan {
+        let amount = minor(amount, cur);
+        let memo = format!("{memo} — recognised from {month}");
+        out.push(Posting::debit(
+            "recognition",
+            month,
             "deferred_revenue",
-            net,
-            &line.description,
+            amount,
+            &memo,
         ));
-        for (month_start, amount) in plan {
-            let amount = minor(amount, cur);
-            let memo = format!("{} — recognised from {month_start}", line.description);
-            out.push(Posting::debit(
-                "recognition",
-                month_start,
-                "deferred_revenue",
-                amount,
-                &memo,
-            ));
-            out.push(Posting::credit(
-                "recognition",
-                month_start,
-                "revenue",
-                amount,
-                &memo,
-            ));
-        }
+        out.push(Posting::credit(
+            "recognition",
+            month,
+            "revenue",
+            amount,
+            &memo,
+        ));
     }
     out
 }
@@ -276,4 +276,101 @@ pub async fn event(
 /// Re-reads a subscription row inside the transaction.
 pub async fn reload(tx: &mut Tx, id: &str) -> Result<Option<SubscriptionRow>, sqlx::Error> {
     subscriptions::get_tx(tx, id).await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use renewly_types::{BillTo, TaxBehavior};
+    use rust_decimal_macros::dec;
+
+    use super::*;
+    use crate::domain::invoice::{LineInput, TaxChoice, totals};
+
+    fn day(raw: &str) -> NaiveDate {
+        raw.parse().unwrap()
+    }
+
+    fn postings(period: (&str, &str)) -> Vec<Posting> {
+        let eur = Currency::parse("EUR").unwrap();
+        let line = LineInput {
+            kind: "recurring",
+            description: "Pro".to_owned(),
+            price: Some("price_1".to_owned()),
+            period: Some((day(period.0), day(period.1))),
+            quantity: 1,
+            unit_amount: dec!(120),
+            unit_discount: Decimal::ZERO,
+            tax_behavior: TaxBehavior::Exclusive,
+            tax: TaxChoice {
+                rate: dec!(21),
+                name: "VAT 21%".to_owned(),
+            },
+        };
+        let worked = totals(&[line], &eur);
+        let billed = BillTo::default();
+        let inv = NewInvoice {
+            id: "inv_1".to_owned(),
+            customer_id: "cus_1",
+            subscription_id: None,
+            billing_reason: "subscription_cycle",
+            renewal_key: None,
+            currency: &eur,
+            issue_date: day(period.0),
+            due_date: day(period.0),
+            period: None,
+            bill_to: &billed,
+            totals: &worked,
+            reverse_charge: false,
+            tax_note: None,
+            payment_mode: "charge_automatically",
+            payment_method_id: None,
+            next_attempt: None,
+        };
+        invoice_postings(&inv, "INV/2025/00001")
+    }
+
+    fn balance(postings: &[Posting]) -> i64 {
+        postings
+            .iter()
+            .map(|p| p.debit_minor - p.credit_minor)
+            .sum()
+    }
+
+    #[test]
+    fn a_monthly_invoice_books_receivable_tax_and_revenue_at_once() {
+        let p = postings(("2025-01-01", "2025-02-01"));
+        let accounts: Vec<_> = p
+            .iter()
+            .map(|p| (p.account, p.debit_minor, p.credit_minor))
+            .collect();
+        assert_eq!(
+            accounts,
+            [
+                ("receivable", 14520, 0),
+                ("tax_payable", 0, 2520),
+                ("revenue", 0, 12000)
+            ]
+        );
+        assert_eq!(balance(&p), 0);
+    }
+
+    #[test]
+    fn a_yearly_invoice_defers_revenue_and_recognises_it_month_by_month() {
+        let p = postings(("2025-01-01", "2026-01-01"));
+        assert_eq!(
+            (p[2].account, p[2].credit_minor),
+            ("deferred_revenue", 12000)
+        );
+        let recognised: Vec<_> = p[3..].iter().filter(|p| p.account == "revenue").collect();
+        assert_eq!(recognised.len(), 12);
+        assert_eq!(
+            recognised.iter().map(|p| p.credit_minor).sum::<i64>(),
+            12000
+        );
+        assert_eq!(recognised[1].date, day("2025-02-01"));
+        assert!(recognised.iter().all(|p| p.journal == "recognition"));
+        assert_eq!(balance(&p), 0);
+    }
 }

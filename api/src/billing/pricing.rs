@@ -85,29 +85,7 @@ pub async fn choose(
     let mut main: Option<usize> = None;
     for (i, item) in items.iter().enumerate() {
         let param = format!("items.{i}.price");
-        if items[..i].iter().any(|other| other.price == item.price) {
-            return Err(bad(
-                param,
-                format!("Price '{}' is listed twice; use quantity", item.price),
-            ));
-        }
-        if item.quantity == 0 || item.quantity > MAX_QUANTITY {
-            return Err(bad(
-                format!("items.{i}.quantity"),
-                format!("quantity must be 1 to {MAX_QUANTITY}"),
-            ));
-        }
-        let in_plan = plan.prices.contains(&item.price);
-        let addon = plan.addons.contains(&item.price);
-        if !in_plan && !addon {
-            return Err(bad(
-                param,
-                format!(
-                    "Price '{}' is not offered by plan '{}'",
-                    item.price, plan.id
-                ),
-            ));
-        }
+        let (in_plan, addon) = check_item(plan, items, i)?;
         if in_plan {
             if main.is_some() {
                 return Err(bad(param, "Choose only one of the plan's prices"));
@@ -139,17 +117,7 @@ pub async fn choose(
             "The plan's price must be recurring",
         ));
     };
-    for (i, item) in priced.iter().enumerate() {
-        if let Some(r) = item.price.recurring {
-            if r != recurring {
-                let index = if i >= main { i + 1 } else { i };
-                return Err(bad(
-                    format!("items.{index}.price"),
-                    "This add-on renews on another schedule than the chosen price",
-                ));
-            }
-        }
-    }
+    check_addon_schedules(&priced, main, recurring)?;
     priced.insert(0, main_item);
     let setup_fee = match &plan.setup_fee {
         Some(id) => {
@@ -379,6 +347,56 @@ pub async fn items_mrr(
 /// Whether a price's amounts include tax.
 pub fn is_inclusive(price: &Price) -> bool {
     price.tax_behavior == TaxBehavior::Inclusive
+}
+
+/// Checks the `i`-th chosen item on its own: listed once, a valid quantity, one
+/// of the plan's prices or add-ons (which it is, in that order).
+fn check_item(plan: &Plan, items: &[ItemInput], i: usize) -> Result<(bool, bool), BillingError> {
+    let item = &items[i];
+    let param = format!("items.{i}.price");
+    if items[..i].iter().any(|other| other.price == item.price) {
+        return Err(bad(
+            param,
+            format!("Price '{}' is listed twice; use quantity", item.price),
+        ));
+    }
+    if item.quantity == 0 || item.quantity > MAX_QUANTITY {
+        return Err(bad(
+            format!("items.{i}.quantity"),
+            format!("quantity must be 1 to {MAX_QUANTITY}"),
+        ));
+    }
+    let in_plan = plan.prices.contains(&item.price);
+    let addon = plan.addons.contains(&item.price);
+    if !in_plan && !addon {
+        return Err(bad(
+            param,
+            format!(
+                "Price '{}' is not offered by plan '{}'",
+                item.price, plan.id
+            ),
+        ));
+    }
+    Ok((in_plan, addon))
+}
+
+/// Recurring add-ons renew like the main price. `priced` is the list without the
+/// main price, which was at `main` (errors name the index as chosen).
+fn check_addon_schedules(
+    priced: &[PricedItem],
+    main: usize,
+    recurring: Recurring,
+) -> Result<(), BillingError> {
+    for (i, item) in priced.iter().enumerate() {
+        if item.price.recurring.is_some_and(|r| r != recurring) {
+            let index = if i >= main { i + 1 } else { i };
+            return Err(bad(
+                format!("items.{index}.price"),
+                "This add-on renews on another schedule than the chosen price",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What `items` cost per period before tax (list minus discounts, rounded per line).

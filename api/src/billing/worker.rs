@@ -21,7 +21,7 @@ use crate::db::{Db, Tx};
 use crate::domain::currency::Currency;
 use crate::domain::invoice::{LineInput, totals};
 use crate::domain::recurrence::period_containing;
-use crate::domain::subscription::{Status, is_billed};
+use crate::domain::subscription::{Event, Status, change, is_billed};
 use crate::ids::{Kind, new_id};
 use crate::payments::{ChargeOutcome, ChargeStatus, PaymentProvider, Provider};
 use crate::store::billing::{InvoiceRow, ItemRow, SubscriptionRow, items_tx};
@@ -235,14 +235,10 @@ async fn renew(
         if next > day {
             break;
         }
-        let cancel = row.dates.cancel_at;
-        if cancel.is_some_and(|c| c <= next) {
-            let reason = row
-                .close_reason
-                .as_deref()
-                .unwrap_or("cancelled")
-                .to_owned();
-            if close_in_tx(tx, &row, cancel.unwrap_or(next), &reason, None).await? {
+        if let Some(cancel) = row.dates.cancel_at.filter(|c| *c <= next) {
+            let reason = row.close_reason.clone();
+            let reason = reason.as_deref().unwrap_or("cancelled");
+            if close_in_tx(tx, &row, cancel, reason, None).await? {
                 summary.subscriptions_closed += 1;
             }
             break;
@@ -577,7 +573,10 @@ async fn settle_paid(
     let Some(fresh) = post::reload(tx, sub_id).await? else {
         return Ok(());
     };
-    if fresh.state == Status::PastDue && subscriptions::recover(tx, &fresh.id).await? {
+    let recovery = change(fresh.state, Event::Recover);
+    if let Ok(recovery) = recovery
+        && subscriptions::recover(tx, &fresh.id, recovery).await?
+    {
         post::event(
             tx,
             &current.scope(),
@@ -656,7 +655,11 @@ async fn settle_failed(
     )
     .await?;
     if let Some(sub_id) = &current.subscription_id {
-        if subscriptions::mark_past_due(tx, sub_id, first).await? {
+        // Only an active subscription falls behind; a past-due one stays so.
+        let Ok(falling_behind) = change(Status::Active, Event::PaymentFailed) else {
+            return Ok(());
+        };
+        if subscriptions::mark_past_due(tx, sub_id, falling_behind, first).await? {
             post::event(
                 tx,
                 &scope,
@@ -750,4 +753,29 @@ pub async fn retry_with_new_method(
         summary.add(&attempt_invoice(db, provider, &inv.id, today).await?);
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn day(raw: &str) -> NaiveDate {
+        raw.parse().unwrap()
+    }
+
+    #[test]
+    fn a_soft_decline_is_retried_on_the_next_day_of_the_schedule_and_a_hard_one_never() {
+        let dunning = Dunning {
+            retry_days: vec![3, 5, 7],
+            close_after_days: 14,
+        };
+        let first = day("2025-03-01");
+        let next = |today: &str, hard| next_retry(&dunning, first, day(today), hard);
+        assert_eq!(next("2025-03-01", false), Some(day("2025-03-04")));
+        assert_eq!(next("2025-03-04", false), Some(day("2025-03-06")));
+        assert_eq!(next("2025-03-08", false), None);
+        assert_eq!(next("2025-03-01", true), None);
+    }
 }

@@ -62,6 +62,19 @@ pub fn transition(from: Status, event: Event) -> Result<Status, Refused> {
     }
 }
 
+/// A status change the lifecycle allows: the store makes it only while the
+/// subscription is still `from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    pub from: Status,
+    pub to: Status,
+}
+
+/// [`transition`] as the change from `from` it makes.
+pub fn change(from: Status, event: Event) -> Result<Change, Refused> {
+    transition(from, event).map(|to| Change { from, to })
+}
+
 /// Whether its lines and plan can change: only while it runs (active or past due).
 pub fn can_change(status: Status) -> bool {
     matches!(status, Status::Active | Status::PastDue)

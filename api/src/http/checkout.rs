@@ -21,10 +21,10 @@ use super::merchant::address_input;
 use super::optional_text;
 use super::payment_methods::attach_card;
 use crate::billing::engine::{self, Order, Signature};
+use crate::billing::present::document_amount;
 use crate::billing::{clock, pricing};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{Kind, new_id};
-use crate::store::billing::document_amount;
 use crate::store::{Scope, customers, merchants, now, plans};
 
 /// The client's address and browser, as recorded with a signature.
@@ -282,39 +282,8 @@ pub async fn checkout(
     let plan = public_plan(&state, &scope, &req.plan).await?;
     let items = items_of(&req, &plan)?;
     let entered = entered_customer(&req, &scope, true)?;
-    let signature = match (&req.signature, plan.require_signature) {
-        (Some(s), _) if !s.name.trim().is_empty() => Some(Signature {
-            name: s.name.trim().chars().take(200).collect(),
-            signed_at: now(),
-            ip: meta.ip,
-            user_agent: meta.user_agent,
-            terms_sha256: hex::encode(Sha256::digest(
-                plan.terms.clone().unwrap_or_default().as_bytes(),
-            )),
-        }),
-        (_, true) => return Err(ApiError::missing("signature.name")),
-        (_, false) => None,
-    };
-    if let Some(image) = req.signature.as_ref().and_then(|s| s.image.as_deref()) {
-        if !image.starts_with("data:image/png;base64,") || image.len() > 200_000 {
-            return Err(ApiError::invalid(
-                "signature.image",
-                "signature.image must be a PNG data URL under 200 kB",
-            ));
-        }
-    }
-    let needs_card = plan.payment_mode == renewly_types::PaymentMode::ChargeAutomatically;
-    if needs_card && req.payment_method.is_none() {
-        return Err(ApiError::missing("payment_method.card"));
-    }
-    if needs_card && scope.livemode {
-        return Err(ApiError::Invalid {
-            param: "payment_method".to_owned(),
-            code: "live_card_not_accepted",
-            detail: "Live checkouts collect cards with Stripe Elements; card details are accepted in test mode only"
-                .to_owned(),
-        });
-    }
+    let signature = signature_of(&req, &plan, meta)?;
+    let needs_card = needs_card(&req, &plan, &scope)?;
     // Validate the order before anything is stored.
     let chosen = pricing::choose(&state.db, &scope, &plan, &items, None)
         .await
@@ -325,27 +294,7 @@ pub async fn checkout(
         Some(p) if needs_card => {
             let pm = attach_card(&state, &scope, &customer.id, &p.card, true)
                 .await
-                .map_err(|e| match e {
-                    ApiError::Invalid {
-                        param,
-                        code,
-                        detail,
-                    } => ApiError::Invalid {
-                        param: format!("payment_method.{param}"),
-                        code,
-                        detail,
-                    },
-                    ApiError::Card {
-                        code,
-                        detail,
-                        param,
-                    } => ApiError::Card {
-                        code,
-                        detail,
-                        param: param.map(|p| format!("payment_method.{p}")),
-                    },
-                    other => other,
-                })?;
+                .map_err(payment_method_param)?;
             Some(pm.id)
         }
         _ => None,
@@ -397,6 +346,80 @@ pub async fn confirm(
     Ok(Json(
         engine::confirm(&state.db, &state.provider, &scope, &id).await?,
     ))
+}
+
+/// The signature given (required when the plan says so), with the terms it
+/// signed; a drawn signature must be a small PNG.
+fn signature_of(
+    req: &CheckoutRequest,
+    plan: &Plan,
+    meta: ClientMeta,
+) -> ApiResult<Option<Signature>> {
+    let signature = match (&req.signature, plan.require_signature) {
+        (Some(s), _) if !s.name.trim().is_empty() => Some(Signature {
+            name: s.name.trim().chars().take(200).collect(),
+            signed_at: now(),
+            ip: meta.ip,
+            user_agent: meta.user_agent,
+            terms_sha256: hex::encode(Sha256::digest(
+                plan.terms.clone().unwrap_or_default().as_bytes(),
+            )),
+        }),
+        (_, true) => return Err(ApiError::missing("signature.name")),
+        (_, false) => None,
+    };
+    if let Some(image) = req.signature.as_ref().and_then(|s| s.image.as_deref()) {
+        if !image.starts_with("data:image/png;base64,") || image.len() > 200_000 {
+            return Err(ApiError::invalid(
+                "signature.image",
+                "signature.image must be a PNG data URL under 200 kB",
+            ));
+        }
+    }
+    Ok(signature)
+}
+
+/// Whether the plan charges a card, which must then be given (test mode only:
+/// live checkouts collect cards with Stripe Elements).
+fn needs_card(req: &CheckoutRequest, plan: &Plan, scope: &Scope) -> ApiResult<bool> {
+    let needs_card = plan.payment_mode == renewly_types::PaymentMode::ChargeAutomatically;
+    if needs_card && req.payment_method.is_none() {
+        return Err(ApiError::missing("payment_method.card"));
+    }
+    if needs_card && scope.livemode {
+        return Err(ApiError::Invalid {
+            param: "payment_method".to_owned(),
+            code: "live_card_not_accepted",
+            detail: "Live checkouts collect cards with Stripe Elements; card details are accepted in test mode only"
+                .to_owned(),
+        });
+    }
+    Ok(needs_card)
+}
+
+/// A card problem names its field under `payment_method.`.
+fn payment_method_param(e: ApiError) -> ApiError {
+    match e {
+        ApiError::Invalid {
+            param,
+            code,
+            detail,
+        } => ApiError::Invalid {
+            param: format!("payment_method.{param}"),
+            code,
+            detail,
+        },
+        ApiError::Card {
+            code,
+            detail,
+            param,
+        } => ApiError::Card {
+            code,
+            detail,
+            param: param.map(|p| format!("payment_method.{p}")),
+        },
+        other => other,
+    }
 }
 
 /// Stores the shopper as a new customer. An anonymous checkout proves nothing

@@ -6,9 +6,10 @@ use renewly_types::{Invoice, List, Problem};
 
 use super::AppState;
 use super::extract::{ApiQuery, ListQuery, SecretKey, path_id};
+use crate::billing::present;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Kind;
-use crate::store::billing::{self as bstore, InvoiceFilter};
+use crate::store::billing::InvoiceFilter;
 
 /// Filters of `GET /v1/invoices`.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -48,7 +49,7 @@ pub async fn list_invoices(
         customer: q.customer,
         status: q.status,
     };
-    let (data, more) = bstore::list_invoices(&state.db, &scope, &filter, &page).await?;
+    let (data, more) = present::list_invoices(&state.db, &scope, &filter, &page).await?;
     Ok(Json(List::new(data, more)))
 }
 
@@ -62,7 +63,7 @@ pub async fn get_invoice(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Invoice>> {
     path_id(Kind::Invoice, "invoice", &id)?;
-    bstore::get_invoice(&state.db, &scope, &id)
+    present::get_invoice(&state.db, &scope, &id)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("invoice", id))

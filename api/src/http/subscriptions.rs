@@ -12,7 +12,7 @@ use renewly_types::{
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, ListQuery, SecretKey, path_id};
 use crate::billing::engine::{self, Order};
-use crate::billing::{clock, pricing};
+use crate::billing::{clock, present, pricing};
 use crate::domain::money::from_minor;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Kind;
@@ -119,7 +119,7 @@ pub async fn list_subscriptions(
         customer: q.customer,
         plan: q.plan,
     };
-    let (data, more) = bstore::list_subscriptions(&state.db, &scope, &filter, &page).await?;
+    let (data, more) = present::list_subscriptions(&state.db, &scope, &filter, &page).await?;
     Ok(Json(List::new(data, more)))
 }
 
@@ -133,7 +133,7 @@ pub async fn get_subscription(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Subscription>> {
     path_id(Kind::Subscription, "subscription", &id)?;
-    bstore::get_subscription(&state.db, &scope, &id)
+    present::get_subscription(&state.db, &scope, &id)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("subscription", id))

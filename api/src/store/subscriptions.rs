@@ -15,6 +15,7 @@ use super::billing::{
 use crate::args;
 use crate::db::{Db, Lock, Tx};
 use crate::domain::currency::Currency;
+use crate::domain::subscription::Change;
 pub use crate::domain::subscription::Status;
 use crate::ids::{Kind, new_id};
 
@@ -631,37 +632,48 @@ pub async fn customer_mrr(
     Ok(sum)
 }
 
-/// `draft` → `active` once the first payment is confirmed; `false` when it was
-/// not a draft any more.
-pub async fn activate_draft(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Error> {
+/// Makes a status change (`draft` → `active` once the first payment is
+/// confirmed); `false` when the subscription was not `change.from` any more.
+pub async fn set_status(tx: &mut Tx, id: &str, change: Change) -> Result<bool, sqlx::Error> {
     let changed = tx
         .execute(
-            "UPDATE subscriptions SET status = 'active' WHERE id = $1 AND status = 'draft'",
-            &args![id],
+            "UPDATE subscriptions SET status = $3 WHERE id = $1 AND status = $2",
+            &args![id, change.from.as_str(), change.to.as_str()],
         )
         .await?;
     Ok(changed == 1)
 }
 
-/// `past_due` → `active` once its invoice is paid; `false` when it was not past due.
-pub async fn recover(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Error> {
+/// Back to active once its invoice is paid (`past_due` → `active`), dunning
+/// over; `false` when it was not `change.from` any more.
+pub async fn recover(tx: &mut Tx, id: &str, change: Change) -> Result<bool, sqlx::Error> {
     let changed = tx
         .execute(
-            "UPDATE subscriptions SET status = 'active', past_due_since = NULL WHERE id = $1 AND status = 'past_due'",
-            &args![id],
+            "UPDATE subscriptions SET status = $3, past_due_since = NULL WHERE id = $1 AND status = $2",
+            &args![id, change.from.as_str(), change.to.as_str()],
         )
         .await?;
     Ok(changed == 1)
 }
 
-/// `active` → `past_due` after a failed payment (first failure on `since`);
-/// `false` when it was not active.
-pub async fn mark_past_due(tx: &mut Tx, id: &str, since: NaiveDate) -> Result<bool, sqlx::Error> {
+/// Past due after a failed payment (`active` → `past_due`), dunning counted from
+/// the first failure on `since`; `false` when it was not `change.from`.
+pub async fn mark_past_due(
+    tx: &mut Tx,
+    id: &str,
+    change: Change,
+    since: NaiveDate,
+) -> Result<bool, sqlx::Error> {
     let changed = tx
         .execute(
-            "UPDATE subscriptions SET status = 'past_due', past_due_since = COALESCE(past_due_since, $2) \
-             WHERE id = $1 AND status = 'active'",
-            &args![id, since.to_string()],
+            "UPDATE subscriptions SET status = $3, past_due_since = COALESCE(past_due_since, $4) \
+             WHERE id = $1 AND status = $2",
+            &args![
+                id,
+                change.from.as_str(),
+                change.to.as_str(),
+                since.to_string()
+            ],
         )
         .await?;
     Ok(changed == 1)
@@ -718,37 +730,50 @@ pub async fn unschedule_cancel(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Erro
     Ok(changed == 1)
 }
 
-/// `active` → `paused` on `date`; `false` when it was not active (any more).
-pub async fn pause(tx: &mut Tx, id: &str, date: NaiveDate) -> Result<bool, sqlx::Error> {
+/// Pauses on `date` (`active` → `paused`); `false` when it was not
+/// `change.from` any more.
+pub async fn pause(
+    tx: &mut Tx,
+    id: &str,
+    change: Change,
+    date: NaiveDate,
+) -> Result<bool, sqlx::Error> {
     let changed = tx
         .execute(
-            "UPDATE subscriptions SET status = 'paused', paused_at = $2 WHERE id = $1 AND status = 'active'",
-            &args![id, date.to_string()],
+            "UPDATE subscriptions SET status = $3, paused_at = $4 WHERE id = $1 AND status = $2",
+            &args![
+                id,
+                change.from.as_str(),
+                change.to.as_str(),
+                date.to_string()
+            ],
         )
         .await?;
     Ok(changed == 1)
 }
 
-/// `paused` → `active`; with `restart`, billing starts over on that day with a
-/// new anchor. `false` when it was not paused (any more).
+/// Resumes (`paused` → `active`); with `restart`, billing starts over on that
+/// day with a new anchor. `false` when it was not `change.from` any more.
 pub async fn resume(
     tx: &mut Tx,
     id: &str,
+    change: Change,
     restart: Option<NaiveDate>,
 ) -> Result<bool, sqlx::Error> {
+    let (from, to) = (change.from.as_str(), change.to.as_str());
     let changed = match restart {
         Some(day) => {
             tx.execute(
-                "UPDATE subscriptions SET status = 'active', paused_at = NULL, start_date = $2, \
-                 next_invoice_date = $2 WHERE id = $1 AND status = 'paused'",
-                &args![id, day.to_string()],
+                "UPDATE subscriptions SET status = $3, paused_at = NULL, start_date = $4, \
+                 next_invoice_date = $4 WHERE id = $1 AND status = $2",
+                &args![id, from, to, day.to_string()],
             )
             .await?
         }
         None => {
             tx.execute(
-                "UPDATE subscriptions SET status = 'active', paused_at = NULL WHERE id = $1 AND status = 'paused'",
-                &args![id],
+                "UPDATE subscriptions SET status = $3, paused_at = NULL WHERE id = $1 AND status = $2",
+                &args![id, from, to],
             )
             .await?
         }
