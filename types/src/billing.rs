@@ -371,8 +371,8 @@ pub struct CheckoutResult {
     pub subscription: Subscription,
     pub invoice: Option<Invoice>,
     /// A customer portal link (`…/portal/{token}`) to show on the confirmation
-    /// page; absent when the e-mail address belonged to an existing customer
-    /// (they ask for a link by e-mail: `POST /v1/public/portal/link`).
+    /// page. It opens the customer this checkout created, which is always a new
+    /// one, whatever the e-mail address.
     pub portal_url: Option<String>,
 }
 
