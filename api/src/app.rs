@@ -225,7 +225,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let mail_config = Arc::new(config.clone());
     let running = spawn(config).await?;
     tracing::info!(url = %running.url(), database = running.db.backend(), "Renewly is listening");
-    let worker = tokio::spawn(billing_ticker(running.db.clone(), provider, tick));
+    let worker = tokio::spawn(billing_ticker(
+        running.db.clone(),
+        provider,
+        tick,
+        mail_config.clone(),
+    ));
     let mailer =
         crate::mail::spawn_worker(running.db.clone(), mail_config, Duration::from_secs(10));
     shutdown_signal().await;
@@ -236,13 +241,27 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs a billing pass for today on every tick. Each pass is idempotent, so an
-/// interrupted one is simply finished by the next.
-async fn billing_ticker(db: Db, provider: crate::payments::Provider, tick: Duration) {
+/// Runs a billing pass for today on every tick, then the housekeeping. Each pass
+/// is idempotent, so an interrupted one is simply finished by the next.
+async fn billing_ticker(
+    db: Db,
+    provider: crate::payments::Provider,
+    tick: Duration,
+    config: Arc<Config>,
+) {
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
+        match crate::housekeeping::sweep(&db, &config, chrono::Utc::now()).await {
+            Ok(s) if s != crate::housekeeping::Swept::default() => tracing::info!(
+                idempotency_keys = s.idempotency_keys,
+                email_bodies = s.email_bodies,
+                "housekeeping"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "housekeeping failed; retrying on the next tick"),
+        }
         let today = crate::billing::clock::calendar_today();
         match crate::billing::worker::run_day(
             &db,

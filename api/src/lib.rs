@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod format;
+pub mod housekeeping;
 pub mod http;
 pub mod i18n;
 pub mod ids;

@@ -223,6 +223,44 @@ scenarios! {
             .await.assert_problem(422, "unknown_field", Some("customer_rights.can_fly"));
     }
 
+    async fn idempotency_keys_and_delivered_email_bodies_are_forgotten_in_time(app) {
+        let key = [("idempotency-key", "create-jane")];
+        let body = json!({"email": "jane@example.com", "address": {"country": "NL"}});
+        let sk = Some(app.keys.sk.as_str());
+        let first = app.send(reqwest::Method::POST, "/v1/customers", sk, Some(&body), &key).await;
+        assert_eq!(first.status, 201);
+        let (plan, price) = published_plan(app, "30.00").await;
+        created(app.post_as(&app.keys.pk, "/v1/public/checkout",
+            checkout_body(&plan, &price, "sam@example.com", "Sam", CARD_OK)).await);
+        let config = renewly::config::Config::for_database(&app.database_url);
+        let now = chrono::Utc::now();
+        // Nothing is old enough yet.
+        let swept = renewly::housekeeping::sweep(app.db(), &config, now).await.unwrap();
+        assert_eq!(swept, renewly::housekeeping::Swept::default());
+
+        // The key was made 49 hours ago; the e-mails were delivered 31 days ago.
+        let stamp = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        app.db().execute("UPDATE idempotency_keys SET created = $1",
+            &renewly::args![stamp(now - chrono::Duration::hours(49))]).await.unwrap();
+        let delivered = app.db().execute("UPDATE outbox SET status = 'sent', sent_at = $1",
+            &renewly::args![stamp(now - chrono::Duration::days(31))]).await.unwrap();
+        assert!(delivered >= 1, "the checkout queued e-mails");
+        let swept = renewly::housekeeping::sweep(app.db(), &config, now).await.unwrap();
+        assert_eq!(swept.idempotency_keys, 1);
+        assert_eq!(swept.email_bodies, delivered);
+        let bodies: Vec<(String, String, String)> = app.db()
+            .fetch_all("SELECT subject, text_body, html_body FROM outbox", &[]).await.unwrap();
+        assert!(bodies.iter().all(|(subject, text, html)| !subject.is_empty() && text.is_empty() && html.is_empty()));
+        // A retry after the key was forgotten is a new request.
+        let again = app.send(reqwest::Method::POST, "/v1/customers", sk, Some(&body), &key).await;
+        assert_eq!(again.status, 201);
+        assert_ne!(again.header("idempotent-replayed"), Some("true"));
+        assert_ne!(again.body["id"], first.body["id"]);
+        // A second pass finds nothing more.
+        let swept = renewly::housekeeping::sweep(app.db(), &config, now).await.unwrap();
+        assert_eq!(swept.email_bodies, 0);
+    }
+
     async fn hosted_pages_carry_a_strict_content_security_policy_and_leak_no_token(app) {
         let (plan, price) = published_plan(app, "30.00").await;
         let done = created(app.post_as(&app.keys.pk, "/v1/public/checkout",

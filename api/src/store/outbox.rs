@@ -132,3 +132,15 @@ pub async fn mark_failed(
     .await
     .map(|_| ())
 }
+
+/// Empties the bodies of messages delivered before `cutoff` (RFC 3339): the
+/// recipient has them, and they may hold links that should not stay at rest.
+/// The envelope (recipient, template, subject, dates) stays for the record.
+pub async fn purge_delivered_bodies(db: &Db, cutoff: &str) -> Result<u64, sqlx::Error> {
+    db.execute(
+        "UPDATE outbox SET text_body = '', html_body = '' \
+         WHERE status = 'sent' AND sent_at < $1 AND (text_body <> '' OR html_body <> '')",
+        &args![cutoff],
+    )
+    .await
+}

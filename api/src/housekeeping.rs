@@ -1,0 +1,36 @@
+//! What the worker forgets on every tick: idempotency keys older than
+//! `RENEWLY_IDEMPOTENCY_HOURS` (a retry after that is a new request), and the
+//! bodies of e-mails delivered more than [`DELIVERED_BODY_DAYS`] days ago.
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::store::{idempotency, outbox};
+
+/// How long a delivered e-mail keeps its body.
+pub const DELIVERED_BODY_DAYS: i64 = 30;
+
+/// What one pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub idempotency_keys: u64,
+    pub email_bodies: u64,
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Removes what has outlived its purpose as of `now`.
+pub async fn sweep(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<Swept, sqlx::Error> {
+    let keys_ttl = chrono::Duration::from_std(config.idempotency_ttl)
+        .unwrap_or_else(|_| chrono::Duration::hours(48));
+    let idempotency_keys = idempotency::purge(db, &stamp(now - keys_ttl)).await?;
+    let bodies_cutoff = now - chrono::Duration::days(DELIVERED_BODY_DAYS);
+    let email_bodies = outbox::purge_delivered_bodies(db, &stamp(bodies_cutoff)).await?;
+    Ok(Swept {
+        idempotency_keys,
+        email_bodies,
+    })
+}
