@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::canvas::{Align, Canvas, Colour, PAGE_HEIGHT, PAGE_WIDTH, Style};
 use super::fonts::Weight::{Bold, Regular};
 use crate::format::{self, Lang};
+use crate::i18n::InvoicePdfWords;
 
 const MARGIN: f32 = 48.0;
 const RIGHT: f32 = PAGE_WIDTH - MARGIN;
@@ -33,98 +34,6 @@ const BODY_BOLD: Style = Style::new(9.0, Bold, INK);
 const SMALL: Style = Style::new(8.0, Regular, MUTED);
 const LABEL: Style = Style::new(7.5, Bold, MUTED);
 
-/// The words on the page, per language.
-struct Words {
-    invoice: &'static str,
-    continued: &'static str,
-    vat: &'static str,
-    bill_to: &'static str,
-    number: &'static str,
-    issue_date: &'static str,
-    due_date: &'static str,
-    period: &'static str,
-    columns: [&'static str; 7],
-    subtotal: &'static str,
-    tax_on: &'static str,
-    total: &'static str,
-    paid: &'static str,
-    due: &'static str,
-    reverse_charge: &'static str,
-    page: &'static str,
-    of: &'static str,
-    status_paid: &'static str,
-    status_open: &'static str,
-    pay_by: &'static str,
-    paid_on: &'static str,
-    thanks: &'static str,
-}
-
-const EN: Words = Words {
-    invoice: "Invoice",
-    continued: "continued",
-    vat: "VAT",
-    bill_to: "BILL TO",
-    number: "Invoice number",
-    issue_date: "Issue date",
-    due_date: "Due date",
-    period: "Service period",
-    columns: [
-        "Description",
-        "Period",
-        "Qty",
-        "Unit price",
-        "Discount",
-        "Tax",
-        "Net amount",
-    ],
-    subtotal: "Subtotal",
-    tax_on: "on",
-    total: "Total",
-    paid: "Amount paid",
-    due: "Amount due",
-    reverse_charge: "REVERSE CHARGE",
-    page: "Page",
-    of: "of",
-    status_paid: "PAID",
-    status_open: "OPEN",
-    pay_by: "Please pay {amount} by {date}, quoting the invoice number.",
-    paid_on: "Paid in full on {date}. Thank you!",
-    thanks: "Thank you for your business.",
-};
-
-const NL: Words = Words {
-    invoice: "Factuur",
-    continued: "vervolg",
-    vat: "btw",
-    bill_to: "FACTUUR AAN",
-    number: "Factuurnummer",
-    issue_date: "Factuurdatum",
-    due_date: "Vervaldatum",
-    period: "Periode",
-    columns: [
-        "Omschrijving",
-        "Periode",
-        "Aantal",
-        "Prijs",
-        "Korting",
-        "Btw",
-        "Netto",
-    ],
-    subtotal: "Subtotaal",
-    tax_on: "over",
-    total: "Totaal",
-    paid: "Betaald",
-    due: "Te betalen",
-    reverse_charge: "BTW VERLEGD",
-    page: "Pagina",
-    of: "van",
-    status_paid: "BETAALD",
-    status_open: "OPEN",
-    pay_by: "Graag {amount} betalen vóór {date}, onder vermelding van het factuurnummer.",
-    paid_on: "Volledig betaald op {date}. Dank u wel!",
-    thanks: "Dank voor uw vertrouwen.",
-};
-
 /// Table columns: left edge, width, alignment.
 const COLUMNS: [(f32, f32, Align); 7] = [
     (MARGIN, 150.0, Align::Left),
@@ -138,10 +47,7 @@ const COLUMNS: [(f32, f32, Align); 7] = [
 
 /// Draws the whole invoice.
 pub fn draw(merchant: &Merchant, invoice: &Invoice, lang: Lang) -> Canvas {
-    let words = match lang {
-        Lang::En => &EN,
-        Lang::Nl => &NL,
-    };
+    let words = &lang.strings().invoice_pdf;
     let mut page = Layout {
         canvas: Canvas::new(),
         merchant,
@@ -162,7 +68,7 @@ struct Layout<'a> {
     merchant: &'a Merchant,
     invoice: &'a Invoice,
     lang: Lang,
-    words: &'static Words,
+    words: &'static InvoicePdfWords,
 }
 
 impl Layout<'_> {
