@@ -297,26 +297,12 @@ impl Layout<'_> {
     /// Subtotal, tax per rate, total, paid and due on the right; the status
     /// sentence and any legal mention on the left.
     fn totals(&mut self, top: f32) {
-        let inv = self.invoice;
-        let mut rows: Vec<(String, String, Style)> = vec![(
-            self.words.subtotal.to_owned(),
-            self.money(inv.subtotal),
-            BODY,
-        )];
-        for b in &inv.tax_breakdown {
-            // Names often carry the rate already ("VAT 21%").
-            let name = if b.name.contains('%') {
-                b.name.clone()
-            } else {
-                format!("{} {}", b.name, format::rate(b.rate, self.lang))
-            };
-            let label = format!("{name} {} {}", self.words.tax_on, self.money(b.net));
-            rows.push((label, self.money(b.tax), BODY));
-        }
-        if inv.tax_breakdown.is_empty() {
-            rows.push((self.words.vat.to_owned(), self.money(inv.tax), BODY));
-        }
-        let note = inv.tax_note.as_deref().filter(|n| !n.trim().is_empty());
+        let rows = self.tax_rows();
+        let note = self
+            .invoice
+            .tax_note
+            .as_deref()
+            .filter(|n| !n.trim().is_empty());
         let left_width = COLUMN - MARGIN - 24.0;
         let note_lines = note
             .map(|n| Canvas::wrap(n, left_width - 20.0, SMALL))
@@ -334,24 +320,44 @@ impl Layout<'_> {
         if y + right_height.max(left_height) > BOTTOM {
             y = self.continuation_page() + 14.0;
         }
+        self.figures(y, &rows);
+        self.status_and_note(y, &status_lines, &note_lines, left_width);
+    }
 
-        // Right: the figures.
+    /// Subtotal and the tax per rate: (label, amount).
+    fn tax_rows(&self) -> Vec<(String, String)> {
+        let inv = self.invoice;
+        let mut rows = vec![(self.words.subtotal.to_owned(), self.money(inv.subtotal))];
+        for b in &inv.tax_breakdown {
+            // Names often carry the rate already ("VAT 21%").
+            let name = if b.name.contains('%') {
+                b.name.clone()
+            } else {
+                format!("{} {}", b.name, format::rate(b.rate, self.lang))
+            };
+            let label = format!("{name} {} {}", self.words.tax_on, self.money(b.net));
+            rows.push((label, self.money(b.tax)));
+        }
+        if inv.tax_breakdown.is_empty() {
+            rows.push((self.words.vat.to_owned(), self.money(inv.tax)));
+        }
+        rows
+    }
+
+    /// The right column: the rows, the total, what was paid and what is due.
+    fn figures(&mut self, y: f32, rows: &[(String, String)]) {
+        let inv = self.invoice;
         let (total, paid, due_amount) = (
             self.money(inv.total),
             format!("-{}", self.money(inv.amount_paid)),
             self.money(inv.amount_due),
         );
+        let muted = Style::new(9.0, Regular, MUTED);
         let c = &mut self.canvas;
         let mut r = y + 12.0;
-        for (label, value, style) in &rows {
-            c.text(
-                COLUMN + 8.0,
-                r,
-                label,
-                Style::new(9.0, Regular, MUTED),
-                Align::Left,
-            );
-            c.text(RIGHT, r, value, *style, Align::Right);
+        for (label, value) in rows {
+            c.text(COLUMN + 8.0, r, label, muted, Align::Left);
+            c.text(RIGHT, r, value, BODY, Align::Right);
             r += 17.0;
         }
         c.rule(COLUMN, RIGHT, r - 8.0, 0.8, INK);
@@ -361,13 +367,7 @@ impl Layout<'_> {
         c.text(RIGHT, r, &total, big, Align::Right);
         r += 18.0;
         if !inv.amount_paid.is_zero() {
-            c.text(
-                COLUMN + 8.0,
-                r,
-                self.words.paid,
-                Style::new(9.0, Regular, MUTED),
-                Align::Left,
-            );
+            c.text(COLUMN + 8.0, r, self.words.paid, muted, Align::Left);
             c.text(RIGHT, r, &paid, BODY, Align::Right);
             r += 14.0;
         }
@@ -380,36 +380,40 @@ impl Layout<'_> {
         let due = Style::new(10.5, Bold, ink);
         c.text(COLUMN + 8.0, r + 10.0, self.words.due, due, Align::Left);
         c.text(RIGHT - 8.0, r + 10.0, &due_amount, due, Align::Right);
+    }
 
-        // Left: what to do, and the legal mention.
+    /// The left column: what to do, and the legal mention.
+    fn status_and_note(&mut self, y: f32, status: &[String], note: &[String], width: f32) {
+        let c = &mut self.canvas;
         let mut l = y + 12.0;
-        for line in &status_lines {
+        for line in status {
             c.text(MARGIN, l, line, BODY, Align::Left);
             l += 12.5;
         }
-        if !note_lines.is_empty() {
-            l += 8.0;
-            let height = note_lines.len() as f32 * 10.5 + 26.0;
-            c.rect(MARGIN, l, left_width, height, SHADE);
-            c.rect(MARGIN, l, 3.0, height, ACCENT);
+        if note.is_empty() {
+            return;
+        }
+        l += 8.0;
+        let height = note.len() as f32 * 10.5 + 26.0;
+        c.rect(MARGIN, l, width, height, SHADE);
+        c.rect(MARGIN, l, 3.0, height, ACCENT);
+        c.text(
+            MARGIN + 12.0,
+            l + 15.0,
+            self.words.reverse_charge,
+            LABEL,
+            Align::Left,
+        );
+        let mut n = l + 28.0;
+        for line in note {
             c.text(
                 MARGIN + 12.0,
-                l + 15.0,
-                self.words.reverse_charge,
-                LABEL,
+                n,
+                line,
+                Style::new(8.0, Regular, INK),
                 Align::Left,
             );
-            let mut n = l + 28.0;
-            for line in &note_lines {
-                c.text(
-                    MARGIN + 12.0,
-                    n,
-                    line,
-                    Style::new(8.0, Regular, INK),
-                    Align::Left,
-                );
-                n += 10.5;
-            }
+            n += 10.5;
         }
     }
 
