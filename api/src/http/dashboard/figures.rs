@@ -114,17 +114,7 @@ pub fn movements(o: &Overview, money: &Money) -> Chart {
             values: mv.iter().map(get).collect(),
         })
         .collect();
-    let t = &o.movements.totals;
-    let desc = format!(
-        "Per month, gains above zero and losses below. Over the range: new {}, expansion {}, \
-         reactivation {}, contraction {}, churn {}, net new {}.",
-        money.full(t.new),
-        money.full(t.expansion),
-        money.full(t.reactivation),
-        money.full(t.contraction),
-        money.full(t.churn),
-        money.full(t.net_new)
-    );
+    let desc = movements_desc(o, money);
     let svg = stacked_bars("mov", "MRR movements", &desc, &months, &stacks, money);
     let mut legend: Vec<Key> = SERIES
         .iter()
@@ -165,6 +155,21 @@ pub fn movements(o: &Overview, money: &Money) -> Chart {
             rows,
         },
     }
+}
+
+/// The movements chart's description: the totals over the range.
+fn movements_desc(o: &Overview, money: &Money) -> String {
+    let t = &o.movements.totals;
+    format!(
+        "Per month, gains above zero and losses below. Over the range: new {}, expansion {}, \
+         reactivation {}, contraction {}, churn {}, net new {}.",
+        money.full(t.new),
+        money.full(t.expansion),
+        money.full(t.reactivation),
+        money.full(t.contraction),
+        money.full(t.churn),
+        money.full(t.net_new)
+    )
 }
 
 /// The retention heat map.
@@ -342,17 +347,7 @@ pub fn forecast(o: &Overview, money: &Money) -> Forecast {
         .chain(f.months.iter())
         .map(|m| m.month.clone())
         .collect();
-    let end = f.months.last();
-    let desc = format!(
-        "Actual MRR, then the projection: {} a month on average over {}; {} expected by {}.",
-        money.full(f.average_net_new_mrr),
-        f.basis_months.first().map_or(String::new(), |m| format!(
-            "the 6 months from {}",
-            month_label(m)
-        )),
-        end.map_or("—".to_owned(), |m| money.full(m.mrr)),
-        end.map_or("—".to_owned(), |m| month_label(&m.month))
-    );
+    let desc = forecast_desc(o, money);
     let svg = line_chart(
         "fc",
         "MRR forecast",
@@ -399,6 +394,22 @@ pub fn forecast(o: &Overview, money: &Money) -> Forecast {
         contract_growth: format!("{:+}", f.expected_annual_contract_growth.round_dp(0)),
         method: f.method.clone(),
     }
+}
+
+/// The forecast chart's description: the average it projects and where it ends.
+fn forecast_desc(o: &Overview, money: &Money) -> String {
+    let f = &o.forecast;
+    let end = f.months.last();
+    format!(
+        "Actual MRR, then the projection: {} a month on average over {}; {} expected by {}.",
+        money.full(f.average_net_new_mrr),
+        f.basis_months.first().map_or(String::new(), |m| format!(
+            "the 6 months from {}",
+            month_label(m)
+        )),
+        end.map_or("—".to_owned(), |m| money.full(m.mrr)),
+        end.map_or("—".to_owned(), |m| month_label(&m.month))
+    )
 }
 
 /// Actual MRR over the history, then the expected MRR from the last actual month on.
