@@ -42,6 +42,15 @@ const EMBEDDED: &[(&str, &str)] = &[
     embed!("mail/cancellation_confirmation.txt"),
     embed!("mail/magic_link.html"),
     embed!("mail/magic_link.txt"),
+    embed!("dashboard/base.html"),
+    embed!("dashboard/style.css"),
+    embed!("dashboard/login.html"),
+    embed!("dashboard/error.html"),
+    embed!("dashboard/macros.html"),
+    embed!("dashboard/page.html"),
+    embed!("dashboard/filters.html"),
+    embed!("dashboard/cohorts.html"),
+    embed!("dashboard/salespeople.html"),
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(environment);

@@ -8,21 +8,7 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-/// Escapes text for HTML content and attribute values.
-pub fn esc(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
+use crate::templates::escape;
 
 /// The accent colours of the dashboard.
 pub mod palette {
@@ -208,7 +194,7 @@ impl Frame {
                 g = if v.is_zero() { palette::MUTED } else { palette::GRID },
                 tx = self.left - 8.0,
                 ty = y + 4.0,
-                label = esc(&money.short(v)),
+                label = escape(&money.short(v)),
             ));
         }
         out
@@ -224,7 +210,7 @@ impl Frame {
                     r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="axis">{}</text>"#,
                     x(i),
                     self.height - 8.0,
-                    esc(&month_label(label))
+                    escape(&month_label(label))
                 ));
             }
         }
@@ -236,8 +222,8 @@ impl Frame {
             r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-t {id}-d" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{t}</title><desc id="{id}-d">{d}</desc>"#,
             w = self.width,
             h = self.height,
-            t = esc(title),
-            d = esc(desc),
+            t = escape(title),
+            d = escape(desc),
         )
     }
 }
@@ -300,7 +286,7 @@ pub fn line_chart(
             pts.join(" "),
             line.color,
             if line.dashed { r#" stroke-dasharray="6 5""# } else { "" },
-            esc(line.name)
+            escape(line.name)
         ));
         for (i, v) in line.points.iter().enumerate() {
             if let Some(v) = v {
@@ -309,8 +295,8 @@ pub fn line_chart(
                     x(i),
                     frame.y(*v),
                     line.color,
-                    esc(&month_label(&months[i])),
-                    esc(&money.full(*v))
+                    escape(&month_label(&months[i])),
+                    escape(&money.full(*v))
                 ));
             }
         }
@@ -378,9 +364,9 @@ pub fn stacked_bars(
                 y1.min(y2),
                 (y1 - y2).abs().max(0.5),
                 s.color,
-                esc(&month_label(&months[i])),
-                esc(s.name),
-                esc(&money.full(v))
+                escape(&month_label(&months[i])),
+                escape(s.name),
+                escape(&money.full(v))
             ));
         }
         let net = up + down;
@@ -390,8 +376,8 @@ pub fn stacked_bars(
             frame.y(net) - 1.5,
             bar + 6.0,
             palette::INK,
-            esc(&month_label(&months[i])),
-            esc(&money.full(net))
+            escape(&month_label(&months[i])),
+            escape(&money.full(net))
         ));
     }
     out.push_str(&frame.x_labels(months, x));
@@ -419,8 +405,8 @@ pub fn horizontal_bars(
         .max(Decimal::new(1, 2));
     let mut out = format!(
         r#"<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{id}-t {id}-d" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
-        esc(title),
-        esc(desc)
+        escape(title),
+        escape(desc)
     );
     for (i, (label, v)) in rows.iter().enumerate() {
         let y = 4.0 + i as f64 * row_h;
@@ -430,14 +416,14 @@ pub fn horizontal_bars(
             r#"<text x="{:.1}" y="{:.1}" text-anchor="end" class="label">{}</text><rect x="{left}" y="{:.1}" width="{:.1}" height="18" rx="3" fill="{color}"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}" class="value">{}</text>"#,
             left - 10.0,
             y + 14.0,
-            esc(&short),
+            escape(&short),
             y + 1.0,
             w.max(1.0),
-            esc(label),
-            esc(&money.full(*v)),
+            escape(label),
+            escape(&money.full(*v)),
             left + w.max(1.0) + 8.0,
             y + 14.0,
-            esc(&money.short(*v)),
+            escape(&money.short(*v)),
         ));
     }
     out.push_str("</svg>");

@@ -106,6 +106,7 @@ pub struct Strings {
     pub interval: IntervalWords,
     pub mail: MailWords,
     pub hosted: HostedWords,
+    pub invoice_pdf: InvoicePdfWords,
 }
 
 /// Billing intervals, one and many, and how a price per interval reads.
@@ -126,6 +127,35 @@ pub struct IntervalWords {
 pub struct HostedWords {
     pub portal_title: &'static str,
     pub checkout_title: &'static str,
+}
+
+/// The words on an invoice PDF.
+#[derive(Debug, Serialize)]
+pub struct InvoicePdfWords {
+    pub invoice: &'static str,
+    pub continued: &'static str,
+    pub vat: &'static str,
+    pub bill_to: &'static str,
+    pub number: &'static str,
+    pub issue_date: &'static str,
+    pub due_date: &'static str,
+    pub period: &'static str,
+    pub columns: [&'static str; 7],
+    pub subtotal: &'static str,
+    pub tax_on: &'static str,
+    pub total: &'static str,
+    pub paid: &'static str,
+    pub due: &'static str,
+    pub reverse_charge: &'static str,
+    pub page: &'static str,
+    pub of: &'static str,
+    pub status_paid: &'static str,
+    pub status_open: &'static str,
+    /// `{amount}`, `{date}`.
+    pub pay_by: &'static str,
+    /// `{date}`.
+    pub paid_on: &'static str,
+    pub thanks: &'static str,
 }
 
 /// The e-mails: shared words, then one group per message.

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::canvas::{Align, Canvas, Colour, PAGE_HEIGHT, PAGE_WIDTH, Style};
 use super::fonts::Weight::{Bold, Regular};
 use crate::format::{self, Lang};
+use crate::i18n::InvoicePdfWords;
 
 const MARGIN: f32 = 48.0;
 const RIGHT: f32 = PAGE_WIDTH - MARGIN;
@@ -33,98 +34,6 @@ const BODY_BOLD: Style = Style::new(9.0, Bold, INK);
 const SMALL: Style = Style::new(8.0, Regular, MUTED);
 const LABEL: Style = Style::new(7.5, Bold, MUTED);
 
-/// The words on the page, per language.
-struct Words {
-    invoice: &'static str,
-    continued: &'static str,
-    vat: &'static str,
-    bill_to: &'static str,
-    number: &'static str,
-    issue_date: &'static str,
-    due_date: &'static str,
-    period: &'static str,
-    columns: [&'static str; 7],
-    subtotal: &'static str,
-    tax_on: &'static str,
-    total: &'static str,
-    paid: &'static str,
-    due: &'static str,
-    reverse_charge: &'static str,
-    page: &'static str,
-    of: &'static str,
-    status_paid: &'static str,
-    status_open: &'static str,
-    pay_by: &'static str,
-    paid_on: &'static str,
-    thanks: &'static str,
-}
-
-const EN: Words = Words {
-    invoice: "Invoice",
-    continued: "continued",
-    vat: "VAT",
-    bill_to: "BILL TO",
-    number: "Invoice number",
-    issue_date: "Issue date",
-    due_date: "Due date",
-    period: "Service period",
-    columns: [
-        "Description",
-        "Period",
-        "Qty",
-        "Unit price",
-        "Discount",
-        "Tax",
-        "Net amount",
-    ],
-    subtotal: "Subtotal",
-    tax_on: "on",
-    total: "Total",
-    paid: "Amount paid",
-    due: "Amount due",
-    reverse_charge: "REVERSE CHARGE",
-    page: "Page",
-    of: "of",
-    status_paid: "PAID",
-    status_open: "OPEN",
-    pay_by: "Please pay {amount} by {date}, quoting the invoice number.",
-    paid_on: "Paid in full on {date}. Thank you!",
-    thanks: "Thank you for your business.",
-};
-
-const NL: Words = Words {
-    invoice: "Factuur",
-    continued: "vervolg",
-    vat: "btw",
-    bill_to: "FACTUUR AAN",
-    number: "Factuurnummer",
-    issue_date: "Factuurdatum",
-    due_date: "Vervaldatum",
-    period: "Periode",
-    columns: [
-        "Omschrijving",
-        "Periode",
-        "Aantal",
-        "Prijs",
-        "Korting",
-        "Btw",
-        "Netto",
-    ],
-    subtotal: "Subtotaal",
-    tax_on: "over",
-    total: "Totaal",
-    paid: "Betaald",
-    due: "Te betalen",
-    reverse_charge: "BTW VERLEGD",
-    page: "Pagina",
-    of: "van",
-    status_paid: "BETAALD",
-    status_open: "OPEN",
-    pay_by: "Graag {amount} betalen vóór {date}, onder vermelding van het factuurnummer.",
-    paid_on: "Volledig betaald op {date}. Dank u wel!",
-    thanks: "Dank voor uw vertrouwen.",
-};
-
 /// Table columns: left edge, width, alignment.
 const COLUMNS: [(f32, f32, Align); 7] = [
     (MARGIN, 150.0, Align::Left),
@@ -138,10 +47,7 @@ const COLUMNS: [(f32, f32, Align); 7] = [
 
 /// Draws the whole invoice.
 pub fn draw(merchant: &Merchant, invoice: &Invoice, lang: Lang) -> Canvas {
-    let words = match lang {
-        Lang::En => &EN,
-        Lang::Nl => &NL,
-    };
+    let words = &lang.strings().invoice_pdf;
     let mut page = Layout {
         canvas: Canvas::new(),
         merchant,
@@ -162,7 +68,7 @@ struct Layout<'a> {
     merchant: &'a Merchant,
     invoice: &'a Invoice,
     lang: Lang,
-    words: &'static Words,
+    words: &'static InvoicePdfWords,
 }
 
 impl Layout<'_> {
@@ -391,26 +297,12 @@ impl Layout<'_> {
     /// Subtotal, tax per rate, total, paid and due on the right; the status
     /// sentence and any legal mention on the left.
     fn totals(&mut self, top: f32) {
-        let inv = self.invoice;
-        let mut rows: Vec<(String, String, Style)> = vec![(
-            self.words.subtotal.to_owned(),
-            self.money(inv.subtotal),
-            BODY,
-        )];
-        for b in &inv.tax_breakdown {
-            // Names often carry the rate already ("VAT 21%").
-            let name = if b.name.contains('%') {
-                b.name.clone()
-            } else {
-                format!("{} {}", b.name, format::rate(b.rate, self.lang))
-            };
-            let label = format!("{name} {} {}", self.words.tax_on, self.money(b.net));
-            rows.push((label, self.money(b.tax), BODY));
-        }
-        if inv.tax_breakdown.is_empty() {
-            rows.push((self.words.vat.to_owned(), self.money(inv.tax), BODY));
-        }
-        let note = inv.tax_note.as_deref().filter(|n| !n.trim().is_empty());
+        let rows = self.tax_rows();
+        let note = self
+            .invoice
+            .tax_note
+            .as_deref()
+            .filter(|n| !n.trim().is_empty());
         let left_width = COLUMN - MARGIN - 24.0;
         let note_lines = note
             .map(|n| Canvas::wrap(n, left_width - 20.0, SMALL))
@@ -428,24 +320,44 @@ impl Layout<'_> {
         if y + right_height.max(left_height) > BOTTOM {
             y = self.continuation_page() + 14.0;
         }
+        self.figures(y, &rows);
+        self.status_and_note(y, &status_lines, &note_lines, left_width);
+    }
 
-        // Right: the figures.
+    /// Subtotal and the tax per rate: (label, amount).
+    fn tax_rows(&self) -> Vec<(String, String)> {
+        let inv = self.invoice;
+        let mut rows = vec![(self.words.subtotal.to_owned(), self.money(inv.subtotal))];
+        for b in &inv.tax_breakdown {
+            // Names often carry the rate already ("VAT 21%").
+            let name = if b.name.contains('%') {
+                b.name.clone()
+            } else {
+                format!("{} {}", b.name, format::rate(b.rate, self.lang))
+            };
+            let label = format!("{name} {} {}", self.words.tax_on, self.money(b.net));
+            rows.push((label, self.money(b.tax)));
+        }
+        if inv.tax_breakdown.is_empty() {
+            rows.push((self.words.vat.to_owned(), self.money(inv.tax)));
+        }
+        rows
+    }
+
+    /// The right column: the rows, the total, what was paid and what is due.
+    fn figures(&mut self, y: f32, rows: &[(String, String)]) {
+        let inv = self.invoice;
         let (total, paid, due_amount) = (
             self.money(inv.total),
             format!("-{}", self.money(inv.amount_paid)),
             self.money(inv.amount_due),
         );
+        let muted = Style::new(9.0, Regular, MUTED);
         let c = &mut self.canvas;
         let mut r = y + 12.0;
-        for (label, value, style) in &rows {
-            c.text(
-                COLUMN + 8.0,
-                r,
-                label,
-                Style::new(9.0, Regular, MUTED),
-                Align::Left,
-            );
-            c.text(RIGHT, r, value, *style, Align::Right);
+        for (label, value) in rows {
+            c.text(COLUMN + 8.0, r, label, muted, Align::Left);
+            c.text(RIGHT, r, value, BODY, Align::Right);
             r += 17.0;
         }
         c.rule(COLUMN, RIGHT, r - 8.0, 0.8, INK);
@@ -455,13 +367,7 @@ impl Layout<'_> {
         c.text(RIGHT, r, &total, big, Align::Right);
         r += 18.0;
         if !inv.amount_paid.is_zero() {
-            c.text(
-                COLUMN + 8.0,
-                r,
-                self.words.paid,
-                Style::new(9.0, Regular, MUTED),
-                Align::Left,
-            );
+            c.text(COLUMN + 8.0, r, self.words.paid, muted, Align::Left);
             c.text(RIGHT, r, &paid, BODY, Align::Right);
             r += 14.0;
         }
@@ -474,36 +380,40 @@ impl Layout<'_> {
         let due = Style::new(10.5, Bold, ink);
         c.text(COLUMN + 8.0, r + 10.0, self.words.due, due, Align::Left);
         c.text(RIGHT - 8.0, r + 10.0, &due_amount, due, Align::Right);
+    }
 
-        // Left: what to do, and the legal mention.
+    /// The left column: what to do, and the legal mention.
+    fn status_and_note(&mut self, y: f32, status: &[String], note: &[String], width: f32) {
+        let c = &mut self.canvas;
         let mut l = y + 12.0;
-        for line in &status_lines {
+        for line in status {
             c.text(MARGIN, l, line, BODY, Align::Left);
             l += 12.5;
         }
-        if !note_lines.is_empty() {
-            l += 8.0;
-            let height = note_lines.len() as f32 * 10.5 + 26.0;
-            c.rect(MARGIN, l, left_width, height, SHADE);
-            c.rect(MARGIN, l, 3.0, height, ACCENT);
+        if note.is_empty() {
+            return;
+        }
+        l += 8.0;
+        let height = note.len() as f32 * 10.5 + 26.0;
+        c.rect(MARGIN, l, width, height, SHADE);
+        c.rect(MARGIN, l, 3.0, height, ACCENT);
+        c.text(
+            MARGIN + 12.0,
+            l + 15.0,
+            self.words.reverse_charge,
+            LABEL,
+            Align::Left,
+        );
+        let mut n = l + 28.0;
+        for line in note {
             c.text(
                 MARGIN + 12.0,
-                l + 15.0,
-                self.words.reverse_charge,
-                LABEL,
+                n,
+                line,
+                Style::new(8.0, Regular, INK),
                 Align::Left,
             );
-            let mut n = l + 28.0;
-            for line in &note_lines {
-                c.text(
-                    MARGIN + 12.0,
-                    n,
-                    line,
-                    Style::new(8.0, Regular, INK),
-                    Align::Left,
-                );
-                n += 10.5;
-            }
+            n += 10.5;
         }
     }
 

@@ -34,10 +34,7 @@ pub fn invoice_pdf_in(
     invoice: &Invoice,
     lang: Lang,
 ) -> Result<Vec<u8>, PdfError> {
-    let title = match lang {
-        Lang::En => format!("Invoice {}", invoice.number),
-        Lang::Nl => format!("Factuur {}", invoice.number),
-    };
+    let title = format!("{} {}", lang.strings().invoice_pdf.invoice, invoice.number);
     invoice::draw(merchant, invoice, lang).render(
         &title,
         &merchant.name,

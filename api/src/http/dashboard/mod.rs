@@ -1,0 +1,238 @@
+//! `/dashboard`: the merchant's analytics as one server-rendered page with inline
+//! SVG charts (no JavaScript, no external assets).
+//!
+//! Sign-in posts the secret API key once (never in a URL); the answer is a random
+//! session token in an `HttpOnly`, `SameSite=Strict` cookie scoped to
+//! `/dashboard`, stored hashed and valid for 12 hours or until the key is revoked.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use minijinja::context;
+
+use super::AppState;
+use crate::analytics::cohorts::Metric;
+use crate::analytics::service::ReportQuery;
+use crate::analytics::sessions::{self, SESSION_HOURS, SignInError};
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::store::Scope;
+use crate::templates;
+
+mod figures;
+mod render;
+
+use render::render;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "renewly_dashboard";
+
+/// The dashboard's routes: outside `/v1` and its API-key middleware.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(dashboard))
+        .route("/dashboard/login", get(login_page).post(login))
+        .route("/dashboard/logout", post(logout))
+}
+
+/// Headers every dashboard answer carries: no caching, no framing, nothing loaded
+/// from elsewhere, no scripts at all.
+fn page(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    r
+}
+
+fn redirect(to: &'static str, cookie: Option<String>) -> Response {
+    let mut r = page(StatusCode::SEE_OTHER, String::new());
+    r.headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_static(to));
+    if let Some(c) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        r.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    r
+}
+
+fn failure(e: &ApiError) -> Response {
+    tracing::error!(error = %e, "dashboard failed");
+    let html = templates::render("dashboard/error.html", ()).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the dashboard's error page failed to render");
+        "Something went wrong".to_owned()
+    });
+    page(StatusCode::INTERNAL_SERVER_ERROR, html)
+}
+
+/// The sign-in form, with what went wrong the last time.
+fn login_html(error: Option<&str>) -> Result<String, minijinja::Error> {
+    templates::render(
+        "dashboard/login.html",
+        context! { error, session_hours => SESSION_HOURS },
+    )
+}
+
+fn login_page_with(status: StatusCode, error: Option<&str>) -> Response {
+    match login_html(error) {
+        Ok(html) => page(status, html),
+        Err(e) => failure(&ApiError::Internal(e.into())),
+    }
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    let secure = state
+        .config
+        .base_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    format!(
+        "{COOKIE}={value}; Path=/dashboard; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// `GET /dashboard/login`.
+async fn login_page() -> Response {
+    login_page_with(StatusCode::OK, None)
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    key: String,
+}
+
+/// `POST /dashboard/login` with `key=sk_…` (form-encoded).
+async fn login(State(state): State<AppState>, body: Bytes) -> Response {
+    let key = serde_urlencoded::from_bytes::<LoginForm>(&body)
+        .map(|f| f.key)
+        .unwrap_or_default();
+    if key.trim().is_empty() {
+        return login_page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("Enter your secret API key."),
+        );
+    }
+    match sessions::sign_in(&state.db, &key).await {
+        Ok(Ok(token)) => redirect(
+            "/dashboard",
+            Some(cookie(&state, &token, SESSION_HOURS * 3600)),
+        ),
+        Ok(Err(SignInError::UnknownKey)) => login_page_with(
+            StatusCode::UNAUTHORIZED,
+            Some("That key is not valid (or it was revoked)."),
+        ),
+        Ok(Err(SignInError::NotSecret)) => login_page_with(
+            StatusCode::UNAUTHORIZED,
+            Some("A publishable key (pk_…) cannot open the dashboard: use a secret key (sk_…)."),
+        ),
+        Err(e) => failure(&ApiError::from(e)),
+    }
+}
+
+/// `POST /dashboard/logout`.
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers) {
+        if let Err(e) = sessions::sign_out(&state.db, &token).await {
+            return failure(&ApiError::from(e));
+        }
+    }
+    redirect("/dashboard/login", Some(cookie(&state, "", 0)))
+}
+
+/// The dashboard's query: a report's parameters and the cohort metric.
+#[derive(Debug, Default, serde::Deserialize)]
+struct DashboardQuery {
+    #[serde(flatten)]
+    report: ReportQuery,
+    metric: Option<String>,
+}
+
+/// `GET /dashboard`: the page, or the sign-in form without a live session.
+async fn dashboard(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(token) = session_token(&headers) else {
+        return redirect("/dashboard/login", None);
+    };
+    let scope = match sessions::scope_of(&state.db, &token).await {
+        Ok(Some(scope)) => scope,
+        Ok(None) => return redirect("/dashboard/login", Some(cookie(&state, "", 0))),
+        Err(e) => return failure(&ApiError::from(e)),
+    };
+    let q: DashboardQuery =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
+    let metric = q
+        .metric
+        .as_deref()
+        .and_then(Metric::parse)
+        .unwrap_or(Metric::Customers);
+    match render(&state.db, &scope, &q.report, metric).await {
+        Ok(html) => page(StatusCode::OK, html),
+        Err(e) => failure(&e),
+    }
+}
+
+/// The dashboard of `scope` as HTML (also used by `renewly bench analytics --html`).
+pub async fn render_for(db: &Db, scope: &Scope, query: &ReportQuery) -> Result<String, ApiError> {
+    render(db, scope, query, Metric::Customers).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; renewly_dashboard=abc; b=2"),
+        );
+        assert_eq!(session_token(&h).as_deref(), Some("abc"));
+        assert_eq!(session_token(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn the_login_form_posts_and_escapes_its_error() {
+        let html = login_html(Some("<bad>")).unwrap();
+        assert!(html.contains("method=\"post\""));
+        assert!(html.contains("&lt;bad&gt;"));
+        assert!(!html.contains("<script"));
+    }
+}
