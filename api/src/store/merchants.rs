@@ -52,6 +52,15 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
+    /// The kind of a stored key: only `secret` grants everything.
+    pub fn from_stored(raw: &str) -> Self {
+        if raw == "secret" {
+            Self::Secret
+        } else {
+            Self::Publishable
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::Secret => "secret",
@@ -263,11 +272,7 @@ pub async fn authenticate(db: &Db, key: &str) -> Result<Option<KeyGrant>, sqlx::
             merchant_id,
             livemode,
         },
-        kind: if kind == "secret" {
-            KeyKind::Secret
-        } else {
-            KeyKind::Publishable
-        },
+        kind: KeyKind::from_stored(&kind),
     }))
 }
 
