@@ -41,7 +41,7 @@ pub async fn claim(
     let inserted = db
         .execute(
             "INSERT INTO idempotency_keys (merchant_id, livemode, idem_key, request_hash, state, \
-         created) VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT DO NOTHING",
+             created) VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT DO NOTHING",
             &args![
                 &scope.merchant_id,
                 scope.livemode,
@@ -57,7 +57,7 @@ pub async fn claim(
     let row: Option<Row> = db
         .fetch_optional(
             "SELECT request_hash, state, response_status, response_body, created \
-         FROM idempotency_keys WHERE merchant_id = $1 AND livemode = $2 AND idem_key = $3",
+             FROM idempotency_keys WHERE merchant_id = $1 AND livemode = $2 AND idem_key = $3",
             &args![&scope.merchant_id, scope.livemode, key],
         )
         .await?;
@@ -75,8 +75,8 @@ pub async fn claim(
         let taken = db
             .execute(
                 "UPDATE idempotency_keys SET request_hash = $4, state = 'pending', \
-             response_status = NULL, response_body = NULL, created = $5 \
-             WHERE merchant_id = $1 AND livemode = $2 AND idem_key = $3 AND created = $6",
+                 response_status = NULL, response_body = NULL, created = $5 \
+                 WHERE merchant_id = $1 AND livemode = $2 AND idem_key = $3 AND created = $6",
                 &args![
                     &scope.merchant_id,
                     scope.livemode,

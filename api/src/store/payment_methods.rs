@@ -111,7 +111,7 @@ pub async fn get(
     let row: Option<PaymentMethodRow> = db
         .fetch_optional(
             "SELECT * FROM payment_methods WHERE id = $1 AND customer_id = $2 \
-         AND merchant_id = $3 AND livemode = $4 AND NOT detached",
+             AND merchant_id = $3 AND livemode = $4 AND NOT detached",
             &args![id, customer_id, &scope.merchant_id, scope.livemode],
         )
         .await?;
@@ -129,7 +129,7 @@ pub async fn list(
     let rows: Vec<PaymentMethodRow> = db
         .fetch_all(
             "SELECT * FROM payment_methods WHERE customer_id = $1 AND merchant_id = $2 \
-         AND livemode = $3 AND NOT detached AND id < $4 ORDER BY id DESC LIMIT $5",
+             AND livemode = $3 AND NOT detached AND id < $4 ORDER BY id DESC LIMIT $5",
             &args![
                 customer_id,
                 &scope.merchant_id,
@@ -226,7 +226,7 @@ pub async fn charge_source(
     let row: Option<(String, String)> = db
         .fetch_optional(
             "SELECT provider, provider_token FROM payment_methods \
-         WHERE id = $1 AND merchant_id = $2 AND livemode = $3 AND NOT detached",
+             WHERE id = $1 AND merchant_id = $2 AND livemode = $3 AND NOT detached",
             &args![id, &scope.merchant_id, scope.livemode],
         )
         .await?;

@@ -162,7 +162,7 @@ pub async fn list_plans(
     let rows: Vec<PlanRow> = db
         .fetch_all(
             "SELECT * FROM plans WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-         AND ($4 = 0 OR active = $5) AND ($6 = 0 OR published = $7) ORDER BY id DESC LIMIT $8",
+             AND ($4 = 0 OR active = $5) AND ($6 = 0 OR published = $7) ORDER BY id DESC LIMIT $8",
             &args![
                 &scope.merchant_id,
                 scope.livemode,
@@ -187,7 +187,7 @@ pub async fn list_published_plans(db: &Db, scope: &Scope) -> Result<Vec<Plan>, s
     let rows: Vec<PlanRow> = db
         .fetch_all(
             "SELECT * FROM plans WHERE merchant_id = $1 AND livemode = $2 AND active = $3 \
-         AND published = $3 ORDER BY id ASC LIMIT $4",
+             AND published = $3 ORDER BY id ASC LIMIT $4",
             &args![&scope.merchant_id, scope.livemode, true, MAX_PUBLISHED],
         )
         .await?;

@@ -96,7 +96,7 @@ pub async fn list_pricelists(
     let rows: Vec<PricelistRow> = db
         .fetch_all(
             "SELECT * FROM pricelists WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-         AND ($4 = 0 OR active = $5) ORDER BY id DESC LIMIT $6",
+             AND ($4 = 0 OR active = $5) ORDER BY id DESC LIMIT $6",
             &args![
                 &scope.merchant_id,
                 scope.livemode,

@@ -172,8 +172,8 @@ pub async fn list_prices(
     let rows: Vec<PriceRow> = db
         .fetch_all(
             "SELECT * FROM prices WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-         AND ($4 = 0 OR active = $5) AND ($6 IS NULL OR product_id = $6) \
-         AND ($7 IS NULL OR currency = $7) ORDER BY id DESC LIMIT $8",
+             AND ($4 = 0 OR active = $5) AND ($6 IS NULL OR product_id = $6) \
+             AND ($7 IS NULL OR currency = $7) ORDER BY id DESC LIMIT $8",
             &args![
                 &scope.merchant_id,
                 scope.livemode,

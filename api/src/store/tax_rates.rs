@@ -116,8 +116,8 @@ pub async fn list_tax_rates(
     let rows: Vec<TaxRateRow> = db
         .fetch_all(
             "SELECT * FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-         AND ($4 = 0 OR active = $5) AND ($6 IS NULL OR country = $6) \
-         AND ($7 IS NULL OR tax_category = $7) ORDER BY id DESC LIMIT $8",
+             AND ($4 = 0 OR active = $5) AND ($6 IS NULL OR country = $6) \
+             AND ($7 IS NULL OR tax_category = $7) ORDER BY id DESC LIMIT $8",
             &args![
                 &scope.merchant_id,
                 scope.livemode,
@@ -147,8 +147,8 @@ pub async fn active_twin(
     let row: Option<(String,)> = db
         .fetch_optional(
             "SELECT id FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND country = $3 \
-         AND tax_category = $4 AND ((region IS NULL AND $5 IS NULL) OR region = $5) \
-         AND active = $6 AND id <> $7 LIMIT 1",
+             AND tax_category = $4 AND ((region IS NULL AND $5 IS NULL) OR region = $5) \
+             AND active = $6 AND id <> $7 LIMIT 1",
             &args![
                 &scope.merchant_id,
                 scope.livemode,
@@ -174,8 +174,8 @@ pub async fn find_rate(
     let row: Option<TaxRateRow> = db
         .fetch_optional(
             "SELECT * FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND country = $3 \
-         AND (tax_category = $4 OR tax_category = 'standard') AND region IS NULL \
-         AND active = $5 ORDER BY CASE WHEN tax_category = $4 THEN 0 ELSE 1 END, id DESC LIMIT 1",
+             AND (tax_category = $4 OR tax_category = 'standard') AND region IS NULL \
+             AND active = $5 ORDER BY CASE WHEN tax_category = $4 THEN 0 ELSE 1 END, id DESC LIMIT 1",
             &args![
                 &scope.merchant_id,
                 scope.livemode,
