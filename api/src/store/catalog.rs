@@ -3,8 +3,8 @@
 use renewly_types::{Product, ProductKind};
 
 use super::{Page, Scope};
+use crate::args;
 use crate::db::Db;
-use crate::with_db;
 
 #[derive(sqlx::FromRow)]
 struct ProductRow {
@@ -49,56 +49,54 @@ fn kind_str(kind: ProductKind) -> &'static str {
 
 /// Inserts a new product.
 pub async fn insert_product(db: &Db, scope: &Scope, p: &Product) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "INSERT INTO products (id, merchant_id, livemode, name, description, kind, unit, \
          tax_category, active, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &args![
+            &p.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &p.name,
+            &p.description,
+            kind_str(p.kind),
+            &p.unit,
+            &p.tax_category,
+            p.active,
+            &p.created
+        ],
     )
-    .bind(&p.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&p.name)
-    .bind(&p.description)
-    .bind(kind_str(p.kind))
-    .bind(&p.unit)
-    .bind(&p.tax_category)
-    .bind(p.active)
-    .bind(&p.created)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
 /// Writes the changeable fields of a product back.
 pub async fn update_product(db: &Db, scope: &Scope, p: &Product) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "UPDATE products SET name = $4, description = $5, unit = $6, tax_category = $7, \
          active = $8 WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+        &args![
+            &p.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &p.name,
+            &p.description,
+            &p.unit,
+            &p.tax_category,
+            p.active
+        ],
     )
-    .bind(&p.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&p.name)
-    .bind(&p.description)
-    .bind(&p.unit)
-    .bind(&p.tax_category)
-    .bind(p.active)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
 /// One product of this merchant and mode.
 pub async fn get_product(db: &Db, scope: &Scope, id: &str) -> Result<Option<Product>, sqlx::Error> {
-    let row: Option<ProductRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM products WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-    )
-    .bind(id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<ProductRow> = db
+        .fetch_optional(
+            "SELECT * FROM products WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
     Ok(row.map(Product::from))
 }
 
@@ -125,17 +123,19 @@ pub async fn list_products(
     active: Option<bool>,
     page: &Page,
 ) -> Result<(Vec<Product>, bool), sqlx::Error> {
-    let rows: Vec<ProductRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM products WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-         AND ($4 = 0 OR active = $5) ORDER BY id DESC LIMIT $6",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(page.cursor())
-    .bind(i64::from(active.is_some()))
-    .bind(active.unwrap_or(true))
-    .bind(page.fetch())
-    .fetch_all(pool)
-    .await?);
+    let rows: Vec<ProductRow> = db
+        .fetch_all(
+            "SELECT * FROM products WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
+             AND ($4 = 0 OR active = $5) ORDER BY id DESC LIMIT $6",
+            &args![
+                &scope.merchant_id,
+                scope.livemode,
+                page.cursor(),
+                i64::from(active.is_some()),
+                active.unwrap_or(true),
+                page.fetch()
+            ],
+        )
+        .await?;
     Ok(page.finish(rows.into_iter().map(Product::from).collect()))
 }

@@ -2,7 +2,7 @@
 //! SHA-256, tied to the secret key that opened it (revoking the key ends it) and
 //! valid for [`SESSION_HOURS`] hours.
 
-use super::merchants::hash_key;
+use super::merchants::{KeyKind, hash_key};
 use super::{Scope, now};
 use crate::args;
 use crate::db::Db;
@@ -36,7 +36,7 @@ pub async fn sign_in(db: &Db, key: &str) -> Result<Result<String, SignInError>, 
     let Some((key_id, merchant_id, livemode, kind)) = found else {
         return Ok(Err(SignInError::UnknownKey));
     };
-    if kind != "secret" {
+    if KeyKind::from_stored(&kind) != KeyKind::Secret {
         return Ok(Err(SignInError::NotSecret));
     }
     let now_at = chrono::Utc::now();

@@ -2,7 +2,7 @@
 
 use super::{Scope, now};
 use crate::db::Db;
-use crate::with_db;
+use crate::{args, with_db};
 
 /// What happened when a request claimed its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,30 +38,29 @@ pub async fn claim(
     ttl: chrono::Duration,
 ) -> Result<Claim, sqlx::Error> {
     let created = now();
-    let inserted = with_db!(db, pool => sqlx::query(
-        "INSERT INTO idempotency_keys (merchant_id, livemode, idem_key, request_hash, state, \
-         created) VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT DO NOTHING",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(key)
-    .bind(request_hash)
-    .bind(&created)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    let inserted = db
+        .execute(
+            "INSERT INTO idempotency_keys (merchant_id, livemode, idem_key, request_hash, state, \
+             created) VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT DO NOTHING",
+            &args![
+                &scope.merchant_id,
+                scope.livemode,
+                key,
+                request_hash,
+                &created
+            ],
+        )
+        .await?;
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    let row: Option<Row> = with_db!(db, pool => sqlx::query_as(
-        "SELECT request_hash, state, response_status, response_body, created \
-         FROM idempotency_keys WHERE merchant_id = $1 AND livemode = $2 AND idem_key = $3",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(key)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<Row> = db
+        .fetch_optional(
+            "SELECT request_hash, state, response_status, response_body, created \
+             FROM idempotency_keys WHERE merchant_id = $1 AND livemode = $2 AND idem_key = $3",
+            &args![&scope.merchant_id, scope.livemode, key],
+        )
+        .await?;
     let Some(row) = row else {
         // Released between our insert and select: the caller may retry at once.
         return Ok(Claim::InProgress);
@@ -73,20 +72,21 @@ pub async fn claim(
     let abandoned = row.state == "pending" && age > abandon_after;
     if expired || abandoned {
         // Take the key over, unless another request did so first.
-        let taken = with_db!(db, pool => sqlx::query(
-            "UPDATE idempotency_keys SET request_hash = $4, state = 'pending', \
-             response_status = NULL, response_body = NULL, created = $5 \
-             WHERE merchant_id = $1 AND livemode = $2 AND idem_key = $3 AND created = $6",
-        )
-        .bind(&scope.merchant_id)
-        .bind(scope.livemode)
-        .bind(key)
-        .bind(request_hash)
-        .bind(&created)
-        .bind(&row.created)
-        .execute(pool)
-        .await?
-        .rows_affected());
+        let taken = db
+            .execute(
+                "UPDATE idempotency_keys SET request_hash = $4, state = 'pending', \
+                 response_status = NULL, response_body = NULL, created = $5 \
+                 WHERE merchant_id = $1 AND livemode = $2 AND idem_key = $3 AND created = $6",
+                &args![
+                    &scope.merchant_id,
+                    scope.livemode,
+                    key,
+                    request_hash,
+                    &created,
+                    &row.created
+                ],
+            )
+            .await?;
         return Ok(if taken == 1 {
             Claim::Fresh
         } else {
@@ -113,6 +113,7 @@ pub async fn complete(
     status: u16,
     body: &[u8],
 ) -> Result<(), sqlx::Error> {
+    // A blob, which `Arg` does not carry: bound on the native pool.
     with_db!(db, pool => sqlx::query(
         "UPDATE idempotency_keys SET state = 'done', response_status = $4, response_body = $5 \
          WHERE merchant_id = $1 AND livemode = $2 AND idem_key = $3",
@@ -123,30 +124,26 @@ pub async fn complete(
     .bind(i64::from(status))
     .bind(body)
     .execute(pool)
-    .await?
-    .rows_affected());
+    .await
+    .map(|_| ()))?;
     Ok(())
 }
 
 /// Forgets `key`, so that a corrected request may use it again.
 pub async fn release(db: &Db, scope: &Scope, key: &str) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "DELETE FROM idempotency_keys WHERE merchant_id = $1 AND livemode = $2 AND idem_key = $3",
+        &args![&scope.merchant_id, scope.livemode, key],
     )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(key)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
 /// Deletes keys created before `cutoff` (RFC 3339); returns how many.
 pub async fn purge(db: &Db, cutoff: &str) -> Result<u64, sqlx::Error> {
-    with_db!(db, pool => Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created < $1")
-        .bind(cutoff)
-        .execute(pool)
-        .await?
-        .rows_affected()))
+    db.execute(
+        "DELETE FROM idempotency_keys WHERE created < $1",
+        &args![cutoff],
+    )
+    .await
 }

@@ -4,10 +4,10 @@ use renewly_types::{Address, Merchant};
 use sha2::{Digest, Sha256};
 
 use super::{Scope, from_json_text, json_text, now};
-use crate::db::Db;
+use crate::args;
+use crate::db::{Db, Tx};
 use crate::domain::tax::seed_rates;
 use crate::ids::{Kind, new_id, random_token};
-use crate::{with_db, with_tx};
 
 #[derive(sqlx::FromRow)]
 struct MerchantRow {
@@ -52,6 +52,15 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
+    /// The kind of a stored key: only `secret` grants everything.
+    pub fn from_stored(raw: &str) -> Self {
+        if raw == "secret" {
+            Self::Secret
+        } else {
+            Self::Publishable
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::Secret => "secret",
@@ -125,58 +134,60 @@ pub async fn create_merchant(
     let today = &created[..10];
     let mut keys = Vec::new();
     let modes: &[bool] = if live { &[false, true] } else { &[false] };
-    with_tx!(db, tx => {
-        sqlx::query(
-            "INSERT INTO merchants (id, name, country, default_currency, reporting_currency, \
-             created) VALUES ($1, $2, $3, $4, $4, $5)",
-        )
-        .bind(&id)
-        .bind(&new.name)
-        .bind(&new.country)
-        .bind(&new.currency)
-        .bind(&created)
-        .execute(&mut *tx)
-        .await?;
-        for livemode in [false, true] {
-            for rate in seed_rates(today) {
-                sqlx::query(
-                    "INSERT INTO tax_rates (id, merchant_id, livemode, country, region, \
-                     tax_category, percentage, name, created) \
-                     VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8)",
-                )
-                .bind(new_id(Kind::TaxRate))
-                .bind(&id)
-                .bind(livemode)
-                .bind(&rate.country)
-                .bind(&rate.category)
-                .bind(rate.percentage.normalize().to_string())
-                .bind(format!("VAT {}%", rate.percentage.normalize()))
-                .bind(&created)
-                .execute(&mut *tx)
-                .await?;
-            }
+    let mut tx = Tx::begin(db).await?;
+    tx.execute(
+        "INSERT INTO merchants (id, name, country, default_currency, reporting_currency, \
+         created) VALUES ($1, $2, $3, $4, $4, $5)",
+        &args![&id, &new.name, &new.country, &new.currency, &created],
+    )
+    .await?;
+    for livemode in [false, true] {
+        for rate in seed_rates(today) {
+            tx.execute(
+                "INSERT INTO tax_rates (id, merchant_id, livemode, country, region, \
+                 tax_category, percentage, name, created) \
+                 VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8)",
+                &args![
+                    new_id(Kind::TaxRate),
+                    &id,
+                    livemode,
+                    &rate.country,
+                    &rate.category,
+                    rate.percentage.normalize().to_string(),
+                    format!("VAT {}%", rate.percentage.normalize()),
+                    &created
+                ],
+            )
+            .await?;
         }
-        for &livemode in modes {
-            for kind in [KeyKind::Secret, KeyKind::Publishable] {
-                let key = format!("{}{}", kind.prefix(livemode), random_token(24));
-                let key_id = new_id(Kind::ApiKey);
-                sqlx::query(
-                    "INSERT INTO api_keys (id, merchant_id, livemode, kind, key_hash, key_hint, \
-                     created) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&key_id)
-                .bind(&id)
-                .bind(livemode)
-                .bind(kind.as_str())
-                .bind(hash_key(&key))
-                .bind(hint(&key))
-                .bind(&created)
-                .execute(&mut *tx)
-                .await?;
-                keys.push(NewKey { id: key_id, kind: kind.as_str(), livemode, key });
-            }
+    }
+    for &livemode in modes {
+        for kind in [KeyKind::Secret, KeyKind::Publishable] {
+            let key = format!("{}{}", kind.prefix(livemode), random_token(24));
+            let key_id = new_id(Kind::ApiKey);
+            tx.execute(
+                "INSERT INTO api_keys (id, merchant_id, livemode, kind, key_hash, key_hint, \
+                 created) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &args![
+                    &key_id,
+                    &id,
+                    livemode,
+                    kind.as_str(),
+                    hash_key(&key),
+                    hint(&key),
+                    &created
+                ],
+            )
+            .await?;
+            keys.push(NewKey {
+                id: key_id,
+                kind: kind.as_str(),
+                livemode,
+                key,
+            });
         }
-    });
+    }
+    tx.commit().await?;
     Ok((id, keys))
 }
 
@@ -202,21 +213,20 @@ pub async fn create_key(
 ) -> Result<NewKey, sqlx::Error> {
     let key = format!("{}{}", kind.prefix(livemode), random_token(24));
     let id = new_id(Kind::ApiKey);
-    with_db!(db, pool => {
-        sqlx::query(
-            "INSERT INTO api_keys (id, merchant_id, livemode, kind, key_hash, key_hint, created) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(merchant_id)
-        .bind(livemode)
-        .bind(kind.as_str())
-        .bind(hash_key(&key))
-        .bind(hint(&key))
-        .bind(now())
-        .execute(pool)
-        .await?;
-    });
+    db.execute(
+        "INSERT INTO api_keys (id, merchant_id, livemode, kind, key_hash, key_hint, created) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &args![
+            &id,
+            merchant_id,
+            livemode,
+            kind.as_str(),
+            hash_key(&key),
+            hint(&key),
+            now()
+        ],
+    )
+    .await?;
     Ok(NewKey {
         id,
         kind: kind.as_str(),
@@ -228,92 +238,86 @@ pub async fn create_key(
 /// Revokes a key by its id or by the key itself; `false` when none matched.
 pub async fn revoke_key(db: &Db, id_or_key: &str) -> Result<bool, sqlx::Error> {
     let hash = hash_key(id_or_key);
-    let done = with_db!(db, pool => sqlx::query(
-        "UPDATE api_keys SET revoked_at = $1 WHERE (id = $2 OR key_hash = $3) AND revoked_at IS NULL",
-    )
-    .bind(now())
-    .bind(id_or_key)
-    .bind(&hash)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    let done = db
+        .execute(
+            "UPDATE api_keys SET revoked_at = $1 WHERE (id = $2 OR key_hash = $3) \
+             AND revoked_at IS NULL",
+            &args![now(), id_or_key, &hash],
+        )
+        .await?;
     Ok(done > 0)
 }
 
 /// The keys of a merchant, newest first.
 pub async fn list_keys(db: &Db, merchant_id: &str) -> Result<Vec<KeyInfo>, sqlx::Error> {
-    with_db!(db, pool => sqlx::query_as::<_, KeyInfo>(
+    db.fetch_all(
         "SELECT id, merchant_id, livemode, kind, key_hint, created, revoked_at FROM api_keys \
          WHERE merchant_id = $1 ORDER BY id DESC",
+        &args![merchant_id],
     )
-    .bind(merchant_id)
-    .fetch_all(pool)
-    .await)
+    .await
 }
 
 /// What the key grants, if it is known and not revoked.
 pub async fn authenticate(db: &Db, key: &str) -> Result<Option<KeyGrant>, sqlx::Error> {
-    let row: Option<(String, bool, String)> = with_db!(db, pool => sqlx::query_as(
-        "SELECT merchant_id, livemode, kind FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-    )
-    .bind(hash_key(key))
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<(String, bool, String)> = db
+        .fetch_optional(
+            "SELECT merchant_id, livemode, kind FROM api_keys \
+             WHERE key_hash = $1 AND revoked_at IS NULL",
+            &args![hash_key(key)],
+        )
+        .await?;
     Ok(row.map(|(merchant_id, livemode, kind)| KeyGrant {
         scope: Scope {
             merchant_id,
             livemode,
         },
-        kind: if kind == "secret" {
-            KeyKind::Secret
-        } else {
-            KeyKind::Publishable
-        },
+        kind: KeyKind::from_stored(&kind),
     }))
 }
 
 /// The merchant as seen with a key of the given mode.
 pub async fn get_merchant(db: &Db, scope: &Scope) -> Result<Option<Merchant>, sqlx::Error> {
-    let row: Option<MerchantRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM merchants WHERE id = $1",
-    )
-    .bind(&scope.merchant_id)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<MerchantRow> = db
+        .fetch_optional(
+            "SELECT * FROM merchants WHERE id = $1",
+            &args![&scope.merchant_id],
+        )
+        .await?;
     Ok(row.map(|r| r.into_wire(scope.livemode)))
 }
 
 /// Whether a merchant with this id exists.
 pub async fn merchant_exists(db: &Db, merchant_id: &str) -> Result<bool, sqlx::Error> {
-    let found: Option<(String,)> = with_db!(db, pool => sqlx::query_as(
-        "SELECT id FROM merchants WHERE id = $1",
-    )
-    .bind(merchant_id)
-    .fetch_optional(pool)
-    .await?);
+    let found: Option<(String,)> = db
+        .fetch_optional(
+            "SELECT id FROM merchants WHERE id = $1",
+            &args![merchant_id],
+        )
+        .await?;
     Ok(found.is_some())
 }
 
 /// Writes every field of the merchant back.
 pub async fn save_merchant(db: &Db, m: &Merchant) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "UPDATE merchants SET name = $2, country = $3, default_currency = $4, \
          reporting_currency = $5, vat_number = $6, address = $7, timezone = $8, \
          invoice_prefix = $9, allowed_origins = $10 WHERE id = $1",
+        &args![
+            &m.id,
+            &m.name,
+            &m.country,
+            &m.default_currency,
+            &m.reporting_currency,
+            &m.vat_number,
+            json_text(&m.address),
+            &m.timezone,
+            &m.invoice_prefix,
+            json_text(&m.allowed_origins)
+        ],
     )
-    .bind(&m.id)
-    .bind(&m.name)
-    .bind(&m.country)
-    .bind(&m.default_currency)
-    .bind(&m.reporting_currency)
-    .bind(&m.vat_number)
-    .bind(json_text(&m.address))
-    .bind(&m.timezone)
-    .bind(&m.invoice_prefix)
-    .bind(json_text(&m.allowed_origins))
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 

@@ -43,29 +43,29 @@ pub(crate) async fn rows_by_ids<R>(
     ids: &[&str],
 ) -> Result<Vec<R>, sqlx::Error>
 where
-    R: Send
-        + Unpin
-        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
-        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    R: crate::db::AnyRow,
 {
     let mut distinct = ids.to_vec();
     distinct.sort_unstable();
     distinct.dedup();
     let mut rows = Vec::with_capacity(distinct.len());
     for chunk in distinct.chunks(100) {
-        // Only the table's name and placeholders are spliced in; every value is bound.
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT * FROM {table} WHERE merchant_id = $1 AND livemode = $2 AND id IN ({})",
-            crate::db::placeholders(3, chunk.len())
-        ));
-        let found: Vec<R> = crate::with_db!(db, pool => {
-            let mut query = sqlx::query_as(sql).bind(&scope.merchant_id).bind(scope.livemode);
-            for id in chunk {
-                query = query.bind(*id);
+        let mut q = query::Sql::new();
+        q.push("SELECT * FROM ")
+            .push(table)
+            .push(" WHERE merchant_id = ")
+            .bind(&scope.merchant_id)
+            .push(" AND livemode = ")
+            .bind(scope.livemode)
+            .push(" AND id IN (");
+        for (n, id) in chunk.iter().enumerate() {
+            if n > 0 {
+                q.push(", ");
             }
-            query.fetch_all(pool).await?
-        });
-        rows.extend(found);
+            q.bind(*id);
+        }
+        q.push(")");
+        rows.extend(q.fetch_all::<R>(db).await?);
     }
     Ok(rows)
 }

@@ -4,8 +4,8 @@
 use renewly_types::PaymentMethod;
 
 use super::{Page, Scope};
-use crate::db::Db;
-use crate::{args, with_db, with_tx};
+use crate::args;
+use crate::db::{Db, Tx};
 
 #[derive(sqlx::FromRow)]
 struct PaymentMethodRow {
@@ -55,47 +55,47 @@ pub async fn attach(
     token: &str,
     make_default: bool,
 ) -> Result<bool, sqlx::Error> {
-    let default: Option<(Option<String>,)> = with_tx!(db, tx => {
-        sqlx::query(
-            "INSERT INTO payment_methods (id, merchant_id, livemode, customer_id, provider, \
-             provider_token, brand, last4, exp_month, exp_year, detached, created) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, FALSE, $11)",
-        )
-        .bind(&pm.id)
-        .bind(&scope.merchant_id)
-        .bind(scope.livemode)
-        .bind(&pm.customer)
-        .bind(&pm.provider)
-        .bind(token)
-        .bind(&pm.brand)
-        .bind(&pm.last4)
-        .bind(i64::from(pm.exp_month))
-        .bind(i64::from(pm.exp_year))
-        .bind(&pm.created)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE customers SET default_payment_method = $4 \
-             WHERE id = $1 AND merchant_id = $2 AND livemode = $3 \
-             AND ($5 OR default_payment_method IS NULL)",
-        )
-        .bind(&pm.customer)
-        .bind(&scope.merchant_id)
-        .bind(scope.livemode)
-        .bind(&pm.id)
-        .bind(make_default)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query_as(
+    let mut tx = Tx::begin(db).await?;
+    tx.execute(
+        "INSERT INTO payment_methods (id, merchant_id, livemode, customer_id, provider, \
+         provider_token, brand, last4, exp_month, exp_year, detached, created) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, FALSE, $11)",
+        &args![
+            &pm.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &pm.customer,
+            &pm.provider,
+            token,
+            &pm.brand,
+            &pm.last4,
+            i64::from(pm.exp_month),
+            i64::from(pm.exp_year),
+            &pm.created
+        ],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE customers SET default_payment_method = $4 \
+         WHERE id = $1 AND merchant_id = $2 AND livemode = $3 \
+         AND ($5 OR default_payment_method IS NULL)",
+        &args![
+            &pm.customer,
+            &scope.merchant_id,
+            scope.livemode,
+            &pm.id,
+            make_default
+        ],
+    )
+    .await?;
+    let default: Option<(Option<String>,)> = tx
+        .fetch_optional(
             "SELECT default_payment_method FROM customers \
              WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![&pm.customer, &scope.merchant_id, scope.livemode],
         )
-        .bind(&pm.customer)
-        .bind(&scope.merchant_id)
-        .bind(scope.livemode)
-        .fetch_optional(&mut *tx)
-        .await?
-    });
+        .await?;
+    tx.commit().await?;
     Ok(default.and_then(|(d,)| d).as_deref() == Some(pm.id.as_str()))
 }
 
@@ -108,16 +108,13 @@ pub async fn get(
     id: &str,
     default: Option<&str>,
 ) -> Result<Option<PaymentMethod>, sqlx::Error> {
-    let row: Option<PaymentMethodRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM payment_methods WHERE id = $1 AND customer_id = $2 \
-         AND merchant_id = $3 AND livemode = $4 AND NOT detached",
-    )
-    .bind(id)
-    .bind(customer_id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<PaymentMethodRow> = db
+        .fetch_optional(
+            "SELECT * FROM payment_methods WHERE id = $1 AND customer_id = $2 \
+             AND merchant_id = $3 AND livemode = $4 AND NOT detached",
+            &args![id, customer_id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
     Ok(row.map(|r| r.into_wire(default)))
 }
 
@@ -129,17 +126,19 @@ pub async fn list(
     default: Option<&str>,
     page: &Page,
 ) -> Result<(Vec<PaymentMethod>, bool), sqlx::Error> {
-    let rows: Vec<PaymentMethodRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM payment_methods WHERE customer_id = $1 AND merchant_id = $2 \
-         AND livemode = $3 AND NOT detached AND id < $4 ORDER BY id DESC LIMIT $5",
-    )
-    .bind(customer_id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(page.cursor())
-    .bind(page.fetch())
-    .fetch_all(pool)
-    .await?);
+    let rows: Vec<PaymentMethodRow> = db
+        .fetch_all(
+            "SELECT * FROM payment_methods WHERE customer_id = $1 AND merchant_id = $2 \
+             AND livemode = $3 AND NOT detached AND id < $4 ORDER BY id DESC LIMIT $5",
+            &args![
+                customer_id,
+                &scope.merchant_id,
+                scope.livemode,
+                page.cursor(),
+                page.fetch()
+            ],
+        )
+        .await?;
     Ok(page.finish(rows.into_iter().map(|r| r.into_wire(default)).collect()))
 }
 
@@ -150,17 +149,12 @@ pub async fn set_default(
     customer_id: &str,
     id: &str,
 ) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "UPDATE customers SET default_payment_method = $4 \
          WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+        &args![customer_id, &scope.merchant_id, scope.livemode, id],
     )
-    .bind(customer_id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(id)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
@@ -183,54 +177,43 @@ pub async fn detach(
     customer_id: &str,
     id: &str,
 ) -> Result<Detached, sqlx::Error> {
-    let outcome = with_tx!(db, tx => {
-        let attached: Vec<(String,)> = sqlx::query_as(
+    let mut tx = Tx::begin(db).await?;
+    let attached: Vec<(String,)> = tx
+        .fetch_all(
             "SELECT id FROM payment_methods WHERE customer_id = $1 AND merchant_id = $2 \
              AND livemode = $3 AND NOT detached",
+            &args![customer_id, &scope.merchant_id, scope.livemode],
         )
-        .bind(customer_id)
-        .bind(&scope.merchant_id)
-        .bind(scope.livemode)
-        .fetch_all(&mut *tx)
         .await?;
-        let default: Option<(Option<String>,)> = sqlx::query_as(
+    let default: Option<(Option<String>,)> = tx
+        .fetch_optional(
             "SELECT default_payment_method FROM customers \
              WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![customer_id, &scope.merchant_id, scope.livemode],
         )
-        .bind(customer_id)
-        .bind(&scope.merchant_id)
-        .bind(scope.livemode)
-        .fetch_optional(&mut *tx)
         .await?;
-        let is_default = default.and_then(|(d,)| d).as_deref() == Some(id);
-        if !attached.iter().any(|(a,)| a == id) {
-            Detached::NotFound
-        } else if is_default && attached.len() > 1 {
-            Detached::IsDefault
-        } else {
-            sqlx::query(
-                "UPDATE payment_methods SET detached = TRUE \
-                 WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-            )
-            .bind(id)
-            .bind(&scope.merchant_id)
-            .bind(scope.livemode)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE customers SET default_payment_method = NULL \
-                 WHERE id = $1 AND merchant_id = $2 AND livemode = $3 \
-                 AND default_payment_method = $4",
-            )
-            .bind(customer_id)
-            .bind(&scope.merchant_id)
-            .bind(scope.livemode)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            Detached::Done
-        }
-    });
+    let is_default = default.and_then(|(d,)| d).as_deref() == Some(id);
+    let outcome = if !attached.iter().any(|(a,)| a == id) {
+        Detached::NotFound
+    } else if is_default && attached.len() > 1 {
+        Detached::IsDefault
+    } else {
+        tx.execute(
+            "UPDATE payment_methods SET detached = TRUE \
+             WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE customers SET default_payment_method = NULL \
+             WHERE id = $1 AND merchant_id = $2 AND livemode = $3 \
+             AND default_payment_method = $4",
+            &args![customer_id, &scope.merchant_id, scope.livemode, id],
+        )
+        .await?;
+        Detached::Done
+    };
+    tx.commit().await?;
     Ok(outcome)
 }
 
@@ -240,15 +223,13 @@ pub async fn charge_source(
     scope: &Scope,
     id: &str,
 ) -> Result<Option<ChargeSource>, sqlx::Error> {
-    let row: Option<(String, String)> = with_db!(db, pool => sqlx::query_as(
-        "SELECT provider, provider_token FROM payment_methods \
-         WHERE id = $1 AND merchant_id = $2 AND livemode = $3 AND NOT detached",
-    )
-    .bind(id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<(String, String)> = db
+        .fetch_optional(
+            "SELECT provider, provider_token FROM payment_methods \
+             WHERE id = $1 AND merchant_id = $2 AND livemode = $3 AND NOT detached",
+            &args![id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
     Ok(row.map(|(provider, token)| ChargeSource { provider, token }))
 }
 

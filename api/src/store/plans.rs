@@ -3,8 +3,8 @@
 use renewly_types::{CustomerRights, Dunning, PaymentMode, Plan};
 
 use super::{Page, Scope, from_json_text, json_text};
+use crate::args;
 use crate::db::Db;
-use crate::with_db;
 
 #[derive(sqlx::FromRow)]
 struct PlanRow {
@@ -71,85 +71,83 @@ fn payment_mode_str(mode: PaymentMode) -> &'static str {
 
 /// Inserts a new plan.
 pub async fn insert_plan(db: &Db, scope: &Scope, p: &Plan) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "INSERT INTO plans (id, merchant_id, livemode, name, description, currency, prices, \
          addons, setup_fee, trial_days, payment_mode, invoice_due_days, customer_rights, \
          close_reasons, dunning, terms, require_signature, features, published, active, created) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
          $18, $19, $20, $21)",
+        &args![
+            &p.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &p.name,
+            &p.description,
+            &p.currency,
+            json_text(&p.prices),
+            json_text(&p.addons),
+            &p.setup_fee,
+            i64::from(p.trial_days),
+            payment_mode_str(p.payment_mode),
+            i64::from(p.invoice_due_days),
+            json_text(&p.customer_rights),
+            json_text(&p.close_reasons),
+            json_text(&p.dunning),
+            &p.terms,
+            p.require_signature,
+            json_text(&p.features),
+            p.published,
+            p.active,
+            &p.created
+        ],
     )
-    .bind(&p.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&p.name)
-    .bind(&p.description)
-    .bind(&p.currency)
-    .bind(json_text(&p.prices))
-    .bind(json_text(&p.addons))
-    .bind(&p.setup_fee)
-    .bind(i64::from(p.trial_days))
-    .bind(payment_mode_str(p.payment_mode))
-    .bind(i64::from(p.invoice_due_days))
-    .bind(json_text(&p.customer_rights))
-    .bind(json_text(&p.close_reasons))
-    .bind(json_text(&p.dunning))
-    .bind(&p.terms)
-    .bind(p.require_signature)
-    .bind(json_text(&p.features))
-    .bind(p.published)
-    .bind(p.active)
-    .bind(&p.created)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
 /// Writes every changeable field of a plan back.
 pub async fn update_plan(db: &Db, scope: &Scope, p: &Plan) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "UPDATE plans SET name = $4, description = $5, currency = $6, prices = $7, addons = $8, \
          setup_fee = $9, trial_days = $10, payment_mode = $11, invoice_due_days = $12, \
          customer_rights = $13, close_reasons = $14, dunning = $15, terms = $16, \
          require_signature = $17, features = $18, published = $19, active = $20 \
          WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+        &args![
+            &p.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &p.name,
+            &p.description,
+            &p.currency,
+            json_text(&p.prices),
+            json_text(&p.addons),
+            &p.setup_fee,
+            i64::from(p.trial_days),
+            payment_mode_str(p.payment_mode),
+            i64::from(p.invoice_due_days),
+            json_text(&p.customer_rights),
+            json_text(&p.close_reasons),
+            json_text(&p.dunning),
+            &p.terms,
+            p.require_signature,
+            json_text(&p.features),
+            p.published,
+            p.active
+        ],
     )
-    .bind(&p.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&p.name)
-    .bind(&p.description)
-    .bind(&p.currency)
-    .bind(json_text(&p.prices))
-    .bind(json_text(&p.addons))
-    .bind(&p.setup_fee)
-    .bind(i64::from(p.trial_days))
-    .bind(payment_mode_str(p.payment_mode))
-    .bind(i64::from(p.invoice_due_days))
-    .bind(json_text(&p.customer_rights))
-    .bind(json_text(&p.close_reasons))
-    .bind(json_text(&p.dunning))
-    .bind(&p.terms)
-    .bind(p.require_signature)
-    .bind(json_text(&p.features))
-    .bind(p.published)
-    .bind(p.active)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
 /// One plan of this merchant and mode.
 pub async fn get_plan(db: &Db, scope: &Scope, id: &str) -> Result<Option<Plan>, sqlx::Error> {
-    let row: Option<PlanRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM plans WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-    )
-    .bind(id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<PlanRow> = db
+        .fetch_optional(
+            "SELECT * FROM plans WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
     Ok(row.map(Plan::from))
 }
 
@@ -161,20 +159,22 @@ pub async fn list_plans(
     published: Option<bool>,
     page: &Page,
 ) -> Result<(Vec<Plan>, bool), sqlx::Error> {
-    let rows: Vec<PlanRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM plans WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-         AND ($4 = 0 OR active = $5) AND ($6 = 0 OR published = $7) ORDER BY id DESC LIMIT $8",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(page.cursor())
-    .bind(i64::from(active.is_some()))
-    .bind(active.unwrap_or(true))
-    .bind(i64::from(published.is_some()))
-    .bind(published.unwrap_or(true))
-    .bind(page.fetch())
-    .fetch_all(pool)
-    .await?);
+    let rows: Vec<PlanRow> = db
+        .fetch_all(
+            "SELECT * FROM plans WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
+             AND ($4 = 0 OR active = $5) AND ($6 = 0 OR published = $7) ORDER BY id DESC LIMIT $8",
+            &args![
+                &scope.merchant_id,
+                scope.livemode,
+                page.cursor(),
+                i64::from(active.is_some()),
+                active.unwrap_or(true),
+                i64::from(published.is_some()),
+                published.unwrap_or(true),
+                page.fetch()
+            ],
+        )
+        .await?;
     Ok(page.finish(rows.into_iter().map(Plan::from).collect()))
 }
 
@@ -184,15 +184,12 @@ pub const MAX_PUBLISHED: i64 = 100;
 /// The published, active plans of this merchant and mode, oldest first (the order
 /// they were made in, which is the usual order of a pricing table).
 pub async fn list_published_plans(db: &Db, scope: &Scope) -> Result<Vec<Plan>, sqlx::Error> {
-    let rows: Vec<PlanRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM plans WHERE merchant_id = $1 AND livemode = $2 AND active = $3 \
-         AND published = $3 ORDER BY id ASC LIMIT $4",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(true)
-    .bind(MAX_PUBLISHED)
-    .fetch_all(pool)
-    .await?);
+    let rows: Vec<PlanRow> = db
+        .fetch_all(
+            "SELECT * FROM plans WHERE merchant_id = $1 AND livemode = $2 AND active = $3 \
+             AND published = $3 ORDER BY id ASC LIMIT $4",
+            &args![&scope.merchant_id, scope.livemode, true, MAX_PUBLISHED],
+        )
+        .await?;
     Ok(rows.into_iter().map(Plan::from).collect())
 }

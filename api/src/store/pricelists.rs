@@ -4,8 +4,8 @@
 use renewly_types::Pricelist;
 
 use super::{Page, Scope, from_json_text, json_text};
+use crate::args;
 use crate::db::Db;
-use crate::with_db;
 
 #[derive(sqlx::FromRow)]
 struct PricelistRow {
@@ -35,39 +35,39 @@ impl From<PricelistRow> for Pricelist {
 
 /// Inserts a new pricelist.
 pub async fn insert_pricelist(db: &Db, scope: &Scope, p: &Pricelist) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "INSERT INTO pricelists (id, merchant_id, livemode, name, currency, items, active, \
          created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &args![
+            &p.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &p.name,
+            &p.currency,
+            json_text(&p.items),
+            p.active,
+            &p.created
+        ],
     )
-    .bind(&p.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&p.name)
-    .bind(&p.currency)
-    .bind(json_text(&p.items))
-    .bind(p.active)
-    .bind(&p.created)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
 /// Writes the changeable fields of a pricelist back (its currency never changes).
 pub async fn update_pricelist(db: &Db, scope: &Scope, p: &Pricelist) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "UPDATE pricelists SET name = $4, items = $5, active = $6 \
          WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+        &args![
+            &p.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &p.name,
+            json_text(&p.items),
+            p.active
+        ],
     )
-    .bind(&p.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&p.name)
-    .bind(json_text(&p.items))
-    .bind(p.active)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
@@ -77,14 +77,12 @@ pub async fn get_pricelist(
     scope: &Scope,
     id: &str,
 ) -> Result<Option<Pricelist>, sqlx::Error> {
-    let row: Option<PricelistRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM pricelists WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-    )
-    .bind(id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<PricelistRow> = db
+        .fetch_optional(
+            "SELECT * FROM pricelists WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
     Ok(row.map(Pricelist::from))
 }
 
@@ -95,17 +93,19 @@ pub async fn list_pricelists(
     active: Option<bool>,
     page: &Page,
 ) -> Result<(Vec<Pricelist>, bool), sqlx::Error> {
-    let rows: Vec<PricelistRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM pricelists WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-         AND ($4 = 0 OR active = $5) ORDER BY id DESC LIMIT $6",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(page.cursor())
-    .bind(i64::from(active.is_some()))
-    .bind(active.unwrap_or(true))
-    .bind(page.fetch())
-    .fetch_all(pool)
-    .await?);
+    let rows: Vec<PricelistRow> = db
+        .fetch_all(
+            "SELECT * FROM pricelists WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
+             AND ($4 = 0 OR active = $5) ORDER BY id DESC LIMIT $6",
+            &args![
+                &scope.merchant_id,
+                scope.livemode,
+                page.cursor(),
+                i64::from(active.is_some()),
+                active.unwrap_or(true),
+                page.fetch()
+            ],
+        )
+        .await?;
     Ok(page.finish(rows.into_iter().map(Pricelist::from).collect()))
 }

@@ -6,8 +6,8 @@ use renewly_types::{Interval, Price, Recurring, TaxBehavior};
 use rust_decimal::Decimal;
 
 use super::{Page, Scope};
+use crate::args;
 use crate::db::Db;
-use crate::with_db;
 
 #[derive(sqlx::FromRow)]
 struct PriceRow {
@@ -90,56 +90,54 @@ fn tax_behavior_str(t: TaxBehavior) -> &'static str {
 
 /// Inserts a new price.
 pub async fn insert_price(db: &Db, scope: &Scope, p: &Price) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "INSERT INTO prices (id, merchant_id, livemode, product_id, currency, unit_amount, \
          recurring_interval, recurring_interval_count, tax_behavior, nickname, active, created) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        &args![
+            &p.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &p.product,
+            &p.currency,
+            p.unit_amount.to_string(),
+            p.recurring.map(|r| interval_str(r.interval)),
+            p.recurring.map(|r| i64::from(r.interval_count)),
+            tax_behavior_str(p.tax_behavior),
+            &p.nickname,
+            p.active,
+            &p.created
+        ],
     )
-    .bind(&p.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&p.product)
-    .bind(&p.currency)
-    .bind(p.unit_amount.to_string())
-    .bind(p.recurring.map(|r| interval_str(r.interval)))
-    .bind(p.recurring.map(|r| i64::from(r.interval_count)))
-    .bind(tax_behavior_str(p.tax_behavior))
-    .bind(&p.nickname)
-    .bind(p.active)
-    .bind(&p.created)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
 /// Writes the changeable fields of a price (nickname, active) back.
 pub async fn update_price(db: &Db, scope: &Scope, p: &Price) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "UPDATE prices SET nickname = $4, active = $5 \
          WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+        &args![
+            &p.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &p.nickname,
+            p.active
+        ],
     )
-    .bind(&p.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&p.nickname)
-    .bind(p.active)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
 /// One price of this merchant and mode.
 pub async fn get_price(db: &Db, scope: &Scope, id: &str) -> Result<Option<Price>, sqlx::Error> {
-    let row: Option<PriceRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM prices WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-    )
-    .bind(id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<PriceRow> = db
+        .fetch_optional(
+            "SELECT * FROM prices WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
     row.map(Price::try_from).transpose()
 }
 
@@ -171,21 +169,23 @@ pub async fn list_prices(
     filter: &PriceFilter,
     page: &Page,
 ) -> Result<(Vec<Price>, bool), sqlx::Error> {
-    let rows: Vec<PriceRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM prices WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-         AND ($4 = 0 OR active = $5) AND ($6 IS NULL OR product_id = $6) \
-         AND ($7 IS NULL OR currency = $7) ORDER BY id DESC LIMIT $8",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(page.cursor())
-    .bind(i64::from(filter.active.is_some()))
-    .bind(filter.active.unwrap_or(true))
-    .bind(&filter.product)
-    .bind(&filter.currency)
-    .bind(page.fetch())
-    .fetch_all(pool)
-    .await?);
+    let rows: Vec<PriceRow> = db
+        .fetch_all(
+            "SELECT * FROM prices WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
+             AND ($4 = 0 OR active = $5) AND ($6 IS NULL OR product_id = $6) \
+             AND ($7 IS NULL OR currency = $7) ORDER BY id DESC LIMIT $8",
+            &args![
+                &scope.merchant_id,
+                scope.livemode,
+                page.cursor(),
+                i64::from(filter.active.is_some()),
+                filter.active.unwrap_or(true),
+                &filter.product,
+                &filter.currency,
+                page.fetch()
+            ],
+        )
+        .await?;
     let prices = rows
         .into_iter()
         .map(Price::try_from)

@@ -5,8 +5,8 @@ use renewly_types::TaxRate;
 use rust_decimal::Decimal;
 
 use super::{Page, Scope};
+use crate::args;
 use crate::db::Db;
-use crate::with_db;
 
 #[derive(sqlx::FromRow)]
 struct TaxRateRow {
@@ -45,41 +45,41 @@ impl TryFrom<TaxRateRow> for TaxRate {
 
 /// Inserts a new tax rate.
 pub async fn insert_tax_rate(db: &Db, scope: &Scope, t: &TaxRate) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "INSERT INTO tax_rates (id, merchant_id, livemode, country, region, tax_category, \
          percentage, name, active, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &args![
+            &t.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &t.country,
+            &t.region,
+            &t.tax_category,
+            t.percentage.normalize().to_string(),
+            &t.name,
+            t.active,
+            &t.created
+        ],
     )
-    .bind(&t.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&t.country)
-    .bind(&t.region)
-    .bind(&t.tax_category)
-    .bind(t.percentage.normalize().to_string())
-    .bind(&t.name)
-    .bind(t.active)
-    .bind(&t.created)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
 /// Writes the changeable fields of a tax rate (percentage, name, active) back.
 pub async fn update_tax_rate(db: &Db, scope: &Scope, t: &TaxRate) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "UPDATE tax_rates SET percentage = $4, name = $5, active = $6 \
          WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+        &args![
+            &t.id,
+            &scope.merchant_id,
+            scope.livemode,
+            t.percentage.normalize().to_string(),
+            &t.name,
+            t.active
+        ],
     )
-    .bind(&t.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(t.percentage.normalize().to_string())
-    .bind(&t.name)
-    .bind(t.active)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
@@ -89,14 +89,12 @@ pub async fn get_tax_rate(
     scope: &Scope,
     id: &str,
 ) -> Result<Option<TaxRate>, sqlx::Error> {
-    let row: Option<TaxRateRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM tax_rates WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-    )
-    .bind(id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<TaxRateRow> = db
+        .fetch_optional(
+            "SELECT * FROM tax_rates WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
     row.map(TaxRate::try_from).transpose()
 }
 
@@ -115,21 +113,23 @@ pub async fn list_tax_rates(
     filter: &TaxRateFilter,
     page: &Page,
 ) -> Result<(Vec<TaxRate>, bool), sqlx::Error> {
-    let rows: Vec<TaxRateRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-         AND ($4 = 0 OR active = $5) AND ($6 IS NULL OR country = $6) \
-         AND ($7 IS NULL OR tax_category = $7) ORDER BY id DESC LIMIT $8",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(page.cursor())
-    .bind(i64::from(filter.active.is_some()))
-    .bind(filter.active.unwrap_or(true))
-    .bind(&filter.country)
-    .bind(&filter.tax_category)
-    .bind(page.fetch())
-    .fetch_all(pool)
-    .await?);
+    let rows: Vec<TaxRateRow> = db
+        .fetch_all(
+            "SELECT * FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
+             AND ($4 = 0 OR active = $5) AND ($6 IS NULL OR country = $6) \
+             AND ($7 IS NULL OR tax_category = $7) ORDER BY id DESC LIMIT $8",
+            &args![
+                &scope.merchant_id,
+                scope.livemode,
+                page.cursor(),
+                i64::from(filter.active.is_some()),
+                filter.active.unwrap_or(true),
+                &filter.country,
+                &filter.tax_category,
+                page.fetch()
+            ],
+        )
+        .await?;
     let rates = rows
         .into_iter()
         .map(TaxRate::try_from)
@@ -144,20 +144,22 @@ pub async fn active_twin(
     scope: &Scope,
     t: &TaxRate,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String,)> = with_db!(db, pool => sqlx::query_as(
-        "SELECT id FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND country = $3 \
-         AND tax_category = $4 AND ((region IS NULL AND $5 IS NULL) OR region = $5) \
-         AND active = $6 AND id <> $7 LIMIT 1",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&t.country)
-    .bind(&t.tax_category)
-    .bind(&t.region)
-    .bind(true)
-    .bind(&t.id)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<(String,)> = db
+        .fetch_optional(
+            "SELECT id FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND country = $3 \
+             AND tax_category = $4 AND ((region IS NULL AND $5 IS NULL) OR region = $5) \
+             AND active = $6 AND id <> $7 LIMIT 1",
+            &args![
+                &scope.merchant_id,
+                scope.livemode,
+                &t.country,
+                &t.tax_category,
+                &t.region,
+                true,
+                &t.id
+            ],
+        )
+        .await?;
     Ok(row.map(|(id,)| id))
 }
 
@@ -169,17 +171,19 @@ pub async fn find_rate(
     country: &str,
     tax_category: &str,
 ) -> Result<Option<TaxRate>, sqlx::Error> {
-    let row: Option<TaxRateRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND country = $3 \
-         AND (tax_category = $4 OR tax_category = 'standard') AND region IS NULL \
-         AND active = $5 ORDER BY CASE WHEN tax_category = $4 THEN 0 ELSE 1 END, id DESC LIMIT 1",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(country)
-    .bind(tax_category)
-    .bind(true)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<TaxRateRow> = db
+        .fetch_optional(
+            "SELECT * FROM tax_rates WHERE merchant_id = $1 AND livemode = $2 AND country = $3 \
+             AND (tax_category = $4 OR tax_category = 'standard') AND region IS NULL \
+             AND active = $5 ORDER BY CASE WHEN tax_category = $4 THEN 0 ELSE 1 END, id DESC LIMIT 1",
+            &args![
+                &scope.merchant_id,
+                scope.livemode,
+                country,
+                tax_category,
+                true
+            ],
+        )
+        .await?;
     row.map(TaxRate::try_from).transpose()
 }

@@ -3,8 +3,8 @@
 use renewly_types::User;
 
 use super::{Page, Scope};
+use crate::args;
 use crate::db::Db;
-use crate::with_db;
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -32,51 +32,49 @@ impl From<UserRow> for User {
 
 /// Inserts a new user.
 pub async fn insert_user(db: &Db, scope: &Scope, u: &User) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "INSERT INTO users (id, merchant_id, livemode, name, email, active, created) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &args![
+            &u.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &u.name,
+            &u.email,
+            u.active,
+            &u.created
+        ],
     )
-    .bind(&u.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&u.name)
-    .bind(&u.email)
-    .bind(u.active)
-    .bind(&u.created)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
 /// Writes the changeable fields of a user back.
 pub async fn update_user(db: &Db, scope: &Scope, u: &User) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query(
+    db.execute(
         "UPDATE users SET name = $4, email = $5, active = $6 \
          WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+        &args![
+            &u.id,
+            &scope.merchant_id,
+            scope.livemode,
+            &u.name,
+            &u.email,
+            u.active
+        ],
     )
-    .bind(&u.id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(&u.name)
-    .bind(&u.email)
-    .bind(u.active)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    .await?;
     Ok(())
 }
 
 /// One user of this merchant and mode.
 pub async fn get_user(db: &Db, scope: &Scope, id: &str) -> Result<Option<User>, sqlx::Error> {
-    let row: Option<UserRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM users WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-    )
-    .bind(id)
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .fetch_optional(pool)
-    .await?);
+    let row: Option<UserRow> = db
+        .fetch_optional(
+            "SELECT * FROM users WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
     Ok(row.map(User::from))
 }
 
@@ -87,17 +85,19 @@ pub async fn list_users(
     active: Option<bool>,
     page: &Page,
 ) -> Result<(Vec<User>, bool), sqlx::Error> {
-    let rows: Vec<UserRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM users WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-         AND ($4 = 0 OR active = $5) ORDER BY id DESC LIMIT $6",
-    )
-    .bind(&scope.merchant_id)
-    .bind(scope.livemode)
-    .bind(page.cursor())
-    .bind(i64::from(active.is_some()))
-    .bind(active.unwrap_or(true))
-    .bind(page.fetch())
-    .fetch_all(pool)
-    .await?);
+    let rows: Vec<UserRow> = db
+        .fetch_all(
+            "SELECT * FROM users WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
+             AND ($4 = 0 OR active = $5) ORDER BY id DESC LIMIT $6",
+            &args![
+                &scope.merchant_id,
+                scope.livemode,
+                page.cursor(),
+                i64::from(active.is_some()),
+                active.unwrap_or(true),
+                page.fetch()
+            ],
+        )
+        .await?;
     Ok(page.finish(rows.into_iter().map(User::from).collect()))
 }

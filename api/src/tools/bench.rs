@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 
 use crate::billing::worker::{self, Filter};
-use crate::db::Db;
+use crate::db::{Arg, Db};
 use crate::ids::{Kind, new_id};
 use crate::payments::Provider;
 use crate::store::merchants::{NewMerchant, create_merchant};
@@ -124,6 +124,172 @@ pub(crate) async fn fresh_database(
     }
 }
 
+/// The benchmark's catalog: one product with a monthly price, on one plan.
+struct Catalog {
+    merchant: String,
+    product: String,
+    price: String,
+    plan: String,
+    now: String,
+}
+
+impl Catalog {
+    async fn insert(&self, db: &Db) -> anyhow::Result<()> {
+        let (merchant, product, price, now) =
+            (&self.merchant, &self.product, &self.price, &self.now);
+        let products = [args![
+            product,
+            merchant,
+            false,
+            "Pro",
+            "recurring",
+            "seat",
+            "standard",
+            true,
+            now
+        ]
+        .to_vec()];
+        let prices = [args![
+            price,
+            merchant,
+            false,
+            product,
+            "EUR",
+            "29.00",
+            "month",
+            1_i64,
+            "exclusive",
+            true,
+            now
+        ]
+        .to_vec()];
+        let plans = [args![
+            &self.plan,
+            merchant,
+            false,
+            "Pro",
+            "EUR",
+            format!("[\"{price}\"]"),
+            "[]",
+            0_i64,
+            "charge_automatically",
+            14_i64,
+            r#"{"change":"upgrade_downgrade","can_close":true,"can_pause":false,"can_change_quantity":true}"#,
+            "[]",
+            r#"{"retry_days":[1,3,5,7],"close_after_days":15}"#,
+            false,
+            "[]",
+            true,
+            true,
+            now
+        ]
+        .to_vec()];
+        tooling::insert_all(
+            db,
+            &[
+                (Table::PRODUCTS, &products[..]),
+                (Table::PRICES, &prices[..]),
+                (Table::PLANS, &plans[..]),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// An active monthly subscription of `cus` on card `pm`, renewing on `day`.
+    fn subscription(
+        &self,
+        sub: &str,
+        cus: &str,
+        pm: &str,
+        start: NaiveDate,
+        day: NaiveDate,
+    ) -> Vec<Arg> {
+        let (merchant, plan, now) = (&self.merchant, &self.plan, &self.now);
+        args![
+            sub,
+            merchant,
+            false,
+            cus,
+            plan,
+            "active",
+            "EUR",
+            "month",
+            1_i64,
+            start.to_string(),
+            start.to_string(),
+            day.to_string(),
+            day.to_string(),
+            "charge_automatically",
+            14_i64,
+            pm,
+            2900_i64,
+            2900_i64,
+            "good",
+            now
+        ]
+        .to_vec()
+    }
+
+    /// Customer `i`: its row, its card, and its subscription and item, renewing
+    /// on `day`.
+    fn customer(&self, i: usize, start: NaiveDate, day: NaiveDate) -> [Vec<Arg>; 4] {
+        let (merchant, product, price, now) =
+            (&self.merchant, &self.product, &self.price, &self.now);
+        let (cus, pm, sub) = (
+            new_id(Kind::Customer),
+            new_id(Kind::PaymentMethod),
+            new_id(Kind::Subscription),
+        );
+        [
+            args![
+                &cus,
+                merchant,
+                false,
+                format!("c{i}@bench.example"),
+                format!("Customer {i}"),
+                r#"{"country":"NL"}"#,
+                "en",
+                &pm,
+                now
+            ]
+            .to_vec(),
+            args![
+                &pm,
+                merchant,
+                false,
+                &cus,
+                "test",
+                format!("tok_test_{i}"),
+                "visa",
+                "4242",
+                12_i64,
+                2034_i64,
+                false,
+                now
+            ]
+            .to_vec(),
+            self.subscription(&sub, &cus, &pm, start, day),
+            args![
+                new_id(Kind::SubscriptionItem),
+                &sub,
+                0_i64,
+                price,
+                product,
+                "Pro",
+                1_i64,
+                "29.00",
+                "0",
+                "exclusive",
+                "standard",
+                true,
+                false
+            ]
+            .to_vec(),
+        ]
+    }
+}
+
 /// A merchant, a product, a monthly price, a plan, and N customers each with a
 /// card and a subscription whose next invoice is due on `day`.
 async fn seed(db: &Db, n: usize, day: NaiveDate) -> anyhow::Result<()> {
@@ -133,66 +299,14 @@ async fn seed(db: &Db, n: usize, day: NaiveDate) -> anyhow::Result<()> {
         currency: "EUR".to_owned(),
     };
     let (merchant, _) = create_merchant(db, &new, false).await?;
-    let now = crate::store::now();
-    let product = new_id(Kind::Product);
-    let price = new_id(Kind::Price);
-    let plan = new_id(Kind::Plan);
-    let products = [args![
-        &product,
-        &merchant,
-        false,
-        "Pro",
-        "recurring",
-        "seat",
-        "standard",
-        true,
-        &now
-    ]
-    .to_vec()];
-    let prices = [args![
-        &price,
-        &merchant,
-        false,
-        &product,
-        "EUR",
-        "29.00",
-        "month",
-        1_i64,
-        "exclusive",
-        true,
-        &now
-    ]
-    .to_vec()];
-    let plans = [args![
-        &plan,
-        &merchant,
-        false,
-        "Pro",
-        "EUR",
-        format!("[\"{price}\"]"),
-        "[]",
-        0_i64,
-        "charge_automatically",
-        14_i64,
-        r#"{"change":"upgrade_downgrade","can_close":true,"can_pause":false,"can_change_quantity":true}"#,
-        "[]",
-        r#"{"retry_days":[1,3,5,7],"close_after_days":15}"#,
-        false,
-        "[]",
-        true,
-        true,
-        &now
-    ]
-    .to_vec()];
-    tooling::insert_all(
-        db,
-        &[
-            (Table::PRODUCTS, &products[..]),
-            (Table::PRICES, &prices[..]),
-            (Table::PLANS, &plans[..]),
-        ],
-    )
-    .await?;
+    let catalog = Catalog {
+        merchant,
+        product: new_id(Kind::Product),
+        price: new_id(Kind::Price),
+        plan: new_id(Kind::Plan),
+        now: crate::store::now(),
+    };
+    catalog.insert(db).await?;
     let start = day
         .checked_sub_months(chrono::Months::new(1))
         .unwrap_or(day);
@@ -201,85 +315,11 @@ async fn seed(db: &Db, n: usize, day: NaiveDate) -> anyhow::Result<()> {
         let (mut customers, mut pms, mut subs, mut items) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in chunk_start..chunk_start + count {
-            let (cus, pm, sub) = (
-                new_id(Kind::Customer),
-                new_id(Kind::PaymentMethod),
-                new_id(Kind::Subscription),
-            );
-            customers.push(
-                args![
-                    &cus,
-                    &merchant,
-                    false,
-                    format!("c{i}@bench.example"),
-                    format!("Customer {i}"),
-                    r#"{"country":"NL"}"#,
-                    "en",
-                    &pm,
-                    &now
-                ]
-                .to_vec(),
-            );
-            pms.push(
-                args![
-                    &pm,
-                    &merchant,
-                    false,
-                    &cus,
-                    "test",
-                    format!("tok_test_{i}"),
-                    "visa",
-                    "4242",
-                    12_i64,
-                    2034_i64,
-                    false,
-                    &now
-                ]
-                .to_vec(),
-            );
-            subs.push(
-                args![
-                    &sub,
-                    &merchant,
-                    false,
-                    &cus,
-                    &plan,
-                    "active",
-                    "EUR",
-                    "month",
-                    1_i64,
-                    start.to_string(),
-                    start.to_string(),
-                    day.to_string(),
-                    day.to_string(),
-                    "charge_automatically",
-                    14_i64,
-                    &pm,
-                    2900_i64,
-                    2900_i64,
-                    "good",
-                    &now
-                ]
-                .to_vec(),
-            );
-            items.push(
-                args![
-                    new_id(Kind::SubscriptionItem),
-                    &sub,
-                    0_i64,
-                    &price,
-                    &product,
-                    "Pro",
-                    1_i64,
-                    "29.00",
-                    "0",
-                    "exclusive",
-                    "standard",
-                    true,
-                    false
-                ]
-                .to_vec(),
-            );
+            let [customer, pm, sub, item] = catalog.customer(i, start, day);
+            customers.push(customer);
+            pms.push(pm);
+            subs.push(sub);
+            items.push(item);
         }
         tooling::insert_all(
             db,

@@ -250,6 +250,26 @@ struct Life {
 }
 
 impl Seeder {
+    /// The next customer, in `country`, looked after by `salesperson`.
+    fn customer(&mut self, id: &str, country: &str, salesperson: &Option<String>) {
+        let i = self.counts.customers;
+        self.buf.customers.push(
+            args![
+                id,
+                &self.merchant,
+                false,
+                format!("c{i}@bench.example"),
+                format!("Customer {i}"),
+                format!(r#"{{"country":"{country}"}}"#),
+                "en",
+                salesperson,
+                &self.now
+            ]
+            .to_vec(),
+        );
+        self.counts.customers += 1;
+    }
+
     fn event(
         &mut self,
         life: &Life,
@@ -403,100 +423,7 @@ async fn seed(db: &Db, n: usize) -> anyhow::Result<(String, Counts)> {
         .map(|k| k.key.clone())
         .ok_or_else(|| anyhow::anyhow!("no secret key was made"))?;
     let now = crate::store::now();
-    let (mut products, mut prices, mut plan_rows, mut user_rows) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut plans = Vec::new();
-    for name in ["Starter", "Pro", "Business"] {
-        let (plan, product, price) = (
-            new_id(Kind::Plan),
-            new_id(Kind::Product),
-            new_id(Kind::Price),
-        );
-        products.push(
-            args![
-                &product,
-                &merchant,
-                false,
-                name,
-                "recurring",
-                "seat",
-                "standard",
-                true,
-                &now
-            ]
-            .to_vec(),
-        );
-        prices.push(
-            args![
-                &price,
-                &merchant,
-                false,
-                &product,
-                "EUR",
-                "29.00",
-                "month",
-                1_i64,
-                "exclusive",
-                true,
-                &now
-            ]
-            .to_vec(),
-        );
-        plan_rows.push(
-            args![
-                &plan,
-                &merchant,
-                false,
-                name,
-                "EUR",
-                format!("[\"{price}\"]"),
-                "[]",
-                0_i64,
-                "charge_automatically",
-                14_i64,
-                "{}",
-                "[]",
-                "{}",
-                false,
-                "[]",
-                true,
-                true,
-                &now
-            ]
-            .to_vec(),
-        );
-        plans.push(plan);
-    }
-    let names = [
-        "Ada", "Ben", "Cleo", "Dirk", "Eva", "Femke", "Gijs", "Hana", "Ivo", "Jet", "Kees", "Lot",
-    ];
-    let mut users = Vec::new();
-    for name in names {
-        let id = new_id(Kind::User);
-        user_rows.push(
-            args![
-                &id,
-                &merchant,
-                false,
-                name,
-                format!("{}@bench.example", name.to_ascii_lowercase()),
-                true,
-                &now
-            ]
-            .to_vec(),
-        );
-        users.push(id);
-    }
-    tooling::insert_all(
-        db,
-        &[
-            (Table::PRODUCTS, &products[..]),
-            (Table::PRICES, &prices[..]),
-            (Table::PLANS, &plan_rows[..]),
-            (Table::USERS, &user_rows[..]),
-        ],
-    )
-    .await?;
+    let (plans, users) = seed_catalog(db, &merchant, &now).await?;
 
     let mut s = Seeder {
         merchant,
@@ -520,6 +447,113 @@ async fn seed(db: &Db, n: usize) -> anyhow::Result<(String, Counts)> {
     Ok((key, s.counts))
 }
 
+/// A published monthly plan with one price and default settings.
+fn plan_row(id: &str, merchant: &str, name: &str, price: &str, now: &str) -> Vec<Arg> {
+    args![
+        id,
+        merchant,
+        false,
+        name,
+        "EUR",
+        format!("[\"{price}\"]"),
+        "[]",
+        0_i64,
+        "charge_automatically",
+        14_i64,
+        "{}",
+        "[]",
+        "{}",
+        false,
+        "[]",
+        true,
+        true,
+        now
+    ]
+    .to_vec()
+}
+
+/// Three plans, each with a product and a monthly price, and twelve
+/// salespeople; returns the plan and user ids.
+async fn seed_catalog(
+    db: &Db,
+    merchant: &str,
+    now: &str,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let (mut products, mut prices, mut plan_rows, mut user_rows) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut plans = Vec::new();
+    for name in ["Starter", "Pro", "Business"] {
+        let (plan, product, price) = (
+            new_id(Kind::Plan),
+            new_id(Kind::Product),
+            new_id(Kind::Price),
+        );
+        products.push(
+            args![
+                &product,
+                merchant,
+                false,
+                name,
+                "recurring",
+                "seat",
+                "standard",
+                true,
+                now
+            ]
+            .to_vec(),
+        );
+        prices.push(
+            args![
+                &price,
+                merchant,
+                false,
+                &product,
+                "EUR",
+                "29.00",
+                "month",
+                1_i64,
+                "exclusive",
+                true,
+                now
+            ]
+            .to_vec(),
+        );
+        plan_rows.push(plan_row(&plan, merchant, name, &price, now));
+        plans.push(plan);
+    }
+    let names = [
+        "Ada", "Ben", "Cleo", "Dirk", "Eva", "Femke", "Gijs", "Hana", "Ivo", "Jet", "Kees", "Lot",
+    ];
+    let mut users = Vec::new();
+    for name in names {
+        let id = new_id(Kind::User);
+        user_rows.push(
+            args![
+                &id,
+                merchant,
+                false,
+                name,
+                format!("{}@bench.example", name.to_ascii_lowercase()),
+                true,
+                now
+            ]
+            .to_vec(),
+        );
+        users.push(id);
+    }
+    tooling::insert_all(
+        db,
+        &[
+            (Table::PRODUCTS, &products[..]),
+            (Table::PRICES, &prices[..]),
+            (Table::PLANS, &plan_rows[..]),
+            (Table::USERS, &user_rows[..]),
+        ],
+    )
+    .await?;
+    Ok((plans, users))
+}
+
 /// One customer: a first subscription that may grow, shrink, get an add-on
 /// subscription (an expansion, later closed with a reason: a contraction), churn
 /// with a reason, and come back later on a new subscription (a reactivation).
@@ -528,21 +562,7 @@ fn customer_history(s: &mut Seeder, rng: &mut Rng, first: Month, n: usize) {
     let i = s.counts.customers;
     let salesperson = (!rng.chance(100)).then(|| s.users[i % s.users.len()].clone());
     let country = COUNTRIES[rng.below(COUNTRIES.len() as u64) as usize];
-    s.buf.customers.push(
-        args![
-            &customer,
-            &s.merchant,
-            false,
-            format!("c{i}@bench.example"),
-            format!("Customer {i}"),
-            format!(r#"{{"country":"{country}"}}"#),
-            "en",
-            &salesperson,
-            &s.now
-        ]
-        .to_vec(),
-    );
-    s.counts.customers += 1;
+    s.customer(&customer, country, &salesperson);
     let day = 1 + rng.below(28) as u32;
     let date_in = |m: Month| m.first_day().with_day(day).unwrap_or_else(|| m.first_day());
     let mut start = rng.below(MONTHS as u64) as i32;
