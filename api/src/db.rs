@@ -253,11 +253,6 @@ impl Tx {
         })
     }
 
-    /// Whether this is PostgreSQL (for `FOR UPDATE SKIP LOCKED`).
-    pub fn is_postgres(&self) -> bool {
-        matches!(self, Self::Postgres(_))
-    }
-
     /// Commits.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {

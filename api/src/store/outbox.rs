@@ -3,7 +3,7 @@
 
 use super::now;
 use crate::args;
-use crate::db::{Db, Tx};
+use crate::db::{Db, Lock, Tx};
 use crate::ids::{Kind, new_id};
 use crate::mail::NewMessage;
 
@@ -70,19 +70,10 @@ pub async fn insert(tx: &mut Tx, msg: &NewMessage) -> Result<String, sqlx::Error
     Ok(id)
 }
 
-const CLAIM_SQLITE: &str = "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (\
-    SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
-    ORDER BY next_attempt_at, id LIMIT $3) \
-    RETURNING id, merchant_id, livemode, to_email, locale, template, subject, text_body, \
-    html_body, attachment_invoice_id, attempts, customer_id";
-const CLAIM_POSTGRES: &str = "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (\
-    SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
-    ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-    RETURNING id, merchant_id, livemode, to_email, locale, template, subject, text_body, \
-    html_body, attachment_invoice_id, attempts, customer_id";
-
 /// Takes at most `limit` messages due at `now` by moving them to `lease_until`,
-/// so that two workers never send the same message at once; sorted by id.
+/// so that two workers never send the same message at once; sorted by id. On
+/// PostgreSQL the due rows are read `FOR UPDATE SKIP LOCKED`, so a second worker
+/// takes other messages instead of waiting; SQLite has one writer at a time.
 pub async fn claim_due(
     db: &Db,
     now: &str,
@@ -90,14 +81,26 @@ pub async fn claim_due(
     limit: i64,
 ) -> Result<Vec<ClaimedMessage>, sqlx::Error> {
     let mut tx = Tx::begin(db).await?;
-    // lock suffix: see db.rs. The two statements differ only in the row lock that
-    // PostgreSQL needs and SQLite (one writer) does not.
-    let sql = if tx.is_postgres() {
-        CLAIM_POSTGRES
-    } else {
-        CLAIM_SQLITE
-    };
-    let mut rows: Vec<ClaimedMessage> = tx.fetch_all(sql, &args![lease_until, now, limit]).await?;
+    let due: Vec<(String,)> = tx
+        .fetch_all_locked(
+            "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at, id LIMIT $2",
+            Lock::SkipLocked,
+            &args![now, limit],
+        )
+        .await?;
+    let mut rows = Vec::with_capacity(due.len());
+    for (id,) in &due {
+        let claimed: Option<ClaimedMessage> = tx
+            .fetch_optional(
+                "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 \
+                 RETURNING id, merchant_id, livemode, to_email, locale, template, subject, \
+                 text_body, html_body, attachment_invoice_id, attempts, customer_id",
+                &args![lease_until, id],
+            )
+            .await?;
+        rows.extend(claimed);
+    }
     tx.commit().await?;
     rows.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(rows)
