@@ -294,7 +294,7 @@ scenarios! {
         let invoice = first_invoice(app).await;
         let id = invoice["id"].as_str().unwrap();
         let number = invoice["number"].as_str().unwrap();
-        let typed = renewly::store::billing::get_invoice(app.db(), &scope(app), id).await.unwrap().unwrap();
+        let typed = renewly::billing::present::get_invoice(app.db(), &scope(app), id).await.unwrap().unwrap();
         let to = Recipient::new("zoe@example.rs", "nl");
         let msg = NewMessage::invoice(&scope(app), &to, id, &InvoiceMessage::from_invoice("Acme", &typed, None));
         let before = outbox_count(app).await;

@@ -9,7 +9,6 @@ mod metrics;
 use std::path::Path;
 
 #[test]
-#[ignore = "enabled once the store refactor lands"]
 fn no_sql_outside_the_store() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let m = metrics::measure(root).unwrap();

@@ -20,13 +20,12 @@ pub mod cohorts;
 pub mod forecast;
 pub mod fx;
 pub mod kpis;
-pub mod month;
 pub mod present;
 pub mod reports;
 pub mod series;
 pub mod service;
 
-pub use month::Month;
+pub use crate::domain::month::{self as month, Month};
 
 /// The dashboard's sign-in sessions, under the path its handlers use.
 pub use crate::store::dashboard_sessions as sessions;

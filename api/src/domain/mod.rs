@@ -5,6 +5,7 @@ pub mod country;
 pub mod currency;
 pub mod invoice;
 pub mod money;
+pub mod month;
 pub mod mrr;
 pub mod pricing;
 pub mod proration;

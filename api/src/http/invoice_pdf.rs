@@ -8,10 +8,11 @@ use renewly_types::Problem;
 
 use super::AppState;
 use super::extract::{ApiQuery, SecretKey, path_id};
+use crate::billing::present as billing;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Kind;
 use crate::pdf;
-use crate::store::{billing, merchants};
+use crate::store::merchants;
 
 /// Options of `GET /v1/invoices/{id}/pdf`.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]

@@ -13,11 +13,12 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::billing::present as billing;
 use crate::config::Config;
 use crate::db::{Db, Tx};
 use crate::pdf;
 use crate::store::outbox::{self, ClaimedMessage as Claimed, Retry};
-use crate::store::{Scope, billing, merchants, now};
+use crate::store::{Scope, merchants, now};
 
 /// Deliveries tried before a message is marked `failed`.
 pub const MAX_ATTEMPTS: i64 = 10;

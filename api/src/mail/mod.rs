@@ -46,24 +46,7 @@ impl Recipient {
     }
 }
 
-/// A message to put in the outbox.
-#[derive(Debug, Clone)]
-pub struct NewMessage {
-    pub merchant_id: String,
-    pub livemode: bool,
-    pub to_email: String,
-    pub locale: String,
-    /// Which template made it, e.g. `payment_failed`.
-    pub template: &'static str,
-    pub subject: String,
-    pub text_body: String,
-    pub html_body: String,
-    /// An invoice rendered as PDF and attached when the message is delivered.
-    pub attachment_invoice_id: Option<String>,
-    /// The customer the message is about: [`PORTAL_LINK`] in its bodies becomes a
-    /// fresh portal link for this customer when it is sent.
-    pub customer_id: Option<String>,
-}
+pub use crate::store::outbox::NewMessage;
 
 /// Stands for a portal link in a message body until delivery, when a portal
 /// session is made for the message's customer (so no token sits in the outbox).

@@ -13,10 +13,10 @@ use chrono::NaiveDate;
 
 use super::Scope;
 use super::query::Sql;
-use crate::analytics::Month;
 use crate::args;
 use crate::db::{AnyRow, Db, Tx};
 use crate::domain::currency::Currency;
+use crate::domain::month::Month;
 use crate::domain::mrr::Movement;
 
 /// What every report is filtered by.

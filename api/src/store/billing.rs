@@ -11,12 +11,6 @@ pub use super::subscriptions::{
     ItemRow, SubscriptionFilter, SubscriptionRow, interval_name, items, items_tx,
 };
 use super::{Scope, invoices, subscriptions};
-// The wire forms moved to billing::present; re-exported for the callers outside
-// the billing code that still look for them here.
-pub use crate::billing::present::{
-    document_amount, get_invoice, get_subscription, invoice_wire, list_invoices,
-    list_subscriptions, subscription_wire,
-};
 use crate::db::Db;
 use crate::domain::currency::Currency;
 

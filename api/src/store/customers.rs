@@ -4,7 +4,7 @@ use renewly_types::{Address, Customer};
 
 use super::{Page, Scope, from_json_text, json_text};
 use crate::args;
-use crate::db::{Db, Tx};
+use crate::db::{Db, Lock, Tx};
 use crate::ids::{Kind, new_id};
 use crate::with_db;
 
@@ -200,10 +200,12 @@ pub async fn merge_customers(
     into: &str,
 ) -> Result<Option<Merged>, sqlx::Error> {
     let mut tx = Tx::begin(db).await?;
+    // Both rows are locked, so two merges of the same customers run one after the other.
     let found: Vec<(String, Option<String>)> = tx
-        .fetch_all(
+        .fetch_all_locked(
             "SELECT id, default_payment_method FROM customers \
-             WHERE merchant_id = $1 AND livemode = $2 AND id IN ($3, $4)",
+             WHERE merchant_id = $1 AND livemode = $2 AND id IN ($3, $4) ORDER BY id",
+            Lock::Update,
             &args![&scope.merchant_id, scope.livemode, from, into],
         )
         .await?;
@@ -211,46 +213,7 @@ pub async fn merge_customers(
     let (Some(from_default), Some(into_default)) = (default_of(from), default_of(into)) else {
         return Ok(None);
     };
-    let owned = args![into, from, &scope.merchant_id, scope.livemode];
-    let mut merged = Merged {
-        subscriptions: tx
-            .execute(
-                "UPDATE subscriptions SET customer_id = $1 \
-                 WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
-                &owned,
-            )
-            .await?,
-        invoices: tx
-            .execute(
-                "UPDATE invoices SET customer_id = $1 \
-                 WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
-                &owned,
-            )
-            .await?,
-        payment_methods: tx
-            .execute(
-                "UPDATE payment_methods SET customer_id = $1 \
-                 WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
-                &owned,
-            )
-            .await?,
-        ..Merged::default()
-    };
-    merged.orders = tx
-        .execute(
-            "UPDATE orders SET customer_id = $1 \
-             WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
-            &owned,
-        )
-        .await?;
-    for sql in [
-        "UPDATE mrr_events SET customer_id = $1 \
-         WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
-        "UPDATE outbox SET customer_id = $1 \
-         WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
-    ] {
-        tx.execute(sql, &owned).await?;
-    }
+    let merged = move_records(&mut tx, scope, from, into).await?;
     let at = super::now();
     tx.execute(
         "UPDATE portal_sessions SET customer_id = $1, revoked_at = COALESCE(revoked_at, $5) \
@@ -287,4 +250,39 @@ pub async fn merge_customers(
     .await?;
     tx.commit().await?;
     Ok(Some(merged))
+}
+
+/// Moves the rows of `from` to `into`, table by table, in the caller's
+/// transaction; counts what a merchant would recognise.
+async fn move_records(
+    tx: &mut Tx,
+    scope: &Scope,
+    from: &str,
+    into: &str,
+) -> Result<Merged, sqlx::Error> {
+    let owned = args![into, from, &scope.merchant_id, scope.livemode];
+    let mut moved = [0_u64; 6];
+    let statements = [
+        "UPDATE subscriptions SET customer_id = $1 \
+         WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+        "UPDATE invoices SET customer_id = $1 \
+         WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+        "UPDATE payment_methods SET customer_id = $1 \
+         WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+        "UPDATE orders SET customer_id = $1 \
+         WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+        "UPDATE mrr_events SET customer_id = $1 \
+         WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+        "UPDATE outbox SET customer_id = $1 \
+         WHERE customer_id = $2 AND merchant_id = $3 AND livemode = $4",
+    ];
+    for (count, sql) in moved.iter_mut().zip(statements) {
+        *count = tx.execute(sql, &owned).await?;
+    }
+    Ok(Merged {
+        subscriptions: moved[0],
+        invoices: moved[1],
+        payment_methods: moved[2],
+        orders: moved[3],
+    })
 }

@@ -5,7 +5,25 @@ use super::now;
 use crate::args;
 use crate::db::{Db, Lock, Tx};
 use crate::ids::{Kind, new_id};
-use crate::mail::NewMessage;
+
+/// A message to put in the outbox.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub merchant_id: String,
+    pub livemode: bool,
+    pub to_email: String,
+    pub locale: String,
+    /// Which template made it, e.g. `payment_failed`.
+    pub template: &'static str,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    /// An invoice rendered as PDF and attached when the message is delivered.
+    pub attachment_invoice_id: Option<String>,
+    /// The customer the message is about: the mail module's `PORTAL_LINK` in its bodies becomes
+    /// fresh portal link for this customer when it is sent.
+    pub customer_id: Option<String>,
+}
 
 /// A message taken by a worker for delivery.
 #[derive(Debug, sqlx::FromRow)]

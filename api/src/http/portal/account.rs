@@ -12,7 +12,7 @@ use renewly_types::{
 
 use super::Portal;
 use super::view::Context;
-use crate::billing::{clock, worker};
+use crate::billing::{clock, present, worker};
 use crate::error::{ApiError, ApiResult};
 use crate::http::customers::{email_address, locale, vat_number};
 use crate::http::extract::{ApiJson, ApiQuery, ListQuery, path_id};
@@ -101,7 +101,7 @@ pub async fn list_invoices(
         customer: Some(portal.customer_id.clone()),
         ..InvoiceFilter::default()
     };
-    let (data, more) = bstore::list_invoices(&state.db, &portal.scope, &filter, &page).await?;
+    let (data, more) = present::list_invoices(&state.db, &portal.scope, &filter, &page).await?;
     Ok(Json(List::new(data, more)))
 }
 
@@ -119,7 +119,7 @@ pub async fn invoice_pdf(
 ) -> ApiResult<Response> {
     let id = path.1;
     let row = owned_invoice(&state, &portal, &id).await?;
-    let invoice = bstore::invoice_wire(&row, &bstore::lines(&state.db, &row.id).await?);
+    let invoice = present::invoice_wire(&row, &bstore::lines(&state.db, &row.id).await?);
     let ctx = Context::load(&state.db, &portal).await?;
     let lang = pdf::Lang::from_locale(q.locale.as_deref().unwrap_or(&ctx.customer.locale));
     let merchant = ctx.merchant;
@@ -187,7 +187,7 @@ pub async fn pay_invoice(
     }
     let today = clock::today(&state.db, &portal.scope).await?;
     worker::attempt_invoice(&state.db, &state.provider, &row.id, today).await?;
-    let invoice = bstore::get_invoice(&state.db, &portal.scope, &row.id)
+    let invoice = present::get_invoice(&state.db, &portal.scope, &row.id)
         .await?
         .ok_or_else(|| ApiError::not_found("invoice", &id))?;
     if invoice.status == "paid" {

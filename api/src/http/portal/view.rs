@@ -14,12 +14,13 @@ use renewly_types::{
 
 use super::Portal;
 use crate::billing::change::PendingChange;
+use crate::billing::present::document_amount;
 use crate::billing::pricing::TaxContext;
 use crate::db::Db;
 use crate::domain::invoice::{LineInput, totals};
 use crate::error::{ApiError, ApiResult};
 use crate::http::AppState;
-use crate::store::billing::{self as bstore, ItemRow, SubscriptionRow, document_amount};
+use crate::store::billing::{self as bstore, ItemRow, SubscriptionRow};
 use crate::store::{
     Scope, catalog, customers, merchants, payment_methods, plans, portal as pstore, prices,
 };
