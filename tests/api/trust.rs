@@ -1,37 +1,13 @@
-//! What anyone holding only a publishable key can and cannot do to existing
-//! customers: an anonymous checkout never touches another record, answers the
-//! same whether or not the e-mail is known, and cannot buy what the merchant
-//! archived; the merchant joins duplicates with a merge.
+//! What anyone holding only a publishable key or a link can and cannot do: an
+//! anonymous checkout never touches another customer, answers the same whether
+//! or not the e-mail is known, and cannot buy what the merchant archived (the
+//! merchant joins duplicates with a merge); clients are rate limited by an
+//! address they cannot forge; hosted pages carry a strict CSP; and nothing is
+//! kept longer than needed. The README's "Security" section names these tests.
 
-use renewly_tests::Resp;
 use serde_json::Value;
 
 use super::*;
-
-const CARD_OK: &str = "4242424242424242";
-/// Attaches, but every charge is declined (`card_declined`).
-const CARD_CHARGES_FAIL: &str = "4000000000000341";
-
-fn card(number: &str) -> Value {
-    json!({"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"})
-}
-
-fn id(v: &Value) -> String {
-    v["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {v}"))
-        .to_owned()
-}
-
-fn created(r: Resp) -> Value {
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body
-}
-
-fn ok(r: Resp) -> Value {
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body
-}
 
 /// A product with a monthly price, and a published plan offering it.
 async fn published_plan(app: &TestApp, amount: &str) -> (String, String) {
