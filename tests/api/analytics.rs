@@ -496,13 +496,21 @@ scenarios! {
             .build()
             .unwrap();
         let url = |path: &str| format!("{}{path}", app.url);
+        let base = app.url.clone();
         let login = |key: String| {
-            client
-                .post(url("/dashboard/login"))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(format!("key={key}"))
-                .send()
+            let (client, base) = (client.clone(), base.clone());
+            async move { sign_in(&client, &base, &key).await }
         };
+        // A sign-in posted from elsewhere (no form value, or one without its cookie)
+        // is refused and opens nothing.
+        let (_, stolen) = form_csrf(&client, &app.url).await;
+        for forged in [format!("key={}", app.keys.sk), format!("key={}&csrf={stolen}", app.keys.sk)] {
+            let r = client.post(url("/dashboard/login"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(forged).send().await.unwrap();
+            assert_eq!(r.status(), 403);
+            assert!(!r.headers()["set-cookie"].to_str().unwrap().starts_with("renewly_dashboard="));
+        }
 
         let anonymous = client.get(url("/dashboard")).send().await.unwrap();
         assert_eq!(anonymous.status(), 303);
@@ -515,7 +523,8 @@ scenarios! {
         for bad in ["sk_test_wrong".to_owned(), app.keys.pk.clone()] {
             let r = login(bad).await.unwrap();
             assert_eq!(r.status(), 401);
-            assert!(r.headers().get("set-cookie").is_none());
+            let set = r.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_owned());
+            assert!(set.is_none_or(|c| c.starts_with("renewly_csrf=")), "no session for a bad key");
             let body = r.text().await.unwrap();
             assert!(body.contains("role=\"alert\""), "{body}");
         }
@@ -551,4 +560,47 @@ scenarios! {
         let after = client.get(url("/dashboard")).header("cookie", &cookie).send().await.unwrap();
         assert_eq!(after.status(), 303, "the session is gone");
     }
+}
+
+/// The sign-in form's anti-forgery value, from its cookie and its hidden field.
+async fn form_csrf(client: &reqwest::Client, base: &str) -> (String, String) {
+    let form = client
+        .get(format!("{base}/dashboard/login"))
+        .send()
+        .await
+        .unwrap();
+    let set = form.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.starts_with("renewly_csrf=")
+            && set.contains("HttpOnly")
+            && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let html = form.text().await.unwrap();
+    let value = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    (cookie, value)
+}
+
+/// Signs in through the form, as a browser does.
+async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+) -> reqwest::Result<reqwest::Response> {
+    let (cookie, csrf) = form_csrf(client, base).await;
+    client
+        .post(format!("{base}/dashboard/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(format!("key={key}&csrf={csrf}"))
+        .send()
+        .await
 }

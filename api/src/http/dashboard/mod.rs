@@ -30,6 +30,11 @@ use render::render;
 /// The session cookie's name.
 pub const COOKIE: &str = "renewly_dashboard";
 
+/// The sign-in form's anti-forgery cookie: the form carries the same random
+/// value in a hidden field, and a sign-in whose two values differ is refused, so
+/// another site cannot sign a browser in with a key of its choosing.
+pub const CSRF_COOKIE: &str = "renewly_csrf";
+
 /// The dashboard's routes: outside `/v1` and its API-key middleware.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -85,63 +90,104 @@ fn failure(e: &ApiError) -> Response {
     page(StatusCode::INTERNAL_SERVER_ERROR, html)
 }
 
-/// The sign-in form, with what went wrong the last time.
-fn login_html(error: Option<&str>) -> Result<String, minijinja::Error> {
+/// The sign-in form, with what went wrong the last time and its anti-forgery value.
+fn login_html(error: Option<&str>, csrf: &str) -> Result<String, minijinja::Error> {
     templates::render(
         "dashboard/login.html",
-        context! { error, session_hours => SESSION_HOURS },
+        context! { error, csrf, session_hours => SESSION_HOURS },
     )
 }
 
-fn login_page_with(status: StatusCode, error: Option<&str>) -> Response {
-    match login_html(error) {
-        Ok(html) => page(status, html),
+/// The sign-in form with a fresh anti-forgery value, set in its cookie too.
+fn login_page_with(state: &AppState, status: StatusCode, error: Option<&str>) -> Response {
+    let csrf = crate::ids::random_token(16);
+    match login_html(error, &csrf) {
+        Ok(html) => {
+            let mut r = page(status, html);
+            let set = named_cookie(state, CSRF_COOKIE, &csrf, 3600);
+            if let Ok(v) = HeaderValue::from_str(&set) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
         Err(e) => failure(&ApiError::Internal(e.into())),
     }
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
+fn cookie_value(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_owned())
         .filter(|v| !v.is_empty())
 }
 
-fn cookie(state: &AppState, value: &str, max_age: i64) -> String {
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE)
+}
+
+/// A cookie of the dashboard: `HttpOnly`, `SameSite=Strict`, scoped to
+/// `/dashboard`, and `Secure` whenever Renewly is served over https.
+fn named_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> String {
     let secure = state
         .config
         .base_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
     format!(
-        "{COOKIE}={value}; Path=/dashboard; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
+        "{name}={value}; Path=/dashboard; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
         if secure { "; Secure" } else { "" }
     )
 }
 
+fn cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    named_cookie(state, COOKIE, value, max_age)
+}
+
+/// Whether the form's anti-forgery value matches its cookie (compared in
+/// constant time).
+fn csrf_matches(headers: &HeaderMap, form: &str) -> bool {
+    let Some(expected) = cookie_value(headers, CSRF_COOKIE) else {
+        return false;
+    };
+    let (a, b) = (expected.as_bytes(), form.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// `GET /dashboard/login`.
-async fn login_page() -> Response {
-    login_page_with(StatusCode::OK, None)
+async fn login_page(State(state): State<AppState>) -> Response {
+    login_page_with(&state, StatusCode::OK, None)
 }
 
 #[derive(serde::Deserialize)]
 struct LoginForm {
     #[serde(default)]
     key: String,
+    #[serde(default)]
+    csrf: String,
 }
 
-/// `POST /dashboard/login` with `key=sk_…` (form-encoded).
-async fn login(State(state): State<AppState>, body: Bytes) -> Response {
-    let key = serde_urlencoded::from_bytes::<LoginForm>(&body)
-        .map(|f| f.key)
-        .unwrap_or_default();
+/// `POST /dashboard/login` with `key=sk_…&csrf=…` (form-encoded).
+async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = serde_urlencoded::from_bytes::<LoginForm>(&body).unwrap_or(LoginForm {
+        key: String::new(),
+        csrf: String::new(),
+    });
+    if !csrf_matches(&headers, &form.csrf) {
+        return login_page_with(
+            &state,
+            StatusCode::FORBIDDEN,
+            Some("This form has expired. Enter your key again."),
+        );
+    }
+    let key = form.key;
     if key.trim().is_empty() {
         return login_page_with(
+            &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("Enter your secret API key."),
         );
@@ -152,10 +198,12 @@ async fn login(State(state): State<AppState>, body: Bytes) -> Response {
             Some(cookie(&state, &token, SESSION_HOURS * 3600)),
         ),
         Ok(Err(SignInError::UnknownKey)) => login_page_with(
+            &state,
             StatusCode::UNAUTHORIZED,
             Some("That key is not valid (or it was revoked)."),
         ),
         Ok(Err(SignInError::NotSecret)) => login_page_with(
+            &state,
             StatusCode::UNAUTHORIZED,
             Some("A publishable key (pk_…) cannot open the dashboard: use a secret key (sk_…)."),
         ),
@@ -230,9 +278,23 @@ mod tests {
 
     #[test]
     fn the_login_form_posts_and_escapes_its_error() {
-        let html = login_html(Some("<bad>")).unwrap();
+        let html = login_html(Some("<bad>"), "c0ffee").unwrap();
         assert!(html.contains("method=\"post\""));
         assert!(html.contains("&lt;bad&gt;"));
+        assert!(html.contains("name=\"csrf\" value=\"c0ffee\""));
         assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn a_sign_in_needs_the_form_value_that_matches_its_cookie() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("renewly_csrf=abcd"),
+        );
+        assert!(csrf_matches(&h, "abcd"));
+        assert!(!csrf_matches(&h, "abce"));
+        assert!(!csrf_matches(&h, ""));
+        assert!(!csrf_matches(&HeaderMap::new(), ""));
     }
 }
