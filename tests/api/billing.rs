@@ -1067,7 +1067,21 @@ scenarios! {
         assert_eq!(event_count(app, "invoice.paid").await, 0);
         assert!(mrr_events(app, &sid).await.is_empty());
 
-        let confirmed = ok(app.post_as(&pk, &format!("/v1/public/checkout/{sid}/confirm"), json!({})).await);
+        // Only the caller that made the checkout can confirm it: the secret it was
+        // answered is required, and a missing or wrong one is an unknown subscription.
+        let secret = done["client_secret"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with(&format!("{sid}_secret_")) && secret.len() > sid.len() + 60, "{secret}");
+        let confirm_path = format!("/v1/public/checkout/{sid}/confirm");
+        app.post_as(&pk, &confirm_path, json!({})).await
+            .assert_problem(422, "missing_field", Some("client_secret"));
+        let wrong = format!("{sid}_secret_{}", "0".repeat(64));
+        app.post_as(&pk, &confirm_path, json!({"client_secret": wrong})).await
+            .assert_problem(404, "resource_missing", None);
+        let other = app.new_merchant("Other", "NL", "EUR").await;
+        app.post_as(&other.pk, &confirm_path, json!({"client_secret": secret})).await
+            .assert_problem(404, "resource_missing", None);
+        assert_eq!(event_count(app, "invoice.paid").await, 0, "nothing was confirmed");
+        let confirmed = ok(app.post_as(&pk, &confirm_path, json!({"client_secret": secret})).await);
         assert_eq!(confirmed["status"], "active");
         assert_eq!(confirmed["mrr"], "29.00");
         let inv = ok(app.get(&format!("/v1/invoices/{}", id(inv))).await);
@@ -1079,7 +1093,7 @@ scenarios! {
         let today = ok(app.get("/v1/test_clock").await)["now"].as_str().unwrap().to_owned();
         assert_eq!(movements(&mrr_events(app, &sid).await), vec![mv("new", "29.00", &today)]);
         // Confirming again changes nothing.
-        let again = ok(app.post_as(&pk, &format!("/v1/public/checkout/{sid}/confirm"), json!({})).await);
+        let again = ok(app.post_as(&pk, &confirm_path, json!({"client_secret": secret})).await);
         assert_eq!(again["status"], "active");
         assert_eq!(event_count(app, "invoice.paid").await, 1);
     }

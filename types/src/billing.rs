@@ -374,6 +374,20 @@ pub struct CheckoutResult {
     /// page. It opens the customer this checkout created, which is always a new
     /// one, whatever the e-mail address.
     pub portal_url: Option<String>,
+    /// With `requires_action`: the secret the confirm step must send
+    /// (`POST /v1/public/checkout/{subscription}/confirm`). Only the browser that
+    /// made the checkout has it; keep it out of URLs and logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+/// The public confirm step of a checkout whose card needs authentication.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmCheckout {
+    /// The `client_secret` the checkout answered.
+    pub client_secret: String,
 }
 
 /// One line of the double-entry ledger (amounts in minor units' decimal form).

@@ -36,6 +36,8 @@ pub struct Subscribed {
     pub invoice: Json,
     /// The customer's portal link, when the API makes one.
     pub portal_url: Option<String>,
+    /// With `requires_action`: what the confirm step must send.
+    pub client_secret: Option<String>,
     /// Set once the shopper confirmed the payment (the invoice above predates it).
     pub confirmed: bool,
 }
@@ -48,6 +50,7 @@ impl FromJson for Subscribed {
             subscription: f.get("subscription"),
             invoice: f.get("invoice"),
             portal_url: f.get("portal_url"),
+            client_secret: f.get("client_secret"),
             confirmed: false,
         };
         f.done(done)
@@ -168,11 +171,16 @@ impl Client {
         send(builder, Some(req.to_json())).await
     }
 
-    /// `POST /v1/public/checkout/{id}/confirm`: the subscription once paid.
-    pub async fn confirm(&self, subscription: &str) -> Result<Json, ApiError> {
+    /// `POST /v1/public/checkout/{id}/confirm` with the checkout's secret: the
+    /// subscription once paid.
+    pub async fn confirm(&self, subscription: &str, client_secret: &str) -> Result<Json, ApiError> {
         let id = String::from(js_sys::encode_uri_component(subscription));
         let url = self.url(&format!("/v1/public/checkout/{id}/confirm"));
-        send(self.authorised(Request::post(&url)), Some("{}".to_owned())).await
+        let body = Json::Object(vec![(
+            "client_secret".to_owned(),
+            Json::String(client_secret.to_owned()),
+        )]);
+        send(self.authorised(Request::post(&url)), Some(body.to_text())).await
     }
 }
 

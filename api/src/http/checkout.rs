@@ -9,8 +9,8 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use chrono::NaiveDate;
 use renewly_types::{
-    CheckoutPreview, CheckoutRequest, CheckoutResult, Customer, InvoiceLine, ItemInput, Plan,
-    Problem, Subscription, TaxBreakdown,
+    CheckoutPreview, CheckoutRequest, CheckoutResult, ConfirmCheckout, Customer, InvoiceLine,
+    ItemInput, Plan, Problem, Subscription, TaxBreakdown,
 };
 use sha2::{Digest, Sha256};
 
@@ -25,7 +25,7 @@ use crate::billing::present::document_amount;
 use crate::billing::{clock, pricing};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{Kind, new_id};
-use crate::store::{Scope, customers, merchants, now, plans};
+use crate::store::{Scope, charges, customers, merchants, now, plans};
 
 /// The client's address and browser, as recorded with a signature.
 pub struct ClientMeta {
@@ -315,7 +315,22 @@ pub async fn checkout(
     let customer_id = &created.subscription.customer;
     let (_, token, _) = super::portal::create_session(&state.db, &scope, customer_id, ttl).await?;
     let portal_url = Some(super::portal::portal_url(&state, &token));
-    let status = if created.pending_charge.is_some() {
+    // A charge that waits for the card holder gets a secret that only this
+    // answer carries; the confirm step must present it.
+    let client_secret = match &created.pending_charge {
+        Some(charge_id) => {
+            let secret = format!(
+                "{}_secret_{}",
+                created.subscription.id,
+                crate::ids::random_token(32)
+            );
+            let hash = hex::encode(Sha256::digest(secret.as_bytes()));
+            charges::set_client_secret(&state.db, &scope, charge_id, &hash).await?;
+            Some(secret)
+        }
+        None => None,
+    };
+    let status = if client_secret.is_some() {
         "requires_action"
     } else {
         "active"
@@ -327,13 +342,17 @@ pub async fn checkout(
             subscription: created.subscription,
             invoice: created.invoice,
             portal_url,
+            client_secret,
         }),
     ))
 }
 
 /// Completes a checkout whose card needed authentication (the widget's confirm
-/// step).
+/// step). Only the caller that made the checkout can: it must send the
+/// `client_secret` the checkout answered; a wrong secret is the same 404 as an
+/// unknown subscription, so the step tells nobody which subscriptions exist.
 #[utoipa::path(post, path = "/v1/public/checkout/{subscription}/confirm", tag = "public",
+    request_body = ConfirmCheckout,
     params(("subscription" = String, Path, description = "sub_…")),
     responses((status = 200, body = Subscription), (status = 402, body = Problem), (status = 404, body = Problem)),
     security(("publishable_key" = [])))]
@@ -341,8 +360,13 @@ pub async fn confirm(
     State(state): State<AppState>,
     AnyKey(scope): AnyKey,
     Path(id): Path<String>,
+    ApiJson(body): ApiJson<ConfirmCheckout>,
 ) -> ApiResult<Json<Subscription>> {
     path_id(Kind::Subscription, "subscription", &id)?;
+    let hash = hex::encode(Sha256::digest(body.client_secret.as_bytes()));
+    if !charges::client_secret_matches(&state.db, &scope, &id, &hash).await? {
+        return Err(ApiError::not_found("subscription", id));
+    }
     Ok(Json(
         engine::confirm(&state.db, &state.provider, &scope, &id).await?,
     ))

@@ -201,3 +201,43 @@ pub async fn settle(
     .await?;
     Ok(())
 }
+
+/// Keeps the SHA-256 (hex) of the secret a checkout handed out with a charge
+/// that needs the card holder's confirmation.
+pub async fn set_client_secret(
+    db: &Db,
+    scope: &Scope,
+    charge_id: &str,
+    secret_hash: &str,
+) -> Result<(), sqlx::Error> {
+    db.execute(
+        "UPDATE charges SET client_secret_hash = $1 WHERE id = $2 AND merchant_id = $3 AND livemode = $4",
+        &args![secret_hash, charge_id, &scope.merchant_id, scope.livemode],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Whether `secret_hash` is the one kept with the first charge of this
+/// subscription (the charge of its creation invoice).
+pub async fn client_secret_matches(
+    db: &Db,
+    scope: &Scope,
+    subscription_id: &str,
+    secret_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<(String,)> = db
+        .fetch_optional(
+            "SELECT c.id FROM charges c JOIN invoices i ON i.id = c.idempotency_key \
+             WHERE i.subscription_id = $1 AND i.billing_reason = 'subscription_create' \
+             AND c.merchant_id = $2 AND c.livemode = $3 AND c.client_secret_hash = $4",
+            &args![
+                subscription_id,
+                &scope.merchant_id,
+                scope.livemode,
+                secret_hash
+            ],
+        )
+        .await?;
+    Ok(found.is_some())
+}

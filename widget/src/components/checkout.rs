@@ -339,7 +339,8 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                     let (stage, settings, done) = (stage.clone(), settings.clone(), done.clone());
                     spawn_local(async move {
                         let id = done.subscription_info().id;
-                        match settings.client.confirm(&id).await {
+                        let secret = done.client_secret.clone().unwrap_or_default();
+                        match settings.client.confirm(&id, &secret).await {
                             Ok(subscription) => {
                                 let paid = Subscribed {
                                     status: "active".to_owned(),
