@@ -15,6 +15,7 @@ mod demo;
 mod documents;
 mod invariants;
 mod layout;
+mod modes;
 mod notifications;
 mod openapi;
 mod portal;

@@ -30,7 +30,7 @@ fn display_name(customer: &Customer) -> Option<String> {
 // could wait forever when the pool is busy.
 
 async fn merchant_name(tx: &mut Tx, scope: &Scope) -> Result<String, sqlx::Error> {
-    merchants::name_tx(tx, &scope.merchant_id).await
+    merchants::name_tx(tx, scope).await
 }
 
 fn contact_recipient(to: &Contact) -> Recipient {

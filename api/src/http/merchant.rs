@@ -1,4 +1,9 @@
 //! `GET`/`PATCH /v1/merchant`: the account behind the key.
+//!
+//! Every setting is per mode (see [`merchants`]): a test key reads and changes
+//! test mode's settings, a live key live mode's. Country, currencies and time
+//! zone are per mode too, not shared: they decide tax, prices and reports, and a
+//! test key must never change what live mode bills with.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,7 +16,9 @@ use crate::domain::currency::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::store::merchants;
 
-/// The merchant of the key in use.
+/// The merchant of the key in use, with the settings of the key's mode.
+///
+/// Test mode and live mode each have their own settings.
 #[utoipa::path(get, path = "/v1/merchant", tag = "merchant",
     responses((status = 200, body = Merchant), (status = 401, body = Problem)),
     security(("secret_key" = [])))]
@@ -25,7 +32,10 @@ pub async fn get_merchant(
         .ok_or_else(|| ApiError::not_found("merchant", scope.merchant_id))
 }
 
-/// Changes the merchant's settings.
+/// Changes the merchant's settings of the key's mode.
+///
+/// A test key changes test mode's settings only and a live key live mode's, so a
+/// test key never changes what live mode uses.
 #[utoipa::path(patch, path = "/v1/merchant", tag = "merchant", request_body = UpdateMerchant,
     responses((status = 200, body = Merchant), (status = 422, body = Problem)),
     security(("secret_key" = [])))]
@@ -78,7 +88,7 @@ pub async fn update_merchant(
             .map(|(i, o)| origin(&format!("allowed_origins.{i}"), o))
             .collect::<Result<_, _>>()?;
     }
-    merchants::save_merchant(&state.db, &m).await?;
+    merchants::save_merchant(&state.db, &scope, &m).await?;
     Ok(Json(m))
 }
 

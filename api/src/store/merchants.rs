@@ -1,4 +1,10 @@
 //! Merchants and their API keys.
+//!
+//! Every setting a merchant changes is per mode: the `merchants` row holds live
+//! mode's, `merchant_test_settings` test mode's (a copy when it is made). A key
+//! reads and writes only its own mode's settings, so a test key, which is often
+//! shared with developers and CI, never changes what live invoices, e-mails or
+//! the live widget's CORS use.
 
 use renewly_types::{Address, Merchant};
 use sha2::{Digest, Sha256};
@@ -141,6 +147,14 @@ pub async fn create_merchant(
         &args![&id, &new.name, &new.country, &new.currency, &created],
     )
     .await?;
+    tx.execute(
+        "INSERT INTO merchant_test_settings (merchant_id, name, country, default_currency, \
+         reporting_currency, vat_number, address, timezone, invoice_prefix, allowed_origins) \
+         SELECT id, name, country, default_currency, reporting_currency, vat_number, address, \
+         timezone, invoice_prefix, allowed_origins FROM merchants WHERE id = $1",
+        &args![&id],
+    )
+    .await?;
     for livemode in [false, true] {
         for rate in seed_rates(today) {
             tx.execute(
@@ -276,14 +290,18 @@ pub async fn authenticate(db: &Db, key: &str) -> Result<Option<KeyGrant>, sqlx::
     }))
 }
 
-/// The merchant as seen with a key of the given mode.
+/// The merchant as seen with a key of the given mode: its id and creation
+/// time, with that mode's settings.
 pub async fn get_merchant(db: &Db, scope: &Scope) -> Result<Option<Merchant>, sqlx::Error> {
-    let row: Option<MerchantRow> = db
-        .fetch_optional(
-            "SELECT * FROM merchants WHERE id = $1",
-            &args![&scope.merchant_id],
-        )
-        .await?;
+    let sql = if scope.livemode {
+        "SELECT id, name, country, default_currency, reporting_currency, vat_number, address, \
+         timezone, invoice_prefix, allowed_origins, created FROM merchants WHERE id = $1"
+    } else {
+        "SELECT m.id, t.name, t.country, t.default_currency, t.reporting_currency, \
+         t.vat_number, t.address, t.timezone, t.invoice_prefix, t.allowed_origins, m.created \
+         FROM merchants m JOIN merchant_test_settings t ON t.merchant_id = m.id WHERE m.id = $1"
+    };
+    let row: Option<MerchantRow> = db.fetch_optional(sql, &args![&scope.merchant_id]).await?;
     Ok(row.map(|r| r.into_wire(scope.livemode)))
 }
 
@@ -298,14 +316,21 @@ pub async fn merchant_exists(db: &Db, merchant_id: &str) -> Result<bool, sqlx::E
     Ok(found.is_some())
 }
 
-/// Writes every field of the merchant back.
-pub async fn save_merchant(db: &Db, m: &Merchant) -> Result<(), sqlx::Error> {
-    db.execute(
+/// Writes every setting of the merchant back, for the scope's mode only.
+pub async fn save_merchant(db: &Db, scope: &Scope, m: &Merchant) -> Result<(), sqlx::Error> {
+    let sql = if scope.livemode {
         "UPDATE merchants SET name = $2, country = $3, default_currency = $4, \
          reporting_currency = $5, vat_number = $6, address = $7, timezone = $8, \
-         invoice_prefix = $9, allowed_origins = $10 WHERE id = $1",
+         invoice_prefix = $9, allowed_origins = $10 WHERE id = $1"
+    } else {
+        "UPDATE merchant_test_settings SET name = $2, country = $3, default_currency = $4, \
+         reporting_currency = $5, vat_number = $6, address = $7, timezone = $8, \
+         invoice_prefix = $9, allowed_origins = $10 WHERE merchant_id = $1"
+    };
+    db.execute(
+        sql,
         &args![
-            &m.id,
+            &scope.merchant_id,
             &m.name,
             &m.country,
             &m.default_currency,
@@ -321,13 +346,16 @@ pub async fn save_merchant(db: &Db, m: &Merchant) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// The merchant's name, read inside a transaction ("" when it is gone).
-pub async fn name_tx(tx: &mut crate::db::Tx, merchant_id: &str) -> Result<String, sqlx::Error> {
+/// The merchant's name in the scope's mode, read inside a transaction ("" when
+/// it is gone).
+pub async fn name_tx(tx: &mut crate::db::Tx, scope: &Scope) -> Result<String, sqlx::Error> {
+    let sql = if scope.livemode {
+        "SELECT name FROM merchants WHERE id = $1"
+    } else {
+        "SELECT name FROM merchant_test_settings WHERE merchant_id = $1"
+    };
     let row: Option<(String,)> = tx
-        .fetch_optional(
-            "SELECT name FROM merchants WHERE id = $1",
-            &crate::args![merchant_id],
-        )
+        .fetch_optional(sql, &crate::args![&scope.merchant_id])
         .await?;
     Ok(row.map_or_else(String::new, |(n,)| n))
 }
