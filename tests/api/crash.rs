@@ -6,19 +6,18 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The `renewly` binary next to this test (built by `cargo test --workspace`).
+/// The `renewly` binary next to this test, built from this tree. Always asked of
+/// cargo (a no-op when it is current): a binary left by an older tree would lack
+/// this tree's migrations and refuse the database.
 fn renewly_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(|d| d.parent()).unwrap().to_path_buf();
-    let bin = dir.join("renewly");
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "renewly", "--bin", "renewly"])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the renewly binary");
-    }
-    bin
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "-p", "renewly", "--bin", "renewly"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "building the renewly binary");
+    dir.join("renewly")
 }
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
