@@ -98,26 +98,27 @@ const INSERT: &str = "INSERT INTO charges (id, merchant_id, livemode, payment_me
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
      ON CONFLICT (merchant_id, livemode, idempotency_key) DO NOTHING";
 
+/// The values of [`INSERT`] for a charge.
+fn insert_args(scope: &Scope, c: &NewCharge) -> [crate::db::Arg; 11] {
+    args![
+        &c.id,
+        &scope.merchant_id,
+        scope.livemode,
+        &c.payment_method_id,
+        c.amount.to_string(),
+        &c.currency,
+        &c.idempotency_key,
+        c.outcome.status.as_str(),
+        c.outcome.failure_code.clone(),
+        &c.outcome.reference,
+        &c.created
+    ]
+}
+
 /// Records a charge unless one with its idempotency key exists, and returns the
 /// one recorded under the key (the first wins).
 pub async fn record(db: &Db, scope: &Scope, c: &NewCharge) -> Result<Charge, sqlx::Error> {
-    db.execute(
-        INSERT,
-        &args![
-            &c.id,
-            &scope.merchant_id,
-            scope.livemode,
-            &c.payment_method_id,
-            c.amount.to_string(),
-            &c.currency,
-            &c.idempotency_key,
-            c.outcome.status.as_str(),
-            c.outcome.failure_code.clone(),
-            &c.outcome.reference,
-            &c.created
-        ],
-    )
-    .await?;
+    db.execute(INSERT, &insert_args(scope, c)).await?;
     find_by_key(db, scope, &c.idempotency_key)
         .await?
         .ok_or(sqlx::Error::RowNotFound)
@@ -140,24 +141,7 @@ pub async fn record_tx(
     scope: &Scope,
     c: &NewCharge,
 ) -> Result<Option<Recorded>, sqlx::Error> {
-    let inserted = tx
-        .execute(
-            INSERT,
-            &args![
-                &c.id,
-                &scope.merchant_id,
-                scope.livemode,
-                &c.payment_method_id,
-                c.amount.to_string(),
-                &c.currency,
-                &c.idempotency_key,
-                c.outcome.status.as_str(),
-                c.outcome.failure_code.clone(),
-                &c.outcome.reference,
-                &c.created
-            ],
-        )
-        .await?;
+    let inserted = tx.execute(INSERT, &insert_args(scope, c)).await?;
     if inserted == 1 {
         return Ok(Some(Recorded {
             id: c.id.clone(),

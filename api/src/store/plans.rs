@@ -77,32 +77,38 @@ pub async fn insert_plan(db: &Db, scope: &Scope, p: &Plan) -> Result<(), sqlx::E
          close_reasons, dunning, terms, require_signature, features, published, active, created) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
          $18, $19, $20, $21)",
-        &args![
-            &p.id,
-            &scope.merchant_id,
-            scope.livemode,
-            &p.name,
-            &p.description,
-            &p.currency,
-            json_text(&p.prices),
-            json_text(&p.addons),
-            &p.setup_fee,
-            i64::from(p.trial_days),
-            payment_mode_str(p.payment_mode),
-            i64::from(p.invoice_due_days),
-            json_text(&p.customer_rights),
-            json_text(&p.close_reasons),
-            json_text(&p.dunning),
-            &p.terms,
-            p.require_signature,
-            json_text(&p.features),
-            p.published,
-            p.active,
-            &p.created
-        ],
+        &[plan_values(scope, p).as_slice(), &args![&p.created]].concat(),
     )
     .await?;
     Ok(())
+}
+
+/// `$1`…`$20` of [`insert_plan`] and [`update_plan`]: the plan's key and every
+/// changeable field.
+fn plan_values(scope: &Scope, p: &Plan) -> Vec<crate::db::Arg> {
+    args![
+        &p.id,
+        &scope.merchant_id,
+        scope.livemode,
+        &p.name,
+        &p.description,
+        &p.currency,
+        json_text(&p.prices),
+        json_text(&p.addons),
+        &p.setup_fee,
+        i64::from(p.trial_days),
+        payment_mode_str(p.payment_mode),
+        i64::from(p.invoice_due_days),
+        json_text(&p.customer_rights),
+        json_text(&p.close_reasons),
+        json_text(&p.dunning),
+        &p.terms,
+        p.require_signature,
+        json_text(&p.features),
+        p.published,
+        p.active
+    ]
+    .to_vec()
 }
 
 /// Writes every changeable field of a plan back.
@@ -113,28 +119,7 @@ pub async fn update_plan(db: &Db, scope: &Scope, p: &Plan) -> Result<(), sqlx::E
          customer_rights = $13, close_reasons = $14, dunning = $15, terms = $16, \
          require_signature = $17, features = $18, published = $19, active = $20 \
          WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-        &args![
-            &p.id,
-            &scope.merchant_id,
-            scope.livemode,
-            &p.name,
-            &p.description,
-            &p.currency,
-            json_text(&p.prices),
-            json_text(&p.addons),
-            &p.setup_fee,
-            i64::from(p.trial_days),
-            payment_mode_str(p.payment_mode),
-            i64::from(p.invoice_due_days),
-            json_text(&p.customer_rights),
-            json_text(&p.close_reasons),
-            json_text(&p.dunning),
-            &p.terms,
-            p.require_signature,
-            json_text(&p.features),
-            p.published,
-            p.active
-        ],
+        &plan_values(scope, p),
     )
     .await?;
     Ok(())
