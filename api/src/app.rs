@@ -241,8 +241,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs a billing pass for today on every tick, then the housekeeping. Each pass
-/// is idempotent, so an interrupted one is simply finished by the next.
+/// The housekeeping sweep, logged.
+async fn housekeeping(db: &Db, config: &Config) {
+    match crate::housekeeping::sweep(db, config, chrono::Utc::now()).await {
+        Ok(s) if s != crate::housekeeping::Swept::default() => tracing::info!(
+            idempotency_keys = s.idempotency_keys,
+            email_bodies = s.email_bodies,
+            "housekeeping"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "housekeeping failed; retrying within the hour"),
+    }
+}
+
+/// Runs a billing pass for today on every tick, and the housekeeping once an
+/// hour. Each pass is idempotent, so an interrupted one is simply finished by the next.
 async fn billing_ticker(
     db: Db,
     provider: crate::payments::Provider,
@@ -251,16 +264,14 @@ async fn billing_ticker(
 ) {
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The sweep scans delivered e-mails: once an hour is soon enough for limits
+    // counted in hours and days, and keeps it off every billing tick.
+    let mut swept_at: Option<std::time::Instant> = None;
     loop {
         interval.tick().await;
-        match crate::housekeeping::sweep(&db, &config, chrono::Utc::now()).await {
-            Ok(s) if s != crate::housekeeping::Swept::default() => tracing::info!(
-                idempotency_keys = s.idempotency_keys,
-                email_bodies = s.email_bodies,
-                "housekeeping"
-            ),
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "housekeeping failed; retrying on the next tick"),
+        if swept_at.is_none_or(|at| at.elapsed() >= crate::housekeeping::EVERY) {
+            swept_at = Some(std::time::Instant::now());
+            housekeeping(&db, &config).await;
         }
         let today = crate::billing::clock::calendar_today();
         match crate::billing::worker::run_day(

@@ -1,4 +1,4 @@
-//! What the worker forgets on every tick: idempotency keys older than
+//! What the worker forgets, once an hour: idempotency keys older than
 //! `RENEWLY_IDEMPOTENCY_HOURS` (a retry after that is a new request), and the
 //! bodies of e-mails delivered more than [`DELIVERED_BODY_DAYS`] days ago.
 
@@ -7,6 +7,9 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::db::Db;
 use crate::store::{idempotency, outbox};
+
+/// How often `serve` sweeps.
+pub const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// How long a delivered e-mail keeps its body.
 pub const DELIVERED_BODY_DAYS: i64 = 30;
