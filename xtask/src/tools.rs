@@ -130,7 +130,12 @@ fn install(tool: &Tool) -> Result {
         }
         let mut args = vec!["install", "-y", "-qq"];
         args.extend(tool.apt);
-        return run_env("apt-get", &args, &noninteractive);
+        run_env("apt-get", &args, &noninteractive)?;
+        // Debian's package serves Debian's python3; the `python3` first on PATH
+        // may be another one (pyenv), which pip then serves.
+        if (tool.present)() || tool.pip.is_none() {
+            return Ok(());
+        }
     }
     let Some(package) = tool.pip else {
         return Err(format!(
