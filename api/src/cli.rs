@@ -219,76 +219,88 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     live,
                     json,
                 },
-        } => {
-            let country = Country::parse(&country).ok_or_else(|| {
-                anyhow::anyhow!("--country {country:?} is not an ISO 3166-1 alpha-2 code")
-            })?;
-            let currency = Currency::parse(&currency).ok_or_else(|| {
-                anyhow::anyhow!("--currency {currency:?} is not an ISO 4217 code")
-            })?;
-            if name.trim().is_empty() {
-                anyhow::bail!("--name must not be empty");
-            }
-            let db = app::open_database(&config).await?;
-            let new = NewMerchant {
-                name: name.trim().to_owned(),
-                country: country.as_str().to_owned(),
-                currency: currency.code().to_owned(),
-            };
-            let (id, keys) = merchants::create_merchant(&db, &new, live).await?;
-            let find = |kind: &str, livemode: bool| {
-                keys.iter()
-                    .find(|k| k.kind == kind && k.livemode == livemode)
-                    .map(|k| k.key.clone())
-            };
-            let mut out = serde_json::json!({
-                "id": id,
-                "secret_key": find("secret", false),
-                "publishable_key": find("publishable", false),
-            });
-            if live {
-                out["live_secret_key"] = find("secret", true).into();
-                out["live_publishable_key"] = find("publishable", true).into();
-            }
-            if json {
-                println!("{out}");
-            } else {
-                println!("Merchant {id} created. Keep the keys: they are shown only once.");
-                println!("{}", serde_json::to_string_pretty(&out)?);
-            }
-            db.close().await;
-            Ok(())
-        }
+        } => create_merchant(&config, &name, &country, &currency, live, json).await,
         Command::Keys { command } => keys(&config, command).await,
         Command::Billing {
             command: BillingCommand::Run { as_of },
         } => billing_run(&config, as_of).await,
-        Command::Bench {
-            command:
-                BenchCommand::Billing {
-                    subscriptions,
-                    database,
-                    pg_url,
-                },
+        Command::Bench { command } => bench(command).await,
+        Command::Openapi => {
+            println!("{}", crate::http::openapi::document().to_pretty_json()?);
+            Ok(())
+        }
+    }
+}
+
+/// `renewly merchant create`: a merchant with its test keys (and live keys with
+/// `--live`), printed once.
+async fn create_merchant(
+    config: &Config,
+    name: &str,
+    country: &str,
+    currency: &str,
+    live: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let country = Country::parse(country).ok_or_else(|| {
+        anyhow::anyhow!("--country {country:?} is not an ISO 3166-1 alpha-2 code")
+    })?;
+    let currency = Currency::parse(currency)
+        .ok_or_else(|| anyhow::anyhow!("--currency {currency:?} is not an ISO 4217 code"))?;
+    if name.trim().is_empty() {
+        anyhow::bail!("--name must not be empty");
+    }
+    let db = app::open_database(config).await?;
+    let new = NewMerchant {
+        name: name.trim().to_owned(),
+        country: country.as_str().to_owned(),
+        currency: currency.code().to_owned(),
+    };
+    let (id, keys) = merchants::create_merchant(&db, &new, live).await?;
+    let find = |kind: &str, livemode: bool| {
+        keys.iter()
+            .find(|k| k.kind == kind && k.livemode == livemode)
+            .map(|k| k.key.clone())
+    };
+    let mut out = serde_json::json!({
+        "id": id,
+        "secret_key": find("secret", false),
+        "publishable_key": find("publishable", false),
+    });
+    if live {
+        out["live_secret_key"] = find("secret", true).into();
+        out["live_publishable_key"] = find("publishable", true).into();
+    }
+    if json {
+        println!("{out}");
+    } else {
+        println!("Merchant {id} created. Keep the keys: they are shown only once.");
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    db.close().await;
+    Ok(())
+}
+
+/// `renewly bench …`.
+async fn bench(command: BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Billing {
+            subscriptions,
+            database,
+            pg_url,
         } => crate::tools::bench::billing(database, subscriptions, &pg_url).await,
-        Command::Bench {
-            command:
-                BenchCommand::Api {
-                    database,
-                    seconds,
-                    concurrency,
-                    pg_url,
-                },
+        BenchCommand::Api {
+            database,
+            seconds,
+            concurrency,
+            pg_url,
         } => crate::tools::bench_api::api(database, seconds, concurrency as usize, &pg_url).await,
-        Command::Bench {
-            command:
-                BenchCommand::Analytics {
-                    subscriptions,
-                    database,
-                    pg_url,
-                    html,
-                    keep,
-                },
+        BenchCommand::Analytics {
+            subscriptions,
+            database,
+            pg_url,
+            html,
+            keep,
         } => {
             crate::tools::bench_analytics::analytics(
                 database,
@@ -298,10 +310,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 keep,
             )
             .await
-        }
-        Command::Openapi => {
-            println!("{}", crate::http::openapi::document().to_pretty_json()?);
-            Ok(())
         }
     }
 }

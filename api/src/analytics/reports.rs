@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::domain::currency::Currency;
 use crate::domain::money::from_minor;
 use crate::store::analytics::{self as sql, EventSum, InvoiceAmount};
-use crate::store::billing::currency;
+use crate::store::billing::parse_currency;
 
 pub use crate::store::analytics::Filter;
 
@@ -25,15 +25,16 @@ pub enum ReportError {
     Db(#[from] sqlx::Error),
 }
 
-/// Converts `minor` units of `code` dated `date` to the reported currency.
+/// Converts `minor` units of `code` dated `date` to the reported currency. A
+/// stored code that is no currency is damaged data, reported as such.
 fn convert(
     minor: i64,
     code: &str,
     date: NaiveDate,
     to: &Currency,
     rates: &Rates,
-) -> Result<Decimal, MissingRate> {
-    let amount = from_minor(minor, &currency(code));
+) -> Result<Decimal, ReportError> {
+    let amount = from_minor(minor, &parse_currency("movement currency", code)?);
     Ok(amount * rates.rate(code, to.code(), date)?)
 }
 
@@ -41,7 +42,7 @@ fn into_buckets(
     sums: Vec<EventSum>,
     f: &Filter,
     rates: &Rates,
-) -> Result<Vec<Keyed<Option<String>>>, MissingRate> {
+) -> Result<Vec<Keyed<Option<String>>>, ReportError> {
     sums.into_iter()
         .map(|s| {
             let amount = convert(s.amount_minor, &s.currency, s.date, &f.currency, rates)?;
@@ -82,11 +83,7 @@ pub async fn by_salesperson(
     rates: &Rates,
     to: Month,
 ) -> Result<Vec<Keyed<Option<String>>>, ReportError> {
-    Ok(into_buckets(
-        sql::by_salesperson(db, f, to).await?,
-        f,
-        rates,
-    )?)
+    into_buckets(sql::by_salesperson(db, f, to).await?, f, rates)
 }
 
 /// The movements in `[from, to]` that ended a subscription's MRR, per close reason.
@@ -97,11 +94,7 @@ pub async fn by_close_reason(
     from: Month,
     to: Month,
 ) -> Result<Vec<Keyed<Option<String>>>, ReportError> {
-    Ok(into_buckets(
-        sql::by_close_reason(db, f, from, to).await?,
-        f,
-        rates,
-    )?)
+    into_buckets(sql::by_close_reason(db, f, from, to).await?, f, rates)
 }
 
 /// The movements up to the end of `to` of the customers whose first `new` movement

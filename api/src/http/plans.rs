@@ -140,29 +140,49 @@ pub async fn update_plan(
         plan.description = optional_text("description", description.as_deref(), 2000)?;
     }
     if body.prices.is_some() || body.addons.is_some() || body.setup_fee.is_some() {
-        let new_prices = body.prices.as_deref().unwrap_or(&plan.prices);
-        let new_addons = body.addons.as_deref().unwrap_or(&plan.addons);
-        let new_setup_fee = match &body.setup_fee {
-            Some(fee) => fee.as_deref(),
-            None => plan.setup_fee.as_deref(),
-        };
-        let offer = Offer {
-            prices: new_prices,
-            addons: new_addons,
-            setup_fee: new_setup_fee,
-        };
-        let kept = Offer {
-            prices: &plan.prices,
-            addons: &plan.addons,
-            setup_fee: plan.setup_fee.as_deref(),
-        };
-        let currency = check_offer(&state, &scope, &offer, &kept).await?;
-        let (new_prices, new_addons) = (trimmed(new_prices), trimmed(new_addons));
-        plan.setup_fee = new_setup_fee.map(|s| s.trim().to_owned());
-        plan.prices = new_prices;
-        plan.addons = new_addons;
-        plan.currency = currency;
+        change_offer(&state, &scope, &mut plan, &body).await?;
     }
+    change_terms(&mut plan, &body)?;
+    plans::update_plan(&state.db, &scope, &plan).await?;
+    Ok(Json(plan))
+}
+
+/// Applies a change of the plan's prices, add-ons or setup fee, checked as on
+/// creation (archived prices it already offers may stay).
+async fn change_offer(
+    state: &AppState,
+    scope: &Scope,
+    plan: &mut Plan,
+    body: &UpdatePlan,
+) -> ApiResult<()> {
+    let new_prices = body.prices.as_deref().unwrap_or(&plan.prices);
+    let new_addons = body.addons.as_deref().unwrap_or(&plan.addons);
+    let new_setup_fee = match &body.setup_fee {
+        Some(fee) => fee.as_deref(),
+        None => plan.setup_fee.as_deref(),
+    };
+    let offer = Offer {
+        prices: new_prices,
+        addons: new_addons,
+        setup_fee: new_setup_fee,
+    };
+    let kept = Offer {
+        prices: &plan.prices,
+        addons: &plan.addons,
+        setup_fee: plan.setup_fee.as_deref(),
+    };
+    let currency = check_offer(state, scope, &offer, &kept).await?;
+    let (new_prices, new_addons) = (trimmed(new_prices), trimmed(new_addons));
+    plan.setup_fee = new_setup_fee.map(|s| s.trim().to_owned());
+    plan.prices = new_prices;
+    plan.addons = new_addons;
+    plan.currency = currency;
+    Ok(())
+}
+
+/// Applies the rest of a plan change: trial, payment, rights, dunning, terms,
+/// features and whether it is active and published.
+fn change_terms(plan: &mut Plan, body: &UpdatePlan) -> ApiResult<()> {
     if let Some(days) = body.trial_days {
         plan.trial_days = trial_days(days)?;
     }
@@ -205,8 +225,7 @@ pub async fn update_plan(
     if !plan.active {
         plan.published = false;
     }
-    plans::update_plan(&state.db, &scope, &plan).await?;
-    Ok(Json(plan))
+    Ok(())
 }
 
 /// The prices a plan references, as given or as stored.
@@ -225,6 +244,65 @@ async fn check_offer(
     offer: &Offer<'_>,
     kept: &Offer<'_>,
 ) -> ApiResult<String> {
+    check_sizes(offer)?;
+    let mut ids: Vec<String> = offer
+        .prices
+        .iter()
+        .chain(offer.addons)
+        .map(|id| id.trim().to_owned())
+        .filter(|id| is_id_of(Kind::Price, id))
+        .collect();
+    if let Some(fee) = offer
+        .setup_fee
+        .map(str::trim)
+        .filter(|id| is_id_of(Kind::Price, id))
+    {
+        ids.push(fee.to_owned());
+    }
+    let mut check = OfferCheck {
+        found: prices::get_prices(&state.db, scope, &ids).await?,
+        currency: None,
+        seen: HashSet::new(),
+    };
+    for (i, id) in offer.prices.iter().enumerate() {
+        check.recurring_price(&format!("prices.{i}"), id, kept.prices)?;
+    }
+    let mut seen_addons = HashSet::new();
+    for (i, id) in offer.addons.iter().enumerate() {
+        let param = format!("addons.{i}");
+        let price = check.price(&param, id, kept.addons)?;
+        if check.seen.contains(&price.id) {
+            return Err(ApiError::invalid(
+                param,
+                format!("Price '{}' is already one of the plan's prices", price.id),
+            ));
+        }
+        if !seen_addons.insert(price.id.clone()) {
+            return Err(listed_twice(param, &price));
+        }
+        check.same_currency(&param, &price)?;
+    }
+    if let Some(fee) = offer.setup_fee {
+        let kept_fee: Vec<String> = kept.setup_fee.map(str::to_owned).into_iter().collect();
+        let price = check.price("setup_fee", fee, &kept_fee)?;
+        if price.recurring.is_some() {
+            return Err(ApiError::invalid(
+                "setup_fee",
+                format!(
+                    "Price '{}' recurs; a setup fee is a one-off price",
+                    price.id
+                ),
+            ));
+        }
+        check.same_currency("setup_fee", &price)?;
+    }
+    check
+        .currency
+        .ok_or_else(|| ApiError::invalid("prices", "A plan needs at least one recurring price"))
+}
+
+/// At least one price, and no more prices or add-ons than a plan may offer.
+fn check_sizes(offer: &Offer<'_>) -> ApiResult<()> {
     if offer.prices.is_empty() {
         return Err(ApiError::invalid(
             "prices",
@@ -243,27 +321,32 @@ async fn check_offer(
             format!("A plan offers at most {MAX_ADDONS} add-ons"),
         ));
     }
-    let mut ids: Vec<String> = offer
-        .prices
-        .iter()
-        .chain(offer.addons)
-        .map(|id| id.trim().to_owned())
-        .filter(|id| is_id_of(Kind::Price, id))
-        .collect();
-    if let Some(fee) = offer
-        .setup_fee
-        .map(str::trim)
-        .filter(|id| is_id_of(Kind::Price, id))
-    {
-        ids.push(fee.to_owned());
-    }
-    let found = prices::get_prices(&state.db, scope, &ids).await?;
-    let lookup = |param: &str, id: &str, kept_ids: &[String]| -> ApiResult<Price> {
-        let price = found
+    Ok(())
+}
+
+fn listed_twice(param: String, price: &Price) -> ApiError {
+    ApiError::invalid(param, format!("Price '{}' is listed twice", price.id))
+}
+
+/// The prices of an offer being checked, and what the check has seen so far.
+struct OfferCheck {
+    found: std::collections::HashMap<String, Price>,
+    /// The currency of the first price; every other must share it.
+    currency: Option<String>,
+    /// The plan's recurring prices.
+    seen: HashSet<String>,
+}
+
+impl OfferCheck {
+    /// The price `id` given as `param`: it exists, and is active unless `kept`
+    /// has it.
+    fn price(&mut self, param: &str, id: &str, kept: &[String]) -> ApiResult<Price> {
+        let price = self
+            .found
             .get(id.trim())
             .cloned()
             .ok_or_else(|| reference_missing(param, "price", id))?;
-        if !price.active && !kept_ids.iter().any(|k| k == &price.id) {
+        if !price.active && !kept.iter().any(|k| k == &price.id) {
             return Err(ApiError::invalid(
                 param,
                 format!(
@@ -273,34 +356,31 @@ async fn check_offer(
             ));
         }
         Ok(price)
-    };
-    let mut currency: Option<String> = None;
-    let mut same_currency = |param: &str, price: &Price| -> ApiResult<()> {
-        match &currency {
-            None => {
-                currency = Some(price.currency.clone());
-                Ok(())
-            }
-            Some(c) if *c == price.currency => Ok(()),
-            Some(c) => Err(ApiError::invalid(
-                param,
-                format!(
-                    "Price '{}' is in {}, the plan's other prices in {c}",
-                    price.id, price.currency
-                ),
-            )),
-        }
-    };
+    }
 
-    let mut seen = HashSet::new();
-    for (i, id) in offer.prices.iter().enumerate() {
-        let param = format!("prices.{i}");
-        let price = lookup(&param, id, kept.prices)?;
-        if !seen.insert(price.id.clone()) {
-            return Err(ApiError::invalid(
-                param,
-                format!("Price '{}' is listed twice", price.id),
-            ));
+    /// The offer's first price sets its currency; every other must share it.
+    fn same_currency(&mut self, param: &str, price: &Price) -> ApiResult<()> {
+        match &self.currency {
+            None => self.currency = Some(price.currency.clone()),
+            Some(c) if *c == price.currency => {}
+            Some(c) => {
+                return Err(ApiError::invalid(
+                    param,
+                    format!(
+                        "Price '{}' is in {}, the plan's other prices in {c}",
+                        price.id, price.currency
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// One of the plan's prices: recurring, and listed once.
+    fn recurring_price(&mut self, param: &str, id: &str, kept: &[String]) -> ApiResult<()> {
+        let price = self.price(param, id, kept)?;
+        if !self.seen.insert(price.id.clone()) {
+            return Err(listed_twice(param.to_owned(), &price));
         }
         if price.recurring.is_none() {
             return Err(ApiError::invalid(
@@ -311,41 +391,8 @@ async fn check_offer(
                 ),
             ));
         }
-        same_currency(&param, &price)?;
+        self.same_currency(param, &price)
     }
-    let mut seen_addons = HashSet::new();
-    for (i, id) in offer.addons.iter().enumerate() {
-        let param = format!("addons.{i}");
-        let price = lookup(&param, id, kept.addons)?;
-        if seen.contains(&price.id) {
-            return Err(ApiError::invalid(
-                param,
-                format!("Price '{}' is already one of the plan's prices", price.id),
-            ));
-        }
-        if !seen_addons.insert(price.id.clone()) {
-            return Err(ApiError::invalid(
-                param,
-                format!("Price '{}' is listed twice", price.id),
-            ));
-        }
-        same_currency(&param, &price)?;
-    }
-    if let Some(fee) = offer.setup_fee {
-        let kept_fee: Vec<String> = kept.setup_fee.map(str::to_owned).into_iter().collect();
-        let price = lookup("setup_fee", fee, &kept_fee)?;
-        if price.recurring.is_some() {
-            return Err(ApiError::invalid(
-                "setup_fee",
-                format!(
-                    "Price '{}' recurs; a setup fee is a one-off price",
-                    price.id
-                ),
-            ));
-        }
-        same_currency("setup_fee", &price)?;
-    }
-    currency.ok_or_else(|| ApiError::invalid("prices", "A plan needs at least one recurring price"))
 }
 
 fn trimmed(ids: &[String]) -> Vec<String> {

@@ -139,71 +139,8 @@ async fn items(
         let at = |field: &str| format!("items.{i}.{field}");
         let product = item.product.as_deref().map(str::trim);
         let price = item.price.as_deref().map(str::trim);
-        let target = match (product, price) {
-            (Some(id), None) => {
-                let found = if is_id_of(Kind::Product, id) {
-                    catalog::get_product(&state.db, scope, id).await?
-                } else {
-                    None
-                };
-                found.ok_or_else(|| reference_missing(&at("product"), "product", id))?;
-                id
-            }
-            (None, Some(id)) => {
-                let found = if is_id_of(Kind::Price, id) {
-                    prices::get_price(&state.db, scope, id).await?
-                } else {
-                    None
-                };
-                let found = found.ok_or_else(|| reference_missing(&at("price"), "price", id))?;
-                if found.currency != currency {
-                    return Err(ApiError::invalid(
-                        at("price"),
-                        format!(
-                            "Price '{id}' is in {}, the pricelist in {currency}",
-                            found.currency
-                        ),
-                    ));
-                }
-                id
-            }
-            (Some(_), Some(_)) | (None, None) => {
-                return Err(ApiError::invalid(
-                    at("product"),
-                    "Each rule names exactly one of 'product' or 'price'",
-                ));
-            }
-        };
-        match (item.fixed_amount, item.discount_percent) {
-            (Some(fixed), None) => {
-                if fixed < Decimal::ZERO
-                    || fixed.scale() > MAX_SCALE
-                    || fixed > crate::domain::money::MAX_AMOUNT
-                {
-                    return Err(ApiError::invalid(
-                        at("fixed_amount"),
-                        "fixed_amount must be a non-negative decimal string such as \"15.00\"",
-                    ));
-                }
-            }
-            (None, Some(percent)) => {
-                if percent <= Decimal::ZERO
-                    || percent > Decimal::ONE_HUNDRED
-                    || percent.scale() > MAX_SCALE
-                {
-                    return Err(ApiError::invalid(
-                        at("discount_percent"),
-                        "discount_percent must be above 0 and at most 100",
-                    ));
-                }
-            }
-            (Some(_), Some(_)) | (None, None) => {
-                return Err(ApiError::invalid(
-                    at("discount_percent"),
-                    "Each rule has exactly one of 'fixed_amount' or 'discount_percent'",
-                ));
-            }
-        }
+        let target = target(state, scope, currency, product, price, &at).await?;
+        check_pricing(item, &at)?;
         if item.min_quantity < 1 {
             return Err(ApiError::invalid(
                 at("min_quantity"),
@@ -226,4 +163,84 @@ async fn items(
         });
     }
     Ok(out)
+}
+
+/// The one product or price a rule prices: it exists, and a price is in the
+/// pricelist's currency.
+async fn target<'a>(
+    state: &AppState,
+    scope: &Scope,
+    currency: &str,
+    product: Option<&'a str>,
+    price: Option<&'a str>,
+    at: &(dyn Fn(&str) -> String + Sync),
+) -> ApiResult<&'a str> {
+    match (product, price) {
+        (Some(id), None) => {
+            let found = if is_id_of(Kind::Product, id) {
+                catalog::get_product(&state.db, scope, id).await?
+            } else {
+                None
+            };
+            found.ok_or_else(|| reference_missing(&at("product"), "product", id))?;
+            Ok(id)
+        }
+        (None, Some(id)) => {
+            let found = if is_id_of(Kind::Price, id) {
+                prices::get_price(&state.db, scope, id).await?
+            } else {
+                None
+            };
+            let found = found.ok_or_else(|| reference_missing(&at("price"), "price", id))?;
+            if found.currency != currency {
+                return Err(ApiError::invalid(
+                    at("price"),
+                    format!(
+                        "Price '{id}' is in {}, the pricelist in {currency}",
+                        found.currency
+                    ),
+                ));
+            }
+            Ok(id)
+        }
+        (Some(_), Some(_)) | (None, None) => Err(ApiError::invalid(
+            at("product"),
+            "Each rule names exactly one of 'product' or 'price'",
+        )),
+    }
+}
+
+/// A rule prices one way: a fixed amount, or a discount of above 0 up to 100 %.
+fn check_pricing(item: &PricelistItem, at: &dyn Fn(&str) -> String) -> ApiResult<()> {
+    match (item.fixed_amount, item.discount_percent) {
+        (Some(fixed), None) => {
+            if fixed < Decimal::ZERO
+                || fixed.scale() > MAX_SCALE
+                || fixed > crate::domain::money::MAX_AMOUNT
+            {
+                return Err(ApiError::invalid(
+                    at("fixed_amount"),
+                    "fixed_amount must be a non-negative decimal string such as \"15.00\"",
+                ));
+            }
+        }
+        (None, Some(percent)) => {
+            if percent <= Decimal::ZERO
+                || percent > Decimal::ONE_HUNDRED
+                || percent.scale() > MAX_SCALE
+            {
+                return Err(ApiError::invalid(
+                    at("discount_percent"),
+                    "discount_percent must be above 0 and at most 100",
+                ));
+            }
+        }
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(ApiError::invalid(
+                at("discount_percent"),
+                "Each rule has exactly one of 'fixed_amount' or 'discount_percent'",
+            ));
+        }
+    }
+    Ok(())
 }

@@ -76,13 +76,6 @@ pub(crate) fn parse_decimal(what: &str, raw: &str) -> Result<Decimal, sqlx::Erro
     raw.parse().map_err(|_| damaged(what, raw))
 }
 
-/// A currency by code, two minor units assumed for an unknown one. Billing
-/// rows check their currency when read instead (an unknown one is an error);
-/// this stays for the views that still read codes themselves.
-pub fn currency(code: &str) -> Currency {
-    Currency::parse(code).unwrap_or_else(|| Currency::with_minor_units(code, 2))
-}
-
 /// `day` → [`Interval::Day`], etc.; `month` for anything unknown.
 pub fn parse_interval(raw: &str) -> Interval {
     match raw {
