@@ -15,7 +15,7 @@ use crate::form::yearly_saving;
 use crate::format::{divide_half_even, money, money_short};
 use crate::i18n::Locale;
 use crate::json::ObjectWriter;
-use crate::settings::{dispatch, mark, use_settings};
+use crate::settings::{Settings, dispatch, mark, use_settings};
 
 type Plans = Rc<Vec<Rc<PublicPlan>>>;
 
@@ -69,18 +69,17 @@ fn best_saving(plans: &[Rc<PublicPlan>]) -> Option<u32> {
         .max()
 }
 
-/// The pricing table, or the checkout of the plan picked from it.
-#[function_component(Pricing)]
-pub fn pricing() -> Html {
-    let settings = use_settings();
-    let ct = settings.locale.checkout_text();
+/// The table's plans, loaded again whenever `attempt` changes; marks the page
+/// (`renewly:pricing`) once they are shown.
+#[hook]
+fn use_plans(
+    settings: &Rc<Settings>,
+    attempt: u32,
+) -> UseStateHandle<Option<Result<Plans, String>>> {
     let plans = use_state(|| None::<Result<Plans, String>>);
-    let attempt = use_state(|| 0u32);
-    let interval = use_state(|| settings.interval);
-    let picked = use_state(|| None::<(Rc<PublicPlan>, String)>);
     {
         let (settings, plans) = (settings.clone(), plans.clone());
-        use_effect_with(*attempt, move |_| {
+        use_effect_with(attempt, move |_| {
             plans.set(None);
             spawn_local(async move {
                 let t = settings.locale.text();
@@ -94,15 +93,74 @@ pub fn pricing() -> Html {
             });
         });
     }
+    let shown = matches!(&*plans, Some(Ok(_)));
+    use_effect_with(shown, |shown| {
+        if *shown {
+            mark("renewly:pricing");
+        }
+    });
+    plans
+}
 
-    {
-        let shown = matches!(&*plans, Some(Ok(_)));
-        use_effect_with(shown, |shown| {
-            if *shown {
-                mark("renewly:pricing");
-            }
-        });
+/// The loaded plans, or what to show instead: loading, a failure with a retry,
+/// or that there are no plans.
+fn shown_plans(
+    plans: &UseStateHandle<Option<Result<Plans, String>>>,
+    attempt: &UseStateHandle<u32>,
+    settings: &Settings,
+) -> Result<Plans, Html> {
+    let ct = settings.locale.checkout_text();
+    match &**plans {
+        None => Err(loading(settings.locale)),
+        Some(Err(message)) => {
+            let attempt = attempt.clone();
+            let retry = Callback::from(move |_: MouseEvent| attempt.set(*attempt + 1));
+            Err(failed(&FailedProps {
+                message,
+                onretry: Some(&retry),
+                locale: settings.locale,
+            }))
+        }
+        Some(Ok(list)) if list.is_empty() => Err(failed(&FailedProps {
+            message: ct.no_plans,
+            onretry: None,
+            locale: settings.locale,
+        })),
+        Some(Ok(list)) => Ok(list.clone()),
     }
+}
+
+/// Picking a plan's price: tells the host page (`renewly:select`, which it may
+/// cancel), then opens the checkout in place.
+fn pick_callback(
+    settings: &Rc<Settings>,
+    picked: &UseStateHandle<Option<(Rc<PublicPlan>, String)>>,
+) -> Callback<(Rc<PublicPlan>, String)> {
+    let (settings, picked) = (settings.clone(), picked.clone());
+    Callback::from(move |(plan, price): (Rc<PublicPlan>, String)| {
+        let mut detail = String::new();
+        ObjectWriter::new(&mut detail)
+            .member("plan", &plan.id)
+            .member("price", &price)
+            .end();
+        if dispatch(&settings, "renewly:select", &detail, true) {
+            if let Some(host) = &settings.host {
+                host.scroll_into_view();
+            }
+            picked.set(Some((plan, price)));
+        }
+    })
+}
+
+/// The pricing table, or the checkout of the plan picked from it.
+#[function_component(Pricing)]
+pub fn pricing() -> Html {
+    let settings = use_settings();
+    let ct = settings.locale.checkout_text();
+    let attempt = use_state(|| 0u32);
+    let plans = use_plans(&settings, *attempt);
+    let interval = use_state(|| settings.interval);
+    let picked = use_state(|| None::<(Rc<PublicPlan>, String)>);
 
     if let Some((plan, price)) = &*picked {
         let onback = {
@@ -114,43 +172,12 @@ pub fn pricing() -> Html {
         };
     }
 
-    let list = match &*plans {
-        None => return loading(settings.locale),
-        Some(Err(message)) => {
-            let attempt = attempt.clone();
-            let retry = Callback::from(move |_: MouseEvent| attempt.set(*attempt + 1));
-            return failed(&FailedProps {
-                message,
-                onretry: Some(&retry),
-                locale: settings.locale,
-            });
-        }
-        Some(Ok(list)) if list.is_empty() => {
-            return failed(&FailedProps {
-                message: ct.no_plans,
-                onretry: None,
-                locale: settings.locale,
-            });
-        }
-        Some(Ok(list)) => list.clone(),
+    let list = match shown_plans(&plans, &attempt, &settings) {
+        Ok(list) => list,
+        Err(status) => return status,
     };
 
-    let pick = {
-        let (settings, picked) = (settings.clone(), picked.clone());
-        Callback::from(move |(plan, price): (Rc<PublicPlan>, String)| {
-            let mut detail = String::new();
-            ObjectWriter::new(&mut detail)
-                .member("plan", &plan.id)
-                .member("price", &price)
-                .end();
-            if dispatch(&settings, "renewly:select", &detail, true) {
-                if let Some(host) = &settings.host {
-                    host.scroll_into_view();
-                }
-                picked.set(Some((plan, price)));
-            }
-        })
-    };
+    let pick = pick_callback(&settings, &picked);
     let has_toggle = list.iter().any(|p| offers(p, Interval::Month))
         && list.iter().any(|p| offers(p, Interval::Year));
     let highlight = settings.highlight.as_deref().map(str::to_ascii_lowercase);

@@ -2,6 +2,9 @@
 //! (mouse, touch and pen through pointer events, exported as a PNG data URL), and
 //! the acceptance checkbox.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
@@ -159,88 +162,10 @@ pub fn signature_pad(props: &PadProps) -> Html {
             }
         });
     }
-    let onpointerdown = {
-        let (canvas_ref, pen) = (canvas_ref.clone(), pen.clone());
-        Callback::from(move |e: PointerEvent| {
-            let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() else {
-                return;
-            };
-            e.prevent_default();
-            if !pen.borrow().inked {
-                fit(&canvas);
-            }
-            let _ = canvas.set_pointer_capture(e.pointer_id());
-            let (scale, at) = locate(&canvas, &e);
-            let mut p = pen.borrow_mut();
-            p.down = true;
-            p.last = at;
-            if let Some(ctx) = context(&canvas) {
-                ctx.set_fill_style_str("#111827");
-                ctx.begin_path();
-                let _ = ctx.arc(at.0, at.1, 1.2 * scale, 0.0, std::f64::consts::TAU);
-                ctx.fill();
-            }
-        })
-    };
-    let onpointermove = {
-        let (canvas_ref, pen) = (canvas_ref.clone(), pen.clone());
-        Callback::from(move |e: PointerEvent| {
-            let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() else {
-                return;
-            };
-            let mut p = pen.borrow_mut();
-            if !p.down {
-                return;
-            }
-            e.prevent_default();
-            let (scale, at) = locate(&canvas, &e);
-            if let Some(ctx) = context(&canvas) {
-                ctx.set_stroke_style_str("#111827");
-                ctx.set_line_width(2.4 * scale);
-                ctx.set_line_cap("round");
-                ctx.set_line_join("round");
-                ctx.begin_path();
-                ctx.move_to(p.last.0, p.last.1);
-                ctx.line_to(at.0, at.1);
-                ctx.stroke();
-            }
-            p.last = at;
-            p.inked = true;
-        })
-    };
-    let onpointerup = {
-        let (canvas_ref, pen, onimage) = (canvas_ref.clone(), pen.clone(), props.onimage.clone());
-        Callback::from(move |_: PointerEvent| {
-            let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() else {
-                return;
-            };
-            let mut p = pen.borrow_mut();
-            if !p.down {
-                return;
-            }
-            p.down = false;
-            p.inked = true;
-            drop(p);
-            onimage.emit(canvas.to_data_url().ok());
-        })
-    };
-    let clear = {
-        let (canvas_ref, pen, onimage) = (canvas_ref.clone(), pen.clone(), props.onimage.clone());
-        Callback::from(move |_: MouseEvent| {
-            if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>()
-                && let Some(ctx) = context(&canvas)
-            {
-                ctx.clear_rect(
-                    0.0,
-                    0.0,
-                    f64::from(canvas.width()),
-                    f64::from(canvas.height()),
-                );
-            }
-            *pen.borrow_mut() = Pen::default();
-            onimage.emit(None);
-        })
-    };
+    let onpointerdown = pen_down(&canvas_ref, &pen);
+    let onpointermove = pen_move(&canvas_ref, &pen);
+    let onpointerup = pen_up(&canvas_ref, &pen, &props.onimage);
+    let clear = clear_pad(&canvas_ref, &pen, &props.onimage);
     let id = Field::SignatureImage.id();
     let error_id = format!("{id}-error");
     html! {
@@ -264,4 +189,102 @@ pub fn signature_pad(props: &PadProps) -> Html {
             { error_text(error_id.into(), props.error.as_deref()) }
         </div>
     }
+}
+
+/// Starts a stroke: a dot where the pen touches (the pad is fitted to its size first while it is blank).
+fn pen_down(canvas_ref: &NodeRef, pen: &Rc<RefCell<Pen>>) -> Callback<PointerEvent> {
+    let (canvas_ref, pen) = (canvas_ref.clone(), pen.clone());
+    Callback::from(move |e: PointerEvent| {
+        let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() else {
+            return;
+        };
+        e.prevent_default();
+        if !pen.borrow().inked {
+            fit(&canvas);
+        }
+        let _ = canvas.set_pointer_capture(e.pointer_id());
+        let (scale, at) = locate(&canvas, &e);
+        let mut p = pen.borrow_mut();
+        p.down = true;
+        p.last = at;
+        if let Some(ctx) = context(&canvas) {
+            ctx.set_fill_style_str("#111827");
+            ctx.begin_path();
+            let _ = ctx.arc(at.0, at.1, 1.2 * scale, 0.0, std::f64::consts::TAU);
+            ctx.fill();
+        }
+    })
+}
+
+/// Draws the stroke to where the pen moved.
+fn pen_move(canvas_ref: &NodeRef, pen: &Rc<RefCell<Pen>>) -> Callback<PointerEvent> {
+    let (canvas_ref, pen) = (canvas_ref.clone(), pen.clone());
+    Callback::from(move |e: PointerEvent| {
+        let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() else {
+            return;
+        };
+        let mut p = pen.borrow_mut();
+        if !p.down {
+            return;
+        }
+        e.prevent_default();
+        let (scale, at) = locate(&canvas, &e);
+        if let Some(ctx) = context(&canvas) {
+            ctx.set_stroke_style_str("#111827");
+            ctx.set_line_width(2.4 * scale);
+            ctx.set_line_cap("round");
+            ctx.set_line_join("round");
+            ctx.begin_path();
+            ctx.move_to(p.last.0, p.last.1);
+            ctx.line_to(at.0, at.1);
+            ctx.stroke();
+        }
+        p.last = at;
+        p.inked = true;
+    })
+}
+
+/// Ends the stroke and hands the drawing on as a PNG data URL.
+fn pen_up(
+    canvas_ref: &NodeRef,
+    pen: &Rc<RefCell<Pen>>,
+    onimage: &Callback<Option<String>>,
+) -> Callback<PointerEvent> {
+    let (canvas_ref, pen, onimage) = (canvas_ref.clone(), pen.clone(), onimage.clone());
+    Callback::from(move |_: PointerEvent| {
+        let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() else {
+            return;
+        };
+        let mut p = pen.borrow_mut();
+        if !p.down {
+            return;
+        }
+        p.down = false;
+        p.inked = true;
+        drop(p);
+        onimage.emit(canvas.to_data_url().ok());
+    })
+}
+
+/// Wipes the pad and forgets the drawing.
+fn clear_pad(
+    canvas_ref: &NodeRef,
+    pen: &Rc<RefCell<Pen>>,
+    onimage: &Callback<Option<String>>,
+) -> Callback<MouseEvent> {
+    let (canvas_ref, pen, onimage) = (canvas_ref.clone(), pen.clone(), onimage.clone());
+    Callback::from(move |_: MouseEvent| {
+        if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>()
+            && let Some(ctx) = context(&canvas)
+        {
+            ctx.clear_rect(
+                0.0,
+                0.0,
+                f64::from(canvas.width()),
+                f64::from(canvas.height()),
+            );
+        }
+        *pen.borrow_mut() = Pen::default();
+        onimage.emit(None);
+    })
 }
