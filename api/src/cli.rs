@@ -173,13 +173,13 @@ pub enum KeysCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let vars: BTreeMap<String, String> = std::env::vars().collect();
     let mut config = Config::from_vars(vars.clone())?;
-    // The demo prints its own banner and the API bench its table; request logs
-    // would bury them (and slow the bench).
+    // The demo prints its own banner and the API and analytics benches their
+    // tables; request logs would bury them (and slow the benches).
     let quiet = matches!(
         cli.command,
         Command::Demo { .. }
             | Command::Bench {
-                command: BenchCommand::Api { .. }
+                command: BenchCommand::Api { .. } | BenchCommand::Analytics { .. }
             }
     ) && !vars.contains_key("RENEWLY_LOG");
     init_tracing(if quiet { "warn" } else { &config.log });

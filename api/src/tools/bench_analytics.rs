@@ -69,6 +69,27 @@ pub async fn analytics(
     let router = app::router(state);
     let first = Month::new(FIRST.0, FIRST.1).unwrap_or_else(|| Month::of(chrono::NaiveDate::MIN));
     let last = first.plus(MONTHS - 1);
+    time_endpoints(&router, &key, first, last).await?;
+    if let Some(path) = html {
+        write_dashboard(&db, &key, first, path).await?;
+    }
+    db.close().await;
+    if keep {
+        println!("  kept the database: {url} (secret test key {key})");
+    } else {
+        cleanup.run(pg_admin_url).await;
+    }
+    Ok(())
+}
+
+/// Times every analytics endpoint over the last 12 months and over all the
+/// history, and prints the medians.
+async fn time_endpoints(
+    router: &axum::Router,
+    key: &str,
+    first: Month,
+    last: Month,
+) -> anyhow::Result<()> {
     let ranges = [
         format!("from={}&to={last}", last.plus(-11)),
         format!("from={first}&to={last}"),
@@ -95,7 +116,7 @@ pub async fn analytics(
             let path = format!("/v1/analytics/{endpoint}{sep}{range}");
             let mut times = Vec::new();
             for _ in 0..6 {
-                times.push(time_get(&router, &path, &key).await?);
+                times.push(time_get(router, &path, key).await?);
             }
             times.remove(0);
             times.sort();
@@ -106,28 +127,30 @@ pub async fn analytics(
             cells[0], cells[1]
         );
     }
-    if let Some(path) = html {
-        let scope = crate::store::Scope {
-            merchant_id: merchant_of(&db, &key).await?,
-            livemode: false,
-        };
-        let query = crate::analytics::service::ReportQuery {
-            from: Some(first.plus(MONTHS - 12).to_string()),
-            to: Some(first.plus(MONTHS - 1).to_string()),
-            ..Default::default()
-        };
-        let page = crate::http::dashboard::render_for(&db, &scope, &query)
-            .await
-            .map_err(|e| anyhow::anyhow!("rendering the dashboard: {e}"))?;
-        std::fs::write(path, page)?;
-        println!("  dashboard written to {}", path.display());
-    }
-    db.close().await;
-    if keep {
-        println!("  kept the database: {url} (secret test key {key})");
-    } else {
-        cleanup.run(pg_admin_url).await;
-    }
+    Ok(())
+}
+
+/// Writes the seeded merchant's dashboard of the last 12 months to `path`.
+async fn write_dashboard(
+    db: &Db,
+    key: &str,
+    first: Month,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let scope = crate::store::Scope {
+        merchant_id: merchant_of(db, key).await?,
+        livemode: false,
+    };
+    let query = crate::analytics::service::ReportQuery {
+        from: Some(first.plus(MONTHS - 12).to_string()),
+        to: Some(first.plus(MONTHS - 1).to_string()),
+        ..Default::default()
+    };
+    let page = crate::http::dashboard::render_for(db, &scope, &query)
+        .await
+        .map_err(|e| anyhow::anyhow!("rendering the dashboard: {e}"))?;
+    std::fs::write(path, page)?;
+    println!("  dashboard written to {}", path.display());
     Ok(())
 }
 
@@ -582,45 +605,10 @@ fn customer_history(s: &mut Seeder, rng: &mut Rng, first: Month, n: usize) {
         let mut closed = None;
         for m in start + 1..MONTHS {
             let date = date_in(first.plus(m));
-            let extra = addon.as_ref().map_or(0, |(a, _)| a.mrr);
-            let leaving = rng.chance(25);
-            if addon.is_some() && (leaving || rng.chance(40)) {
-                if let Some((mut a, since)) = addon.take() {
-                    let lost = a.mrr;
-                    a.mrr = 0;
-                    s.event(&a, date, "contraction", -lost, life.mrr, Some(REASONS[1]));
-                    s.subscription(&a, since, Some((date, REASONS[1])));
-                }
-            }
-            if leaving {
-                let reason = REASONS[rng.below(REASONS.len() as u64) as usize];
-                let lost = life.mrr;
-                life.mrr = 0;
-                s.event(&life, date, "churn", -lost, 0, Some(reason));
+            if let Some(reason) = live_month(s, rng, &mut life, &mut addon, date) {
                 closed = Some((date, reason, m));
                 break;
             }
-            if addon.is_none() && rng.chance(15) {
-                let a = Life {
-                    sub: new_id(Kind::Subscription),
-                    mrr: 900,
-                    plan: life.plan.clone(),
-                    customer: customer.clone(),
-                    salesperson: salesperson.clone(),
-                };
-                s.event(&a, date, "expansion", a.mrr, life.mrr + a.mrr, None);
-                addon = Some((a, date));
-            } else if rng.chance(30) {
-                let step = PRICES[rng.below(2) as usize];
-                life.mrr += step;
-                s.event(&life, date, "expansion", step, life.mrr + extra, None);
-            } else if rng.chance(15) && life.mrr > PRICES[0] {
-                let step = life.mrr / 4;
-                life.mrr -= step;
-                s.event(&life, date, "contraction", -step, life.mrr + extra, None);
-            }
-            let extra = addon.as_ref().map_or(0, |(a, _)| a.mrr);
-            s.invoice(&life, date, extra, false);
         }
         if let Some((a, since)) = addon.take() {
             s.subscription(&a, since, None);
@@ -637,4 +625,55 @@ fn customer_history(s: &mut Seeder, rng: &mut Rng, first: Month, n: usize) {
         start = back;
         kind = "reactivation";
     }
+}
+
+/// One month of a subscription's life after its start: an add-on may end (or
+/// end with the subscription), the subscription may churn — its reason is
+/// returned —, or it gains an add-on, expands or contracts; then it is invoiced.
+fn live_month(
+    s: &mut Seeder,
+    rng: &mut Rng,
+    life: &mut Life,
+    addon: &mut Option<(Life, chrono::NaiveDate)>,
+    date: chrono::NaiveDate,
+) -> Option<&'static str> {
+    let extra = addon.as_ref().map_or(0, |(a, _)| a.mrr);
+    let leaving = rng.chance(25);
+    if addon.is_some() && (leaving || rng.chance(40)) {
+        if let Some((mut a, since)) = addon.take() {
+            let lost = a.mrr;
+            a.mrr = 0;
+            s.event(&a, date, "contraction", -lost, life.mrr, Some(REASONS[1]));
+            s.subscription(&a, since, Some((date, REASONS[1])));
+        }
+    }
+    if leaving {
+        let reason = REASONS[rng.below(REASONS.len() as u64) as usize];
+        let lost = life.mrr;
+        life.mrr = 0;
+        s.event(life, date, "churn", -lost, 0, Some(reason));
+        return Some(reason);
+    }
+    if addon.is_none() && rng.chance(15) {
+        let a = Life {
+            sub: new_id(Kind::Subscription),
+            mrr: 900,
+            plan: life.plan.clone(),
+            customer: life.customer.clone(),
+            salesperson: life.salesperson.clone(),
+        };
+        s.event(&a, date, "expansion", a.mrr, life.mrr + a.mrr, None);
+        *addon = Some((a, date));
+    } else if rng.chance(30) {
+        let step = PRICES[rng.below(2) as usize];
+        life.mrr += step;
+        s.event(life, date, "expansion", step, life.mrr + extra, None);
+    } else if rng.chance(15) && life.mrr > PRICES[0] {
+        let step = life.mrr / 4;
+        life.mrr -= step;
+        s.event(life, date, "contraction", -step, life.mrr + extra, None);
+    }
+    let extra = addon.as_ref().map_or(0, |(a, _)| a.mrr);
+    s.invoice(life, date, extra, false);
+    None
 }
