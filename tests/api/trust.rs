@@ -374,3 +374,39 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance() {
     running.stop().await;
     let _ = std::fs::remove_file(&path);
 }
+
+/// The dashboard's sign-in cookie of a request that came over https.
+async fn login_cookie(url: &str, forwarded_proto: Option<&str>) -> String {
+    let mut req = reqwest::Client::new().get(format!("{url}/dashboard/login"));
+    if let Some(proto) = forwarded_proto {
+        req = req.header("x-forwarded-proto", proto);
+    }
+    let r = req.send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.headers()["set-cookie"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn dashboard_cookies_are_secure_when_a_trusted_proxy_says_the_request_came_over_https() {
+    let (running, _, path) = limited_server(&[("RENEWLY_TRUSTED_PROXIES", "127.0.0.1, ::1")]).await;
+    let url = running.url();
+    assert!(
+        login_cookie(&url, Some("https"))
+            .await
+            .ends_with("; Secure")
+    );
+    assert!(!login_cookie(&url, Some("http")).await.contains("Secure"));
+    assert!(!login_cookie(&url, None).await.contains("Secure"));
+    running.stop().await;
+    let _ = std::fs::remove_file(&path);
+
+    // From a peer that is not a trusted proxy the header is anyone's word.
+    let (running, _, path) = limited_server(&[]).await;
+    assert!(
+        !login_cookie(&running.url(), Some("https"))
+            .await
+            .contains("Secure")
+    );
+    running.stop().await;
+    let _ = std::fs::remove_file(&path);
+}

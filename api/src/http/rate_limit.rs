@@ -86,6 +86,50 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
         .unwrap_or(peer)
 }
 
+/// Whether the client's request came over https: Renewly is served at an
+/// `https://` base URL, or a trusted proxy (see [`client_ip`]) says so with
+/// `X-Forwarded-Proto: https`.
+pub fn over_https(
+    peer: IpAddr,
+    headers: &HeaderMap,
+    trusted: &[IpNet],
+    base_url: Option<&str>,
+) -> bool {
+    if base_url.is_some_and(|u| u.starts_with("https://")) {
+        return true;
+    }
+    trusted.iter().any(|net| net.contains(&peer))
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+/// [`over_https`] of the request, as an extractor.
+#[derive(Debug, Clone, Copy)]
+pub struct Https(pub bool);
+
+impl axum::extract::FromRequestParts<crate::http::AppState> for Https {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::http::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        Ok(Self(over_https(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+            state.config.base_url.as_deref(),
+        )))
+    }
+}
+
 /// One limiter per bucket and one per publishable key.
 pub struct Limiters {
     trusted: Vec<IpNet>,

@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use minijinja::context;
 
 use super::AppState;
+use super::rate_limit::Https;
 use crate::analytics::cohorts::Metric;
 use crate::analytics::service::ReportQuery;
 use crate::analytics::sessions::{self, SESSION_HOURS, SignInError};
@@ -99,12 +100,12 @@ fn login_html(error: Option<&str>, csrf: &str) -> Result<String, minijinja::Erro
 }
 
 /// The sign-in form with a fresh anti-forgery value, set in its cookie too.
-fn login_page_with(state: &AppState, status: StatusCode, error: Option<&str>) -> Response {
+fn login_page_with(https: Https, status: StatusCode, error: Option<&str>) -> Response {
     let csrf = crate::ids::random_token(16);
     match login_html(error, &csrf) {
         Ok(html) => {
             let mut r = page(status, html);
-            let set = named_cookie(state, CSRF_COOKIE, &csrf, 3600);
+            let set = named_cookie(https, CSRF_COOKIE, &csrf, 3600);
             if let Ok(v) = HeaderValue::from_str(&set) {
                 r.headers_mut().insert(header::SET_COOKIE, v);
             }
@@ -131,21 +132,16 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// A cookie of the dashboard: `HttpOnly`, `SameSite=Strict`, scoped to
-/// `/dashboard`, and `Secure` whenever Renewly is served over https.
-fn named_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> String {
-    let secure = state
-        .config
-        .base_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("https://"));
+/// `/dashboard`, and `Secure` whenever the request came over https.
+fn named_cookie(Https(secure): Https, name: &str, value: &str, max_age: i64) -> String {
     format!(
         "{name}={value}; Path=/dashboard; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
         if secure { "; Secure" } else { "" }
     )
 }
 
-fn cookie(state: &AppState, value: &str, max_age: i64) -> String {
-    named_cookie(state, COOKIE, value, max_age)
+fn cookie(https: Https, value: &str, max_age: i64) -> String {
+    named_cookie(https, COOKIE, value, max_age)
 }
 
 /// Whether the form's anti-forgery value matches its cookie (compared in
@@ -159,8 +155,8 @@ fn csrf_matches(headers: &HeaderMap, form: &str) -> bool {
 }
 
 /// `GET /dashboard/login`.
-async fn login_page(State(state): State<AppState>) -> Response {
-    login_page_with(&state, StatusCode::OK, None)
+async fn login_page(https: Https) -> Response {
+    login_page_with(https, StatusCode::OK, None)
 }
 
 #[derive(serde::Deserialize)]
@@ -172,14 +168,19 @@ struct LoginForm {
 }
 
 /// `POST /dashboard/login` with `key=sk_…&csrf=…` (form-encoded).
-async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    https: Https,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = serde_urlencoded::from_bytes::<LoginForm>(&body).unwrap_or(LoginForm {
         key: String::new(),
         csrf: String::new(),
     });
     if !csrf_matches(&headers, &form.csrf) {
         return login_page_with(
-            &state,
+            https,
             StatusCode::FORBIDDEN,
             Some("This form has expired. Enter your key again."),
         );
@@ -187,7 +188,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     let key = form.key;
     if key.trim().is_empty() {
         return login_page_with(
-            &state,
+            https,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("Enter your secret API key."),
         );
@@ -195,15 +196,15 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     match sessions::sign_in(&state.db, &key).await {
         Ok(Ok(token)) => redirect(
             "/dashboard",
-            Some(cookie(&state, &token, SESSION_HOURS * 3600)),
+            Some(cookie(https, &token, SESSION_HOURS * 3600)),
         ),
         Ok(Err(SignInError::UnknownKey)) => login_page_with(
-            &state,
+            https,
             StatusCode::UNAUTHORIZED,
             Some("That key is not valid (or it was revoked)."),
         ),
         Ok(Err(SignInError::NotSecret)) => login_page_with(
-            &state,
+            https,
             StatusCode::UNAUTHORIZED,
             Some("A publishable key (pk_…) cannot open the dashboard: use a secret key (sk_…)."),
         ),
@@ -212,13 +213,13 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
 }
 
 /// `POST /dashboard/logout`.
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn logout(State(state): State<AppState>, https: Https, headers: HeaderMap) -> Response {
     if let Some(token) = session_token(&headers) {
         if let Err(e) = sessions::sign_out(&state.db, &token).await {
             return failure(&ApiError::from(e));
         }
     }
-    redirect("/dashboard/login", Some(cookie(&state, "", 0)))
+    redirect("/dashboard/login", Some(cookie(https, "", 0)))
 }
 
 /// The dashboard's query: a report's parameters and the cohort metric.
@@ -232,6 +233,7 @@ struct DashboardQuery {
 /// `GET /dashboard`: the page, or the sign-in form without a live session.
 async fn dashboard(
     State(state): State<AppState>,
+    https: Https,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -240,7 +242,7 @@ async fn dashboard(
     };
     let scope = match sessions::scope_of(&state.db, &token).await {
         Ok(Some(scope)) => scope,
-        Ok(None) => return redirect("/dashboard/login", Some(cookie(&state, "", 0))),
+        Ok(None) => return redirect("/dashboard/login", Some(cookie(https, "", 0))),
         Err(e) => return failure(&ApiError::from(e)),
     };
     let q: DashboardQuery =
