@@ -80,6 +80,9 @@ pub enum BenchCommand {
         /// PostgreSQL server to create the scratch database on.
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
         pg_url: String,
+        /// Print one JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
     },
     /// Seed 36 months of MRR history for N subscriptions on a fresh database and
     /// time every analytics endpoint.
@@ -288,7 +291,8 @@ async fn bench(command: BenchCommand) -> anyhow::Result<()> {
             subscriptions,
             database,
             pg_url,
-        } => crate::tools::bench::billing(database, subscriptions, &pg_url).await,
+            json,
+        } => crate::tools::bench::billing(database, subscriptions, &pg_url, json).await,
         BenchCommand::Api {
             database,
             seconds,

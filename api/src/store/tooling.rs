@@ -100,18 +100,6 @@ impl Table {
         "invoice_lines (id, invoice_id, position, kind, description, quantity, unit_amount, \
          discount, tax_behavior, tax_rate, tax_name, net_minor, tax_minor, amount_minor)",
     );
-    /// The benchmark floor's copy of `invoices`.
-    pub const FLOOR_INVOICES: Self = Self(
-        "floor_invoices (id, merchant_id, livemode, number, status, customer_id, subscription_id, \
-         billing_reason, currency, issue_date, due_date, bill_to, subtotal_minor, tax_minor, \
-         total_minor, amount_paid_minor, reverse_charge, payment_mode, attempt_count, \
-         hard_declined, created)",
-    );
-    /// The benchmark floor's copy of `invoice_lines`.
-    pub const FLOOR_LINES: Self = Self(
-        "floor_lines (id, invoice_id, position, kind, description, quantity, unit_amount, \
-         discount, tax_behavior, tax_rate, tax_name, net_minor, tax_minor, amount_minor)",
-    );
 }
 
 /// Inserts generated rows (their values in the table's column order) with
@@ -140,22 +128,6 @@ pub async fn insert_all(db: &Db, batches: &[(Table, &[Vec<Arg>])]) -> Result<(),
     tx.commit().await
 }
 
-/// Creates the empty copies of `invoices` and `invoice_lines` that the billing
-/// benchmark's floor writes to.
-pub async fn create_floor_tables(db: &Db) -> Result<(), sqlx::Error> {
-    db.execute(
-        "CREATE TABLE floor_invoices AS SELECT * FROM invoices WHERE 1 = 0",
-        &[],
-    )
-    .await?;
-    db.execute(
-        "CREATE TABLE floor_lines AS SELECT * FROM invoice_lines WHERE 1 = 0",
-        &[],
-    )
-    .await?;
-    Ok(())
-}
-
 /// Refreshes the planner's statistics after a bulk load.
 pub async fn analyze(db: &Db) -> Result<(), sqlx::Error> {
     let sql = match db {
@@ -177,4 +149,110 @@ pub async fn subscription_counts(db: &Db) -> Result<(i64, i64), sqlx::Error> {
         )
         .await?;
     Ok((all.map_or(0, |(n,)| n), active.map_or(0, |(n,)| n)))
+}
+
+/// A table the billing pass writes rows into, for the benchmark's floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassTable {
+    Invoices,
+    InvoiceLines,
+    LedgerEntries,
+    Charges,
+    Events,
+    MrrEvents,
+    Outbox,
+}
+
+impl PassTable {
+    pub const ALL: [Self; 7] = [
+        Self::Invoices,
+        Self::InvoiceLines,
+        Self::LedgerEntries,
+        Self::Charges,
+        Self::Events,
+        Self::MrrEvents,
+        Self::Outbox,
+    ];
+
+    /// The table's name.
+    pub fn name(self) -> &'static str {
+        self.statements().0
+    }
+
+    /// Name, every row, an empty copy named `floor_<name>`, and the copy as an
+    /// insert target (its columns in the table's order).
+    fn statements(self) -> (&'static str, &'static str, &'static str, Table) {
+        macro_rules! of {
+            ($t:literal) => {
+                (
+                    $t,
+                    concat!("SELECT * FROM ", $t),
+                    concat!("CREATE TABLE floor_", $t, " AS SELECT * FROM ", $t, " WHERE 1 = 0"),
+                    Table(concat!("floor_", $t)),
+                )
+            };
+        }
+        match self {
+            Self::Invoices => of!("invoices"),
+            Self::InvoiceLines => of!("invoice_lines"),
+            Self::LedgerEntries => of!("ledger_entries"),
+            Self::Charges => of!("charges"),
+            Self::Events => of!("events"),
+            Self::MrrEvents => of!("mrr_events"),
+            Self::Outbox => of!("outbox"),
+        }
+    }
+}
+
+/// A row of any table, as the values of its columns in order. The schema has
+/// text, 64-bit integer and boolean columns only (and a blob in
+/// `idempotency_keys`, which no pass table has).
+struct Values(Vec<Arg>);
+
+impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for Values {
+    fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
+        use sqlx::{Row, TypeInfo, ValueRef};
+        let mut out = Vec::with_capacity(row.len());
+        for i in 0..row.len() {
+            let raw = row.try_get_raw(i)?;
+            let value = if raw.is_null() {
+                Arg::Text(None)
+            } else if raw.type_info().name() == "INTEGER" {
+                Arg::Int(Some(row.try_get(i)?))
+            } else {
+                Arg::Text(Some(row.try_get(i)?))
+            };
+            out.push(value);
+        }
+        Ok(Self(out))
+    }
+}
+
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Values {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+        use sqlx::{Column, Row, TypeInfo};
+        let mut out = Vec::with_capacity(row.len());
+        for (i, column) in row.columns().iter().enumerate() {
+            let value = match column.type_info().name() {
+                "INT8" | "INT4" | "INT2" => Arg::Int(row.try_get(i)?),
+                "BOOL" => Arg::Bool(row.try_get(i)?),
+                _ => Arg::Text(row.try_get(i)?),
+            };
+            out.push(value);
+        }
+        Ok(Self(out))
+    }
+}
+
+/// Every row of `table`.
+pub async fn rows_of(db: &Db, table: PassTable) -> Result<Vec<Vec<Arg>>, sqlx::Error> {
+    let rows: Vec<Values> = db.fetch_all(table.statements().1, &[]).await?;
+    Ok(rows.into_iter().map(|v| v.0).collect())
+}
+
+/// Creates the empty copy of `table` that the floor writes to, and returns it.
+pub async fn create_floor_copy(db: &Db, table: PassTable) -> Result<Table, sqlx::Error> {
+    let (_, _, create, copy) = table.statements();
+    db.execute(create, &[]).await?;
+    Ok(copy)
 }

@@ -12,7 +12,7 @@ use crate::db::{Arg, Db};
 use crate::ids::{Kind, new_id};
 use crate::payments::Provider;
 use crate::store::merchants::{NewMerchant, create_merchant};
-use crate::store::tooling::{self, Table};
+use crate::store::tooling::{self, PassTable, Table};
 use crate::{app, args, config::Config};
 
 /// Rows per multi-row INSERT while seeding.
@@ -25,30 +25,31 @@ pub enum Backend {
     Postgres,
 }
 
-/// Runs the billing benchmark and prints its figures.
+/// Runs the billing benchmark and prints its figures, as a table or, with
+/// `json`, as one JSON object.
 pub async fn billing(
     backend: Backend,
     subscriptions: usize,
     pg_admin_url: &str,
+    json: bool,
 ) -> anyhow::Result<()> {
     let (url, cleanup) = fresh_database(backend, pg_admin_url).await?;
     let mut config = Config::for_database(&url);
     config.db_max_connections = 8;
     let db = app::open_database(&config).await?;
     let day = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or_default();
-    println!(
-        "renewly bench billing: {subscriptions} due subscriptions on {} ({})",
-        day,
-        db.backend()
-    );
-
+    if !json {
+        println!(
+            "renewly bench billing: {subscriptions} due subscriptions on {} ({})",
+            day,
+            db.backend()
+        );
+    }
     let started = Instant::now();
     seed(&db, subscriptions, day).await?;
-    println!("  seeded in {:.1} s", started.elapsed().as_secs_f64());
-
-    let started = Instant::now();
-    floor(&db, subscriptions).await?;
-    let floor_secs = started.elapsed().as_secs_f64();
+    if !json {
+        println!("  seeded in {:.1} s", started.elapsed().as_secs_f64());
+    }
 
     let provider = Provider::default();
     let started = Instant::now();
@@ -59,18 +60,41 @@ pub async fn billing(
     {
         anyhow::bail!("expected {subscriptions} invoices and charges, got {summary:?}");
     }
+    let (floor_secs, rows) = floor(&db).await?;
     let rate = subscriptions as f64 / run_secs;
-    let floor_rate = subscriptions as f64 / floor_secs;
-    println!(
-        "  billing pass:        {run_secs:8.2} s  {rate:10.0} subscriptions/s (invoice + lines + ledger + charge + events)"
-    );
-    println!(
-        "  bare batched insert: {floor_secs:8.2} s  {floor_rate:10.0} invoices/s (same invoice and line rows)"
-    );
-    println!(
-        "  ratio:               {:8.1}× the floor",
-        run_secs / floor_secs
-    );
+    if json {
+        let tables: serde_json::Map<String, serde_json::Value> = rows
+            .iter()
+            .map(|(name, n)| ((*name).to_owned(), (*n).into()))
+            .collect();
+        let out = serde_json::json!({
+            "subscriptions": subscriptions,
+            "database": db.backend().to_string(),
+            "seconds": run_secs,
+            "per_second": rate,
+            "floor_seconds": floor_secs,
+            "ratio": run_secs / floor_secs,
+            "peak_rss_mb": peak_rss_mb(),
+            "floor_rows": tables,
+        });
+        println!("{out}");
+    } else {
+        let written: usize = rows.iter().map(|(_, n)| n).sum();
+        let detail: Vec<String> = rows.iter().map(|(t, n)| format!("{t} {n}")).collect();
+        println!(
+            "  billing pass:        {run_secs:8.2} s  {rate:10.0} subscriptions/s (invoice + lines + ledger + charge + events + e-mails)"
+        );
+        println!(
+            "  bare batched insert: {floor_secs:8.2} s  {:10.0} subscriptions/s (the same {written} rows: {})",
+            subscriptions as f64 / floor_secs,
+            detail.join(", ")
+        );
+        println!(
+            "  ratio:               {:8.1}× the floor",
+            run_secs / floor_secs
+        );
+        println!("  peak memory:         {:8.0} MB", peak_rss_mb());
+    }
     db.close().await;
     cleanup.run(pg_admin_url).await;
     Ok(())
@@ -335,70 +359,40 @@ async fn seed(db: &Db, n: usize, day: NaiveDate) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The floor: the same number of invoice and invoice-line rows, inserted in
-/// batches of 500 rows per transaction into copies of the tables.
-async fn floor(db: &Db, n: usize) -> anyhow::Result<()> {
-    tooling::create_floor_tables(db).await?;
-    let now = crate::store::now();
-    for chunk_start in (0..n).step_by(CHUNK) {
-        let count = CHUNK.min(n - chunk_start);
-        let (mut invoices, mut lines) = (Vec::new(), Vec::new());
-        for i in chunk_start..chunk_start + count {
-            let inv = new_id(Kind::Invoice);
-            invoices.push(
-                args![
-                    &inv,
-                    "mer_x",
-                    false,
-                    format!("INV/2027/{i:05}"),
-                    "open",
-                    "cus_x",
-                    "sub_x",
-                    "subscription_cycle",
-                    "EUR",
-                    "2027-01-01",
-                    "2027-01-01",
-                    "{}",
-                    2900_i64,
-                    609_i64,
-                    3509_i64,
-                    0_i64,
-                    false,
-                    "charge_automatically",
-                    0_i64,
-                    false,
-                    &now
-                ]
-                .to_vec(),
-            );
-            lines.push(
-                args![
-                    new_id(Kind::InvoiceLine),
-                    &inv,
-                    0_i64,
-                    "recurring",
-                    "Pro",
-                    1_i64,
-                    "29.00",
-                    "0",
-                    "exclusive",
-                    "21",
-                    "VAT 21%",
-                    2900_i64,
-                    609_i64,
-                    3509_i64
-                ]
-                .to_vec(),
-            );
-        }
-        tooling::insert_all(
-            db,
-            &[
-                (Table::FLOOR_INVOICES, &invoices[..]),
-                (Table::FLOOR_LINES, &lines[..]),
-            ],
-        )
-        .await?;
+/// The floor: every row the billing pass wrote (invoices, lines, ledger
+/// entries, charges, events, MRR events, e-mails), read back and inserted
+/// again into empty copies of their tables, 500 rows per statement and per
+/// transaction. Returns the seconds of the inserts and the rows per table.
+async fn floor(db: &Db) -> anyhow::Result<(f64, Vec<(&'static str, usize)>)> {
+    let mut tables = Vec::new();
+    for table in PassTable::ALL {
+        let rows = tooling::rows_of(db, table).await?;
+        let copy = tooling::create_floor_copy(db, table).await?;
+        tables.push((table.name(), copy, rows));
     }
-    Ok(())
+    let started = Instant::now();
+    for (_, copy, rows) in &tables {
+        for chunk in rows.chunks(CHUNK) {
+            tooling::insert_all(db, &[(*copy, chunk)]).await?;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    Ok((
+        seconds,
+        tables.iter().map(|(name, _, rows)| (*name, rows.len())).collect(),
+    ))
+}
+
+/// The most memory this process has held (`VmHWM`), in MB; 0 where the
+/// system does not say.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
