@@ -187,7 +187,13 @@ impl PassTable {
                 (
                     $t,
                     concat!("SELECT * FROM ", $t),
-                    concat!("CREATE TABLE floor_", $t, " AS SELECT * FROM ", $t, " WHERE 1 = 0"),
+                    concat!(
+                        "CREATE TABLE floor_",
+                        $t,
+                        " AS SELECT * FROM ",
+                        $t,
+                        " WHERE 1 = 0"
+                    ),
                     Table(concat!("floor_", $t)),
                 )
             };

@@ -379,7 +379,10 @@ async fn floor(db: &Db) -> anyhow::Result<(f64, Vec<(&'static str, usize)>)> {
     let seconds = started.elapsed().as_secs_f64();
     Ok((
         seconds,
-        tables.iter().map(|(name, _, rows)| (*name, rows.len())).collect(),
+        tables
+            .iter()
+            .map(|(name, _, rows)| (*name, rows.len()))
+            .collect(),
     ))
 }
 

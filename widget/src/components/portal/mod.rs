@@ -16,7 +16,9 @@ mod subscription;
 
 use std::rc::Rc;
 
-use crate::wire::{Address, Invoice, PaymentMethod, PortalOrder, PortalOverview};
+use crate::wire::{
+    Address, Invoice, PaymentMethod, PortalOrder, PortalOverview, PortalSubscription,
+};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -26,7 +28,7 @@ use super::status::{FailedProps, failed, loading, use_focus};
 use crate::api::ApiError;
 use crate::form::explain;
 use crate::i18n::{Locale, PortalText};
-use crate::settings::{dispatch, use_settings};
+use crate::settings::{Settings, dispatch, use_settings};
 
 /// The overview as loaded.
 #[derive(Clone, PartialEq)]
@@ -100,12 +102,9 @@ fn expired(err: &ApiError) -> bool {
 pub fn portal() -> Html {
     let settings = use_settings();
     let locale = settings.locale;
-    let t = locale.text();
-    let pt = locale.portal_text();
     let token = settings.token.clone().unwrap_or_default();
-    let load = use_state(|| Load::Loading);
-    let lists = use_state(Lists::default);
     let version = use_state(|| 0u32);
+    let (load, lists) = use_overview(&settings, &token, *version);
     let mode = use_state(|| Mode::Overview);
     // The notice over the overview, and whether it is good news.
     let notice = use_state(|| None::<(String, bool)>);
@@ -114,38 +113,6 @@ pub fn portal() -> Html {
     // the overview to the notice (else the heading).
     let moved = use_state(|| 0u32);
     let focus = use_focus(*moved);
-
-    {
-        let (load, lists, settings, token) =
-            (load.clone(), lists.clone(), settings.clone(), token.clone());
-        use_effect_with(*version, move |_| {
-            if token.is_empty() {
-                load.set(Load::Failed(locale.text().portal_expired.to_owned(), false));
-                return;
-            }
-            spawn_local(async move {
-                let client = &settings.client;
-                match client.portal(&token).await {
-                    Ok(overview) => load.set(Load::Ready(Rc::new(overview))),
-                    Err(e) => {
-                        load.set(Load::Failed(explain(&e, locale).1, !expired(&e)));
-                        return;
-                    }
-                }
-                let why = |e: ApiError| explain(&e, locale).1;
-                lists.set(Lists {
-                    invoices: Some(client.portal_list(&token, "/invoices").await.map_err(why)),
-                    orders: Some(client.portal_list(&token, "/orders").await.map_err(why)),
-                    cards: Some(
-                        client
-                            .portal_list(&token, "/payment_methods")
-                            .await
-                            .map_err(why),
-                    ),
-                });
-            });
-        });
-    }
 
     // Back to a fresh overview, with an optional notice.
     let settle = {
@@ -167,116 +134,257 @@ pub fn portal() -> Html {
             moved.set(*moved + 1);
         })
     };
-    let act = {
-        let (settings, token, settle, busy) = (
-            settings.clone(),
-            token.clone(),
-            settle.clone(),
-            busy.clone(),
-        );
-        Callback::from(move |a: Act| {
-            busy.set(Some(a.path.clone()));
-            let (settings, token, settle, busy) = (
-                settings.clone(),
-                token.clone(),
-                settle.clone(),
-                busy.clone(),
-            );
-            spawn_local(async move {
-                let answer = settings.client.portal_post(&token, &a.path, None).await;
-                let note = match answer {
-                    Ok(json) => {
-                        if !a.event.is_empty() {
-                            dispatch(&settings, a.event, &json, false);
-                        }
-                        (a.done.to_owned(), true)
-                    }
-                    Err(e) => (explain(&e, locale).1, false),
-                };
-                busy.set(None);
-                settle.emit(Some(note));
-            });
-        })
+    let act = act_callback(&settings, &token, &settle, &busy);
+    let overview = match shown_overview(&load, &version, locale) {
+        Ok(overview) => overview,
+        Err(status) => return status,
     };
-
-    let overview = match &*load {
-        Load::Loading => return loading(locale),
-        Load::Failed(msg, retry) => {
-            let onretry = retry.then(|| {
-                let version = version.clone();
-                Callback::from(move |_: MouseEvent| version.set(*version + 1))
-            });
-            return html! {
-                <div class="rw-panel rw-portal">
-                    <h2>{ pt.portal_title }</h2>
-                    { failed(&FailedProps { message: msg, onretry: onretry.as_ref(), locale }) }
-                </div>
-            };
-        }
-        Load::Ready(overview) => overview.clone(),
+    let flows = Flows {
+        overview: &overview,
+        token: &token,
+        close: &close,
+        act: &act,
+        busy: busy.is_some(),
+        focus: focus.clone(),
     };
-    let back = close.reform(|_: MouseEvent| None);
-    let find = |id: &str| overview.subscriptions.iter().find(|s| s.id == id).cloned();
-    match &*mode {
-        Mode::Cancel(id) => {
-            if let Some(sub) = find(id) {
-                return html! { <CancelFlow {sub} token={token.clone()} onclose={close} /> };
-            }
-        }
-        Mode::Change(id) => {
-            if let Some(sub) = find(id) {
-                return html! { <ChangeFlow {sub} token={token.clone()} onclose={close} /> };
-            }
-        }
-        Mode::Pause(id) | Mode::Resume(id) => {
-            if let Some(sub) = find(id) {
-                let pause = matches!(*mode, Mode::Pause(_));
-                let (title, text, yes, done, action, event) = if pause {
-                    let w = (
-                        pt.pause_title,
-                        pt.pause_text,
-                        pt.confirm_pause,
-                        pt.paused_done,
-                    );
-                    (w.0, w.1, w.2, w.3, "pause", "renewly:paused")
-                } else {
-                    let w = (
-                        pt.resume_title,
-                        pt.resume_text,
-                        pt.confirm_resume,
-                        pt.resumed_done,
-                    );
-                    (w.0, w.1, w.2, w.3, "resume", "renewly:resumed")
-                };
-                let path = format!("/subscriptions/{}/{action}", sub.id);
-                let onyes = act.reform(move |_: MouseEvent| Act {
-                    path: path.clone(),
-                    done,
-                    event,
-                });
-                let (busy, plan) = (busy.is_some(), sub.plan.name.into());
-                return confirm_flow(pt, plan, [title, text, yes], busy, onyes, back, focus);
-            }
-        }
-        Mode::Card => {
-            return html! {
-                <CardFlow test_mode={!overview.livemode} token={token.clone()} onclose={close} />
-            };
-        }
-        Mode::Details => {
-            return html! {
-                <DetailsFlow customer={overview.customer.clone()} token={token.clone()} onclose={close} />
-            };
-        }
-        Mode::Overview => {}
+    if let Some(flow) = flows.view(&mode, locale) {
+        return flow;
     }
-
     let actions = Actions {
         locale,
         open: &open,
         act: &act,
         busy: busy.as_deref(),
     };
+    overview_page(&OverviewProps {
+        overview: &overview,
+        lists: &lists,
+        notice: notice.as_ref(),
+        focus,
+        actions: &actions,
+        client: &settings.client,
+        token: &token,
+    })
+}
+
+/// The overview and its lists, loaded again whenever `version` changes; the
+/// lists after the overview.
+#[hook]
+fn use_overview(
+    settings: &Rc<Settings>,
+    token: &str,
+    version: u32,
+) -> (UseStateHandle<Load>, UseStateHandle<Lists>) {
+    let load = use_state(|| Load::Loading);
+    let lists = use_state(Lists::default);
+    let locale = settings.locale;
+    let (load_, lists_, settings, token) = (
+        load.clone(),
+        lists.clone(),
+        settings.clone(),
+        token.to_owned(),
+    );
+    use_effect_with(version, move |_| {
+        let (load, lists) = (load_, lists_);
+        if token.is_empty() {
+            load.set(Load::Failed(locale.text().portal_expired.to_owned(), false));
+            return;
+        }
+        spawn_local(async move {
+            let client = &settings.client;
+            match client.portal(&token).await {
+                Ok(overview) => load.set(Load::Ready(Rc::new(overview))),
+                Err(e) => {
+                    load.set(Load::Failed(explain(&e, locale).1, !expired(&e)));
+                    return;
+                }
+            }
+            let why = |e: ApiError| explain(&e, locale).1;
+            lists.set(Lists {
+                invoices: Some(client.portal_list(&token, "/invoices").await.map_err(why)),
+                orders: Some(client.portal_list(&token, "/orders").await.map_err(why)),
+                cards: Some(
+                    client
+                        .portal_list(&token, "/payment_methods")
+                        .await
+                        .map_err(why),
+                ),
+            });
+        });
+    });
+    (load, lists)
+}
+
+/// Starting a call from the overview: the button shows it is busy, then the
+/// overview comes back with the outcome as its notice.
+fn act_callback(
+    settings: &Rc<Settings>,
+    token: &str,
+    settle: &Callback<Option<(String, bool)>>,
+    busy: &UseStateHandle<Option<String>>,
+) -> Callback<Act> {
+    let (settings, token, settle, busy) = (
+        settings.clone(),
+        token.to_owned(),
+        settle.clone(),
+        busy.clone(),
+    );
+    Callback::from(move |a: Act| {
+        busy.set(Some(a.path.clone()));
+        let (settings, token, settle, busy) = (
+            settings.clone(),
+            token.clone(),
+            settle.clone(),
+            busy.clone(),
+        );
+        spawn_local(async move {
+            let locale = settings.locale;
+            let answer = settings.client.portal_post(&token, &a.path, None).await;
+            let note = match answer {
+                Ok(json) => {
+                    if !a.event.is_empty() {
+                        dispatch(&settings, a.event, &json, false);
+                    }
+                    (a.done.to_owned(), true)
+                }
+                Err(e) => (explain(&e, locale).1, false),
+            };
+            busy.set(None);
+            settle.emit(Some(note));
+        });
+    })
+}
+
+/// The loaded overview, or what to show instead: loading, or why it failed
+/// (with a retry when trying again can help).
+fn shown_overview(
+    load: &Load,
+    version: &UseStateHandle<u32>,
+    locale: Locale,
+) -> Result<Rc<PortalOverview>, Html> {
+    match load {
+        Load::Loading => Err(loading(locale)),
+        Load::Failed(msg, retry) => {
+            let onretry = retry.then(|| {
+                let version = version.clone();
+                Callback::from(move |_: MouseEvent| version.set(*version + 1))
+            });
+            Err(html! {
+                <div class="rw-panel rw-portal">
+                    <h2>{ locale.portal_text().portal_title }</h2>
+                    { failed(&FailedProps { message: msg, onretry: onretry.as_ref(), locale }) }
+                </div>
+            })
+        }
+        Load::Ready(overview) => Ok(overview.clone()),
+    }
+}
+
+/// What the flows started from the overview need.
+struct Flows<'a> {
+    overview: &'a PortalOverview,
+    token: &'a str,
+    close: &'a Callback<Option<String>>,
+    act: &'a Callback<Act>,
+    busy: bool,
+    focus: NodeRef,
+}
+
+impl Flows<'_> {
+    /// The flow of `mode`, or `None` on the overview (or when its subscription
+    /// is gone).
+    fn view(&self, mode: &Mode, locale: Locale) -> Option<Html> {
+        let find = |id: &str| {
+            self.overview
+                .subscriptions
+                .iter()
+                .find(|s| s.id == id)
+                .cloned()
+        };
+        let (token, close) = (self.token.to_owned(), self.close.clone());
+        match mode {
+            Mode::Cancel(id) => {
+                find(id).map(|sub| html! { <CancelFlow {sub} {token} onclose={close} /> })
+            }
+            Mode::Change(id) => {
+                find(id).map(|sub| html! { <ChangeFlow {sub} {token} onclose={close} /> })
+            }
+            Mode::Pause(id) => find(id).map(|sub| self.pause_or_resume(&sub, true, locale)),
+            Mode::Resume(id) => find(id).map(|sub| self.pause_or_resume(&sub, false, locale)),
+            Mode::Card => Some(html! {
+                <CardFlow test_mode={!self.overview.livemode} {token} onclose={close} />
+            }),
+            Mode::Details => Some(html! {
+                <DetailsFlow customer={self.overview.customer.clone()} {token} onclose={close} />
+            }),
+            Mode::Overview => None,
+        }
+    }
+
+    /// Asks to confirm pausing (or resuming) `sub`, then makes the call.
+    fn pause_or_resume(&self, sub: &PortalSubscription, pause: bool, locale: Locale) -> Html {
+        let pt = locale.portal_text();
+        let (words, action, event) = if pause {
+            (
+                [
+                    pt.pause_title,
+                    pt.pause_text,
+                    pt.confirm_pause,
+                    pt.paused_done,
+                ],
+                "pause",
+                "renewly:paused",
+            )
+        } else {
+            (
+                [
+                    pt.resume_title,
+                    pt.resume_text,
+                    pt.confirm_resume,
+                    pt.resumed_done,
+                ],
+                "resume",
+                "renewly:resumed",
+            )
+        };
+        let [title, text, yes, done] = words;
+        let path = format!("/subscriptions/{}/{action}", sub.id);
+        let onyes = self.act.reform(move |_: MouseEvent| Act {
+            path: path.clone(),
+            done,
+            event,
+        });
+        let back = self.close.reform(|_: MouseEvent| None);
+        let plan = sub.plan.name.clone().into();
+        confirm_flow(
+            pt,
+            plan,
+            [title, text, yes],
+            self.busy,
+            onyes,
+            back,
+            self.focus.clone(),
+        )
+    }
+}
+
+/// What [`overview_page`] shows.
+struct OverviewProps<'a> {
+    overview: &'a PortalOverview,
+    lists: &'a Lists,
+    notice: Option<&'a (String, bool)>,
+    focus: NodeRef,
+    actions: &'a Actions<'a>,
+    client: &'a crate::api::Client,
+    token: &'a str,
+}
+
+/// The overview: the customer, the notice, subscriptions, address, cards,
+/// invoices and orders.
+fn overview_page(props: &OverviewProps<'_>) -> Html {
+    let (overview, lists, actions) = (props.overview, props.lists, props.actions);
+    let locale = actions.locale;
+    let (t, pt) = (locale.text(), locale.portal_text());
     let customer = &overview.customer;
     let heading = customer
         .name
@@ -284,9 +392,9 @@ pub fn portal() -> Html {
         .unwrap_or_else(|| customer.email.clone());
     let address = address_lines(&customer.address);
     // The focus goes to the notice when there is one, else to the heading.
-    let (heading_ref, notice_ref) = match &*notice {
-        Some(_) => (NodeRef::default(), focus),
-        None => (focus, NodeRef::default()),
+    let (heading_ref, notice_ref) = match props.notice {
+        Some(_) => (NodeRef::default(), props.focus.clone()),
+        None => (props.focus.clone(), NodeRef::default()),
     };
     html! {
         <div class="rw-portal">
@@ -298,7 +406,7 @@ pub fn portal() -> Html {
                     if let Some(company) = &customer.company { { " · " }{ company.clone() } }
                 </p>
             </header>
-            if let Some((note, good)) = &*notice {
+            if let Some((note, good)) = props.notice {
                 <p class={classes!("rw-banner", good.then_some("rw-notice"))} role={if *good { "status" } else { "alert" }}
                     tabindex="-1" ref={notice_ref}>{ note.clone() }</p>
             }
@@ -308,13 +416,13 @@ pub fn portal() -> Html {
                     if overview.subscriptions.is_empty() {
                         <p class="rw-muted">{ pt.no_subscriptions }</p>
                     }
-                    { for overview.subscriptions.iter().map(|sub| subscription_card(sub, &actions)) }
+                    { for overview.subscriptions.iter().map(|sub| subscription_card(sub, actions)) }
                 </section>
                 <aside class="rw-portal-side">
                     <section class="rw-portal-section rw-portal-box" aria-labelledby="rw-address">
                         <div class="rw-sub-head">
                             <h3 id="rw-address">{ t.billing_address }</h3>
-                            <button type="button" class="rw-link" onclick={open.reform(|_: MouseEvent| Mode::Details)}>{ pt.edit_details }</button>
+                            <button type="button" class="rw-link" onclick={actions.open.reform(|_: MouseEvent| Mode::Details)}>{ pt.edit_details }</button>
                         </div>
                         <address class="rw-address">
                             if let Some(name) = &customer.name { <span>{ name.clone() }</span> }
@@ -322,12 +430,12 @@ pub fn portal() -> Html {
                             if let Some(vat) = &customer.vat_number { <span class="rw-muted">{ vat.clone() }</span> }
                         </address>
                     </section>
-                    { cards_box(&lists.cards, customer.default_payment_method.as_ref(), &actions) }
+                    { cards_box(&lists.cards, customer.default_payment_method.as_ref(), actions) }
                 </aside>
             </div>
             <section class="rw-portal-section" aria-labelledby="rw-invoices">
                 <h3 id="rw-invoices">{ pt.invoices }</h3>
-                { invoice_list(&lists.invoices, &overview, &settings.client, &token, &actions) }
+                { invoice_list(&lists.invoices, overview, props.client, props.token, actions) }
             </section>
             <section class="rw-portal-section" aria-labelledby="rw-orders">
                 <h3 id="rw-orders">{ pt.orders }</h3>
