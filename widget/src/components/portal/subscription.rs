@@ -19,7 +19,7 @@ use crate::form::explain;
 use crate::format::{date, money};
 use crate::i18n::{Locale, PortalText};
 use crate::json::ToJson;
-use crate::settings::{dispatch, use_settings};
+use crate::settings::{Settings, dispatch, use_settings};
 
 fn status_badge(sub: &PortalSubscription, locale: Locale) -> Html {
     let pt = locale.portal_text();
@@ -140,87 +140,177 @@ enum CancelStep {
     Done(Rc<PortalCancellation>),
 }
 
+/// The cancellation as the customer fills it in.
+struct Cancelling {
+    step: UseStateHandle<CancelStep>,
+    reason: UseStateHandle<String>,
+    comment: UseStateHandle<String>,
+    error: UseStateHandle<Option<String>>,
+    busy: UseStateHandle<bool>,
+}
+
+impl Cancelling {
+    /// The first step: a reason (one of the plan's, or typed) and a comment.
+    fn choose(
+        &self,
+        props: &FlowProps,
+        heading: NodeRef,
+        back: &Callback<MouseEvent>,
+        locale: Locale,
+    ) -> Html {
+        let (t, pt) = (locale.text(), locale.portal_text());
+        let (reason, comment, error) = (
+            self.reason.clone(),
+            self.comment.clone(),
+            self.error.clone(),
+        );
+        let reasons = &props.sub.plan.close_reasons;
+        let proceed = {
+            let (step, reason, error) = (self.step.clone(), reason.clone(), error.clone());
+            let reasons = reasons.clone();
+            Callback::from(move |e: SubmitEvent| {
+                e.prevent_default();
+                if reason.trim().is_empty() {
+                    error.set(Some(t.err_required.to_owned()));
+                    return;
+                }
+                error.set(None);
+                let offer = reasons
+                    .iter()
+                    .find(|r| r.id == *reason)
+                    .and_then(|r| r.retention_offer.clone())
+                    .filter(|o| !o.trim().is_empty());
+                step.set(offer.map_or(CancelStep::Confirm, CancelStep::Offer));
+            })
+        };
+        html! {
+            <form class="rw-form" onsubmit={proceed} novalidate=true>
+                <h2 tabindex="-1" ref={heading}>{ pt.cancel_title }</h2>
+                if reasons.is_empty() {
+                    <div class={classes!("rw-field", error.is_some().then_some("rw-invalid"))}>
+                        <label for="rw-reason">{ pt.cancel_reason }</label>
+                        <input id="rw-reason" value={(*reason).clone()} aria-describedby="rw-reason-error"
+                            oninput={{ let r = reason.clone(); Callback::from(move |e: InputEvent| r.set(input_value(&e))) }} />
+                    </div>
+                } else {
+                    <fieldset class="rw-options">
+                        <legend class="rw-sr">{ pt.cancel_reason }</legend>
+                        <div class="rw-choices rw-stack">
+                            { for reasons.iter().map(|r| {
+                                let id = r.id.clone();
+                                let set = reason.clone();
+                                html! {
+                                    <label class={classes!("rw-choice", (*reason == r.id).then_some("rw-selected"))}>
+                                        <input type="radio" name="rw-reason" value={r.id.clone()} checked={*reason == r.id}
+                                            onchange={Callback::from(move |_: Event| set.set(id.clone()))} />
+                                        <span class="rw-choice-name">{ r.name.clone() }</span>
+                                    </label>
+                                }
+                            }) }
+                        </div>
+                    </fieldset>
+                }
+                { error_text(AttrValue::Static("rw-reason-error"), error.as_deref()) }
+                <div class="rw-field">
+                    <label for="rw-comment">{ pt.cancel_comment }</label>
+                    <textarea id="rw-comment" rows="3" value={(*comment).clone()}
+                        oninput={{ let c = comment.clone(); Callback::from(move |e: InputEvent| c.set(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value())) }} />
+                </div>
+                <div class="rw-sub-actions">
+                    <button type="submit" class="rw-button rw-primary">{ pt.continue_label }</button>
+                    <button type="button" class="rw-button rw-secondary" onclick={back.clone()}>{ pt.keep_subscription }</button>
+                </div>
+            </form>
+        }
+    }
+
+    /// The last step: the end date, and the call that cancels.
+    fn confirm(
+        &self,
+        props: &FlowProps,
+        heading: NodeRef,
+        back: &Callback<MouseEvent>,
+        settings: &Rc<Settings>,
+    ) -> Html {
+        let locale = settings.locale;
+        let pt = locale.portal_text();
+        let (reason, comment, error, busy) = (
+            self.reason.clone(),
+            self.comment.clone(),
+            self.error.clone(),
+            self.busy.clone(),
+        );
+        let confirm = {
+            let (step, error, busy) = (self.step.clone(), error.clone(), busy.clone());
+            let request = PortalCancel {
+                reason: (*reason).trim().to_owned(),
+                comment: Some(comment.trim().to_owned()).filter(|c| !c.is_empty()),
+            };
+            let (settings, token) = (settings.clone(), props.token.clone());
+            let path = format!("/subscriptions/{}/cancel", props.sub.id);
+            Callback::from(move |_: MouseEvent| {
+                let (step, error, busy, settings) =
+                    (step.clone(), error.clone(), busy.clone(), settings.clone());
+                let (token, path, body) = (token.clone(), path.clone(), request.to_json());
+                busy.set(true);
+                spawn_local(async move {
+                    let answer = settings.client.portal_post(&token, &path, Some(body)).await;
+                    match answer.and_then(|text| {
+                        dispatch(&settings, "renewly:cancelled", &text, false);
+                        parse::<PortalCancellation>(&text)
+                    }) {
+                        Ok(done) => step.set(CancelStep::Done(Rc::new(done))),
+                        Err(e) => error.set(Some(explain(&e, locale).1)),
+                    }
+                    busy.set(false);
+                });
+            })
+        };
+        let end = props
+            .sub
+            .next_invoice_date
+            .clone()
+            .unwrap_or_else(|| props.sub.current_period_end.clone());
+        html! {
+            <div>
+                <h2 tabindex="-1" ref={heading}>{ pt.confirm_cancel_title }</h2>
+                <p>{ locale.ends_on(&date(&end, locale)) }</p>
+                if let Some(e) = &*error { <p class="rw-banner" role="alert">{ e.clone() }</p> }
+                <div class="rw-sub-actions">
+                    <button type="button" class="rw-button rw-primary rw-danger" disabled={*busy} onclick={confirm}>
+                        { spin(*busy, pt.confirm_cancel) }
+                    </button>
+                    <button type="button" class="rw-button rw-secondary" onclick={back.clone()}>{ pt.keep_subscription }</button>
+                </div>
+            </div>
+        }
+    }
+}
+
 /// Cancelling: a reason, its retention offer, a confirmation, then the end date.
 #[function_component(CancelFlow)]
 pub(super) fn cancel_flow(props: &FlowProps) -> Html {
     let settings = use_settings();
     let locale = settings.locale;
-    let t = locale.text();
     let pt = locale.portal_text();
-    let step = use_state(|| CancelStep::Choose);
-    let reason = use_state(String::new);
-    let comment = use_state(String::new);
-    let error = use_state(|| None::<String>);
-    let busy = use_state(|| false);
+    let state = Cancelling {
+        step: use_state(|| CancelStep::Choose),
+        reason: use_state(String::new),
+        comment: use_state(String::new),
+        error: use_state(|| None::<String>),
+        busy: use_state(|| false),
+    };
+    let step = state.step.clone();
     let heading = use_focus(match *step {
         CancelStep::Choose => 0,
         CancelStep::Offer(_) => 1,
         CancelStep::Confirm => 2,
         CancelStep::Done(_) => 3,
     });
-    let reasons = &props.sub.plan.close_reasons;
     let back = props.onclose.reform(|_: MouseEvent| None);
 
     let body = match &*step {
-        CancelStep::Choose => {
-            let proceed = {
-                let (step, reason, error) = (step.clone(), reason.clone(), error.clone());
-                let reasons = reasons.clone();
-                Callback::from(move |e: SubmitEvent| {
-                    e.prevent_default();
-                    if reason.trim().is_empty() {
-                        error.set(Some(t.err_required.to_owned()));
-                        return;
-                    }
-                    error.set(None);
-                    let offer = reasons
-                        .iter()
-                        .find(|r| r.id == *reason)
-                        .and_then(|r| r.retention_offer.clone())
-                        .filter(|o| !o.trim().is_empty());
-                    step.set(offer.map_or(CancelStep::Confirm, CancelStep::Offer));
-                })
-            };
-            html! {
-                <form class="rw-form" onsubmit={proceed} novalidate=true>
-                    <h2 tabindex="-1" ref={heading}>{ pt.cancel_title }</h2>
-                    if reasons.is_empty() {
-                        <div class={classes!("rw-field", error.is_some().then_some("rw-invalid"))}>
-                            <label for="rw-reason">{ pt.cancel_reason }</label>
-                            <input id="rw-reason" value={(*reason).clone()} aria-describedby="rw-reason-error"
-                                oninput={{ let r = reason.clone(); Callback::from(move |e: InputEvent| r.set(input_value(&e))) }} />
-                        </div>
-                    } else {
-                        <fieldset class="rw-options">
-                            <legend class="rw-sr">{ pt.cancel_reason }</legend>
-                            <div class="rw-choices rw-stack">
-                                { for reasons.iter().map(|r| {
-                                    let id = r.id.clone();
-                                    let set = reason.clone();
-                                    html! {
-                                        <label class={classes!("rw-choice", (*reason == r.id).then_some("rw-selected"))}>
-                                            <input type="radio" name="rw-reason" value={r.id.clone()} checked={*reason == r.id}
-                                                onchange={Callback::from(move |_: Event| set.set(id.clone()))} />
-                                            <span class="rw-choice-name">{ r.name.clone() }</span>
-                                        </label>
-                                    }
-                                }) }
-                            </div>
-                        </fieldset>
-                    }
-                    { error_text(AttrValue::Static("rw-reason-error"), error.as_deref()) }
-                    <div class="rw-field">
-                        <label for="rw-comment">{ pt.cancel_comment }</label>
-                        <textarea id="rw-comment" rows="3" value={(*comment).clone()}
-                            oninput={{ let c = comment.clone(); Callback::from(move |e: InputEvent| c.set(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value())) }} />
-                    </div>
-                    <div class="rw-sub-actions">
-                        <button type="submit" class="rw-button rw-primary">{ pt.continue_label }</button>
-                        <button type="button" class="rw-button rw-secondary" onclick={back.clone()}>{ pt.keep_subscription }</button>
-                    </div>
-                </form>
-            }
-        }
+        CancelStep::Choose => state.choose(props, heading, &back, locale),
         CancelStep::Offer(offer) => html! {
             <div class="rw-offer">
                 <h2 tabindex="-1" ref={heading}>{ pt.offer_title }</h2>
@@ -232,52 +322,7 @@ pub(super) fn cancel_flow(props: &FlowProps) -> Html {
                 </div>
             </div>
         },
-        CancelStep::Confirm => {
-            let confirm = {
-                let (step, error, busy) = (step.clone(), error.clone(), busy.clone());
-                let request = PortalCancel {
-                    reason: (*reason).trim().to_owned(),
-                    comment: Some(comment.trim().to_owned()).filter(|c| !c.is_empty()),
-                };
-                let (settings, token) = (settings.clone(), props.token.clone());
-                let path = format!("/subscriptions/{}/cancel", props.sub.id);
-                Callback::from(move |_: MouseEvent| {
-                    let (step, error, busy, settings) =
-                        (step.clone(), error.clone(), busy.clone(), settings.clone());
-                    let (token, path, body) = (token.clone(), path.clone(), request.to_json());
-                    busy.set(true);
-                    spawn_local(async move {
-                        let answer = settings.client.portal_post(&token, &path, Some(body)).await;
-                        match answer.and_then(|text| {
-                            dispatch(&settings, "renewly:cancelled", &text, false);
-                            parse::<PortalCancellation>(&text)
-                        }) {
-                            Ok(done) => step.set(CancelStep::Done(Rc::new(done))),
-                            Err(e) => error.set(Some(explain(&e, locale).1)),
-                        }
-                        busy.set(false);
-                    });
-                })
-            };
-            let end = props
-                .sub
-                .next_invoice_date
-                .clone()
-                .unwrap_or_else(|| props.sub.current_period_end.clone());
-            html! {
-                <div>
-                    <h2 tabindex="-1" ref={heading}>{ pt.confirm_cancel_title }</h2>
-                    <p>{ locale.ends_on(&date(&end, locale)) }</p>
-                    if let Some(e) = &*error { <p class="rw-banner" role="alert">{ e.clone() }</p> }
-                    <div class="rw-sub-actions">
-                        <button type="button" class="rw-button rw-primary rw-danger" disabled={*busy} onclick={confirm}>
-                            { spin(*busy, pt.confirm_cancel) }
-                        </button>
-                        <button type="button" class="rw-button rw-secondary" onclick={back.clone()}>{ pt.keep_subscription }</button>
-                    </div>
-                </div>
-            }
-        }
+        CancelStep::Confirm => state.confirm(props, heading, &back, &settings),
         CancelStep::Done(done) => {
             let end = done
                 .cancel_at
