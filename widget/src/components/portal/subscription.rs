@@ -411,64 +411,21 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
     let back = props.onclose.reform(|_: MouseEvent| None);
     let options = change_options(sub);
 
-    let request = {
-        let (plan, price) = (*choice).clone();
-        let mut items = vec![ItemInput {
-            price,
-            quantity: *quantity,
-        }];
-        if plan == sub.plan.id {
-            items.extend(sub.items.iter().filter(|i| i.addon).map(|i| ItemInput {
-                price: i.price.clone(),
-                quantity: i.quantity,
-            }));
-        }
-        ChangeSubscription {
-            plan: (plan != sub.plan.id).then_some(plan),
-            items,
-            preview: true,
-        }
-    };
+    let request = change_request(sub, &choice, *quantity);
     let call = |apply: bool| {
         let mut request = request.clone();
         request.preview = !apply;
-        let body = request.to_json();
-        let path = format!("/subscriptions/{}/change", sub.id);
-        let (settings, token) = (settings.clone(), props.token.clone());
-        let (preview, error, busy, onclose) = (
-            preview.clone(),
-            error.clone(),
-            busy.clone(),
-            props.onclose.clone(),
-        );
-        Callback::from(move |_: MouseEvent| {
-            let (settings, token, path, body) =
-                (settings.clone(), token.clone(), path.clone(), body.clone());
-            let (preview, error, busy, onclose) = (
-                preview.clone(),
-                error.clone(),
-                busy.clone(),
-                onclose.clone(),
-            );
-            busy.set(true);
-            error.set(None);
-            spawn_local(async move {
-                let answer = settings.client.portal_post(&token, &path, Some(body)).await;
-                if let (Ok(text), true) = (&answer, apply) {
-                    dispatch(&settings, "renewly:plan-changed", text, false);
-                }
-                match answer.and_then(|text| parse::<PortalChangeResult>(&text)) {
-                    Ok(_) if apply => {
-                        busy.set(false);
-                        onclose.emit(Some(locale.portal_text().plan_changed.to_owned()));
-                        return;
-                    }
-                    Ok(result) => preview.set(Some(Rc::new(result))),
-                    Err(e) => error.set(Some(explain(&e, locale).1)),
-                }
-                busy.set(false);
-            });
-        })
+        let sending = Sending {
+            settings: settings.clone(),
+            token: props.token.clone(),
+            path: format!("/subscriptions/{}/change", sub.id),
+            body: request.to_json(),
+            preview: preview.clone(),
+            error: error.clone(),
+            busy: busy.clone(),
+            onclose: props.onclose.clone(),
+        };
+        Callback::from(move |_: MouseEvent| sending.send(apply))
     };
 
     let pick = |plan: &str, price: &str| {
@@ -493,26 +450,7 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
             { flow_head(pt, back.clone(), Some(sub.plan.name.clone().into())) }
             <h2 tabindex="-1" ref={heading}>{ pt.change_title }</h2>
             if options.len() > 1 {
-                <fieldset class="rw-options">
-                    <legend class="rw-label">{ pt.new_plan }</legend>
-                    <div class="rw-choices rw-stack">
-                        { for options.iter().map(|(plan, name, p)| {
-                            let selected = choice.1 == p.id;
-                            let per = p.recurring.map(|r| locale.period(r.interval, r.interval_count)).unwrap_or_default();
-                            html! {
-                                <label class={classes!("rw-choice", selected.then_some("rw-selected"))}>
-                                    <input type="radio" name="rw-change-price" value={p.id.clone()} checked={selected}
-                                        onchange={pick(plan, &p.id)} />
-                                    <span class="rw-choice-name">{ name.clone() }
-                                        if let Some(n) = &p.nickname { { " · " }{ n.clone() } }
-                                        if p.id == current_price { { " " }<span class="rw-pill">{ pt.current }</span> }
-                                    </span>
-                                    <span class="rw-choice-price">{ money(p.unit_amount, &p.currency, locale) }{ " / " }{ per }</span>
-                                </label>
-                            }
-                        }) }
-                    </div>
-                </fieldset>
+                { plan_choices(&options, &choice.1, &current_price, &pick, locale) }
             }
             if sub.rights.can_change_quantity {
                 { stepper(&StepperProps {
@@ -546,6 +484,105 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
                 <button type="button" class="rw-button rw-secondary" onclick={back}>{ pt.back }</button>
             </div>
         </div>
+    }
+}
+
+/// The change to ask for: the chosen plan's price at `quantity`, keeping the
+/// add-ons when the plan stays.
+fn change_request(
+    sub: &PortalSubscription,
+    choice: &(String, String),
+    quantity: u32,
+) -> ChangeSubscription {
+    let (plan, price) = choice.clone();
+    let mut items = vec![ItemInput { price, quantity }];
+    if plan == sub.plan.id {
+        items.extend(sub.items.iter().filter(|i| i.addon).map(|i| ItemInput {
+            price: i.price.clone(),
+            quantity: i.quantity,
+        }));
+    }
+    ChangeSubscription {
+        plan: (plan != sub.plan.id).then_some(plan),
+        items,
+        preview: true,
+    }
+}
+
+/// A change on its way: previewed (the preview is shown) or applied (the flow
+/// closes with a notice).
+#[derive(Clone)]
+struct Sending {
+    settings: Rc<Settings>,
+    token: String,
+    path: String,
+    body: String,
+    preview: UseStateHandle<Option<Rc<PortalChangeResult>>>,
+    error: UseStateHandle<Option<String>>,
+    busy: UseStateHandle<bool>,
+    onclose: Callback<Option<String>>,
+}
+
+impl Sending {
+    fn send(&self, apply: bool) {
+        let this = self.clone();
+        this.busy.set(true);
+        this.error.set(None);
+        spawn_local(async move {
+            let locale = this.settings.locale;
+            let answer = this
+                .settings
+                .client
+                .portal_post(&this.token, &this.path, Some(this.body.clone()))
+                .await;
+            if let (Ok(text), true) = (&answer, apply) {
+                dispatch(&this.settings, "renewly:plan-changed", text, false);
+            }
+            match answer.and_then(|text| parse::<PortalChangeResult>(&text)) {
+                Ok(_) if apply => {
+                    this.busy.set(false);
+                    this.onclose
+                        .emit(Some(locale.portal_text().plan_changed.to_owned()));
+                    return;
+                }
+                Ok(result) => this.preview.set(Some(Rc::new(result))),
+                Err(e) => this.error.set(Some(explain(&e, locale).1)),
+            }
+            this.busy.set(false);
+        });
+    }
+}
+
+/// The plans and prices the subscription may change to, the current one marked.
+fn plan_choices(
+    options: &[(String, String, Price)],
+    chosen: &str,
+    current_price: &str,
+    pick: &dyn Fn(&str, &str) -> Callback<Event>,
+    locale: Locale,
+) -> Html {
+    let pt = locale.portal_text();
+    html! {
+        <fieldset class="rw-options">
+            <legend class="rw-label">{ pt.new_plan }</legend>
+            <div class="rw-choices rw-stack">
+                { for options.iter().map(|(plan, name, p)| {
+                    let selected = chosen == p.id;
+                    let per = p.recurring.map(|r| locale.period(r.interval, r.interval_count)).unwrap_or_default();
+                    html! {
+                        <label class={classes!("rw-choice", selected.then_some("rw-selected"))}>
+                            <input type="radio" name="rw-change-price" value={p.id.clone()} checked={selected}
+                                onchange={pick(plan, &p.id)} />
+                            <span class="rw-choice-name">{ name.clone() }
+                                if let Some(n) = &p.nickname { { " · " }{ n.clone() } }
+                                if p.id == current_price { { " " }<span class="rw-pill">{ pt.current }</span> }
+                            </span>
+                            <span class="rw-choice-price">{ money(p.unit_amount, &p.currency, locale) }{ " / " }{ per }</span>
+                        </label>
+                    }
+                }) }
+            </div>
+        </fieldset>
     }
 }
 
