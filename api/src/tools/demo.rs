@@ -207,69 +207,117 @@ pub async fn seed_catalog(api: &Api, site_origin: &str) -> anyhow::Result<Vec<St
         api.id("/v1/users", json!({"name": name, "email": email}))
             .await?;
     }
-    let recurring = |interval: &str| json!({"interval": interval, "interval_count": 1});
-    let storage = api
-        .id(
-            "/v1/products",
-            json!({"name": "Extra storage", "description": "100 GB more", "unit": "GB"}),
-        )
-        .await?;
-    let storage_m = api
-        .id("/v1/prices", json!({"product": storage, "unit_amount": "5.00", "recurring": recurring("month"), "nickname": "Monthly"}))
-        .await?;
-    let storage_y = api
-        .id("/v1/prices", json!({"product": storage, "unit_amount": "50.00", "recurring": recurring("year"), "nickname": "Yearly"}))
-        .await?;
-    let onboarding = api
-        .id(
-            "/v1/products",
-            json!({"name": "Onboarding session", "kind": "one_off", "unit": "session"}),
-        )
-        .await?;
-    let setup_fee = api
-        .id(
-            "/v1/prices",
-            json!({"product": onboarding, "unit_amount": "49.00"}),
-        )
-        .await?;
+    let extras = Extras::create(api).await?;
     let mut plans = Vec::new();
-    let tiers = [
-        (
-            "Starter",
-            "For freelancers getting started",
-            "9.00",
-            "90.00",
-            false,
-            vec!["1 user", "10 GB storage", "Email support"],
-        ),
-        (
-            "Pro",
-            "For growing teams",
-            "29.00",
-            "290.00",
-            false,
-            vec![
-                "Up to 10 users",
-                "100 GB storage",
-                "Priority support",
-                "Add-ons available",
-            ],
-        ),
-        (
-            "Business",
-            "For companies that need a contract",
-            "99.00",
-            "990.00",
-            true,
-            vec![
-                "Unlimited users",
-                "1 TB storage",
-                "Dedicated manager",
-                "Signed agreement",
-            ],
-        ),
-    ];
-    for (name, description, monthly, yearly, signature, features) in tiers {
+    for tier in TIERS {
+        plans.push(tier.create(api, &extras).await?);
+    }
+    Ok(plans)
+}
+
+/// The demo's add-on (monthly and yearly) and setup fee.
+struct Extras {
+    storage_monthly: String,
+    storage_yearly: String,
+    setup_fee: String,
+}
+
+fn every(interval: &str) -> serde_json::Value {
+    json!({"interval": interval, "interval_count": 1})
+}
+
+impl Extras {
+    async fn create(api: &Api) -> anyhow::Result<Self> {
+        let storage = api
+            .id(
+                "/v1/products",
+                json!({"name": "Extra storage", "description": "100 GB more", "unit": "GB"}),
+            )
+            .await?;
+        let storage_monthly = api
+            .id("/v1/prices", json!({"product": storage, "unit_amount": "5.00", "recurring": every("month"), "nickname": "Monthly"}))
+            .await?;
+        let storage_yearly = api
+            .id("/v1/prices", json!({"product": storage, "unit_amount": "50.00", "recurring": every("year"), "nickname": "Yearly"}))
+            .await?;
+        let onboarding = api
+            .id(
+                "/v1/products",
+                json!({"name": "Onboarding session", "kind": "one_off", "unit": "session"}),
+            )
+            .await?;
+        let setup_fee = api
+            .id(
+                "/v1/prices",
+                json!({"product": onboarding, "unit_amount": "49.00"}),
+            )
+            .await?;
+        Ok(Self {
+            storage_monthly,
+            storage_yearly,
+            setup_fee,
+        })
+    }
+}
+
+/// One of the demo's plans.
+struct Tier {
+    name: &'static str,
+    description: &'static str,
+    monthly: &'static str,
+    yearly: &'static str,
+    signature: bool,
+    features: &'static [&'static str],
+}
+
+const TIERS: [Tier; 3] = [
+    Tier {
+        name: "Starter",
+        description: "For freelancers getting started",
+        monthly: "9.00",
+        yearly: "90.00",
+        signature: false,
+        features: &["1 user", "10 GB storage", "Email support"],
+    },
+    Tier {
+        name: "Pro",
+        description: "For growing teams",
+        monthly: "29.00",
+        yearly: "290.00",
+        signature: false,
+        features: &[
+            "Up to 10 users",
+            "100 GB storage",
+            "Priority support",
+            "Add-ons available",
+        ],
+    },
+    Tier {
+        name: "Business",
+        description: "For companies that need a contract",
+        monthly: "99.00",
+        yearly: "990.00",
+        signature: true,
+        features: &[
+            "Unlimited users",
+            "1 TB storage",
+            "Dedicated manager",
+            "Signed agreement",
+        ],
+    },
+];
+
+impl Tier {
+    /// Its product, monthly and yearly prices and plan; returns the plan's id.
+    async fn create(&self, api: &Api, extras: &Extras) -> anyhow::Result<String> {
+        let Self {
+            name,
+            description,
+            monthly,
+            yearly,
+            signature,
+            features,
+        } = *self;
         let product = api
             .id(
                 "/v1/products",
@@ -277,10 +325,10 @@ pub async fn seed_catalog(api: &Api, site_origin: &str) -> anyhow::Result<Vec<St
             )
             .await?;
         let m = api
-            .id("/v1/prices", json!({"product": product, "unit_amount": monthly, "recurring": recurring("month"), "nickname": "Monthly"}))
+            .id("/v1/prices", json!({"product": product, "unit_amount": monthly, "recurring": every("month"), "nickname": "Monthly"}))
             .await?;
         let y = api
-            .id("/v1/prices", json!({"product": product, "unit_amount": yearly, "recurring": recurring("year"), "nickname": "Yearly"}))
+            .id("/v1/prices", json!({"product": product, "unit_amount": yearly, "recurring": every("year"), "nickname": "Yearly"}))
             .await?;
         let mut plan = json!({
             "name": name,
@@ -300,14 +348,13 @@ pub async fn seed_catalog(api: &Api, site_origin: &str) -> anyhow::Result<Vec<St
             "customer_rights": {"change": "upgrade_downgrade", "can_close": true, "can_pause": name != "Business", "can_change_quantity": true}
         });
         if name != "Starter" {
-            plan["addons"] = json!([storage_m, storage_y]);
+            plan["addons"] = json!([extras.storage_monthly, extras.storage_yearly]);
         }
         if name == "Pro" {
-            plan["setup_fee"] = json!(setup_fee);
+            plan["setup_fee"] = json!(extras.setup_fee);
         }
-        plans.push(api.id("/v1/plans", plan).await?);
+        api.id("/v1/plans", plan).await
     }
-    Ok(plans)
 }
 
 #[derive(Clone)]
