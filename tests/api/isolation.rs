@@ -1,8 +1,9 @@
 //! Isolation, generated from the OpenAPI document: every documented route is
 //! called with credentials that must not reach merchant A's test-mode objects —
 //! another merchant's keys, A's live keys, A's publishable key, no key, an
-//! unknown key, another customer's portal token, a made-up token — and with
-//! made-up ids. Each such call must be refused (401, 403 or 404 as
+//! unknown key, another customer's portal token, a made-up token — with
+//! made-up ids, and with A's test keys on A's live objects (a catalog,
+//! customers and a user; live mode has no card, so no subscription or invoice). Each such call must be refused (401, 403 or 404 as
 //! problem+json; 422 naming the field when only the body names A's object),
 //! never answer 5xx, never show any of A's ids, and change nothing: a digest of
 //! every table (row count and a hash of its rows) is the same before and after.
@@ -31,6 +32,9 @@ const LOGGING_TABLES: &[&str] = &[];
 struct World {
     /// A's ids by the path segment of their collection (`customers` → `cus_…`).
     by_collection: BTreeMap<&'static str, String>,
+    /// A's live-mode objects by collection, and each test id's live counterpart.
+    live_by_collection: BTreeMap<&'static str, String>,
+    live_of: BTreeMap<String, String>,
     /// A's customer with everything: card, subscription, invoice, portal link.
     customer: String,
     /// The portal token of `customer`.
@@ -95,6 +99,52 @@ async fn world(app: &TestApp) -> World {
         )
         .await,
     );
+
+    // Live mode: a catalog, two customers (live cards go through the provider's
+    // own form, so no card nor subscription) and a user.
+    let live = app.keys.live_sk.clone().expect("live key");
+    let live_post = |path: &'static str, body: Value| {
+        let live = live.clone();
+        async move { id(&created(app.post_as(&live, path, body).await)) }
+    };
+    let live_product =
+        live_post("/v1/products", json!({"name": "Live", "kind": "recurring"})).await;
+    let live_price = live_post(
+        "/v1/prices",
+        json!({"product": live_product, "unit_amount": "9.00",
+        "recurring": {"interval": "month", "interval_count": 1}}),
+    )
+    .await;
+    let live_plan = live_post(
+        "/v1/plans",
+        json!({"name": "Live", "prices": [live_price], "published": true}),
+    )
+    .await;
+    let live_customer = live_post("/v1/customers", json!({"email": "ada@example.com"})).await;
+    let live_into = live_post("/v1/customers", json!({"email": "ada.two@example.com"})).await;
+    let live_user = live_post(
+        "/v1/users",
+        json!({"name": "Live Sales", "email": "live@example.com"}),
+    )
+    .await;
+    let live_pricelist = live_post("/v1/pricelists", json!({"name": "Live"})).await;
+    let live_rate = id(&ok(app.get_as(&live, "/v1/tax_rates?limit=1").await)["data"][0]);
+    let live_by_collection = BTreeMap::from([
+        ("customers", live_customer.clone()),
+        ("plans", live_plan.clone()),
+        ("prices", live_price.clone()),
+        ("pricelists", live_pricelist.clone()),
+        ("products", live_product.clone()),
+        ("tax_rates", live_rate.clone()),
+        ("users", live_user),
+    ]);
+    let live_of = BTreeMap::from([
+        (cus.clone(), live_customer),
+        (into.clone(), live_into),
+        (plan.clone(), live_plan),
+        (price.clone(), live_price),
+        (product.clone(), live_product),
+    ]);
 
     let by_collection = BTreeMap::from([
         ("customers", cus.clone()),
@@ -202,6 +252,8 @@ async fn world(app: &TestApp) -> World {
     .collect();
     World {
         by_collection,
+        live_by_collection,
+        live_of,
         customer: cus,
         token: session["token"].as_str().unwrap().to_owned(),
         other_token: other_session["token"].as_str().unwrap().to_owned(),
@@ -261,8 +313,9 @@ fn routes(doc: &Value) -> Vec<Route> {
 
 /// A's id for path parameter `param` of `path`: by the collection segment
 /// before it (`/v1/customers/{id}` → a customer), or by the parameter's name
-/// (`{pm}`, `{subscription}`).
-fn a_id(world: &World, path: &str, param: &str) -> String {
+/// (`{pm}`, `{subscription}`); from live mode when `live` (`None` when A has
+/// no such live object).
+fn a_id(world: &World, path: &str, param: &str, live: bool) -> Option<String> {
     let named = match param {
         "pm" => Some("payment_methods"),
         "subscription" => Some("subscriptions"),
@@ -273,15 +326,21 @@ fn a_id(world: &World, path: &str, param: &str) -> String {
         let at = segments.iter().position(|s| *s == format!("{{{param}}}"))?;
         segments.get(at.checked_sub(1)?).copied()
     });
-    collection
+    let test = collection
         .and_then(|c| world.by_collection.get(c))
-        .cloned()
         .unwrap_or_else(|| {
             panic!(
                 "isolation: no object of merchant A for {{{param}}} in {path}; \
-                 create one in `world` (or name the route in EXCEPTIONS with a reason)"
+             create one in `world` (or name the route in EXCEPTIONS with a reason)"
             )
-        })
+        });
+    if live {
+        collection
+            .and_then(|c| world.live_by_collection.get(c))
+            .cloned()
+    } else {
+        Some(test.clone())
+    }
 }
 
 /// An id of the same kind as `real` that nobody has.
@@ -320,6 +379,8 @@ struct Caller {
     key: Option<String>,
     token: Option<String>,
     made_up_ids: bool,
+    /// A's live objects in place of its test objects (for a test key).
+    live_objects: bool,
     /// A key or token no one has: everything it calls is refused.
     refused_everywhere: bool,
 }
@@ -335,13 +396,15 @@ struct Call {
     body_bound: bool,
 }
 
-fn plan_call(world: &World, route: &Route, caller: &Caller) -> Call {
+/// The call `caller` makes on `route`; `None` when it needs a live object A
+/// does not have.
+fn plan_call(world: &World, route: &Route, caller: &Caller) -> Option<Call> {
     let mut url = route.path.clone();
     let token = caller.token.clone().unwrap_or_else(|| world.token.clone());
     url = url.replace("{token}", &token);
     let mut substitutions = Vec::new();
     for param in &route.params {
-        let real = a_id(world, &route.path, param);
+        let real = a_id(world, &route.path, param, caller.live_objects)?;
         let used = if caller.made_up_ids {
             made_up(&real)
         } else {
@@ -359,6 +422,13 @@ fn plan_call(world: &World, route: &Route, caller: &Caller) -> Call {
     if let Some(b) = &body {
         ids_in(b, &mut body_ids);
     }
+    if caller.live_objects && !body_ids.is_empty() {
+        let mut text = serde_json::to_string(&body).unwrap();
+        for test in &body_ids {
+            text = text.replace(test.as_str(), world.live_of.get(test)?);
+        }
+        body = serde_json::from_str(&text).unwrap();
+    }
     if caller.made_up_ids && !body_ids.is_empty() {
         let mut text = serde_json::to_string(&body).unwrap();
         for real in &body_ids {
@@ -366,12 +436,12 @@ fn plan_call(world: &World, route: &Route, caller: &Caller) -> Call {
         }
         body = serde_json::from_str(&text).unwrap();
     }
-    Call {
+    Some(Call {
         url,
         body,
         path_bound: !substitutions.is_empty(),
         body_bound: !body_ids.is_empty(),
-    }
+    })
 }
 
 /// What the sweep saw, for the final assertions.
@@ -394,6 +464,7 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: Some(world.b.sk.clone()),
             token: None,
             made_up_ids: false,
+            live_objects: false,
             refused_everywhere: false,
         },
         Caller {
@@ -401,6 +472,7 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: a.live_sk.clone(),
             token: None,
             made_up_ids: false,
+            live_objects: false,
             refused_everywhere: false,
         },
         Caller {
@@ -408,6 +480,7 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: Some(a.pk.clone()),
             token: None,
             made_up_ids: false,
+            live_objects: false,
             refused_everywhere: false,
         },
         Caller {
@@ -415,6 +488,7 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: None,
             token: None,
             made_up_ids: false,
+            live_objects: false,
             refused_everywhere: true,
         },
         Caller {
@@ -422,6 +496,7 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: Some(unknown_key),
             token: None,
             made_up_ids: false,
+            live_objects: false,
             refused_everywhere: true,
         },
         Caller {
@@ -429,6 +504,15 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: Some(a.sk.clone()),
             token: None,
             made_up_ids: true,
+            live_objects: false,
+            refused_everywhere: false,
+        },
+        Caller {
+            name: "A's test secret key on live objects",
+            key: Some(a.sk.clone()),
+            token: None,
+            made_up_ids: false,
+            live_objects: true,
             refused_everywhere: false,
         },
     ];
@@ -438,6 +522,7 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: Some(world.b.pk.clone()),
             token: None,
             made_up_ids: false,
+            live_objects: false,
             refused_everywhere: false,
         },
         Caller {
@@ -445,6 +530,7 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: a.live_pk.clone(),
             token: None,
             made_up_ids: false,
+            live_objects: false,
             refused_everywhere: false,
         },
         Caller {
@@ -452,6 +538,15 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: Some(a.pk.clone()),
             token: None,
             made_up_ids: true,
+            live_objects: false,
+            refused_everywhere: false,
+        },
+        Caller {
+            name: "A's test publishable key on live objects",
+            key: Some(a.pk.clone()),
+            token: None,
+            made_up_ids: false,
+            live_objects: true,
             refused_everywhere: false,
         },
     ];
@@ -461,6 +556,7 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: None,
             token: Some(world.other_token.clone()),
             made_up_ids: false,
+            live_objects: false,
             refused_everywhere: false,
         },
         Caller {
@@ -468,6 +564,7 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: None,
             token: Some(world.foreign_token.clone()),
             made_up_ids: false,
+            live_objects: false,
             refused_everywhere: false,
         },
         Caller {
@@ -475,6 +572,7 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: None,
             token: Some(made_up_token),
             made_up_ids: false,
+            live_objects: false,
             refused_everywhere: true,
         },
         Caller {
@@ -482,6 +580,7 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             key: None,
             token: None,
             made_up_ids: true,
+            live_objects: false,
             refused_everywhere: false,
         },
     ];
@@ -503,7 +602,13 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             // A publishable key on a secret-key route is refused whatever it names.
             let always = caller.refused_everywhere
                 || (!route.public && !route.portal && caller.name == "A's publishable key");
-            let call = plan_call(world, route, caller);
+            let Some(call) = plan_call(world, route, caller) else {
+                tally.not_sent.push(format!(
+                    "{route_key} with {}: no such live object",
+                    caller.name
+                ));
+                continue;
+            };
             let bound = call.path_bound || call.body_bound;
             if caller.made_up_ids && !bound {
                 continue; // Nothing to make up.
@@ -548,6 +653,8 @@ async fn sweep(app: &TestApp, world: &World, routes: &[Route], footprint: &Footp
             // never the customer's; every other caller nothing of A's.
             let forbidden = if caller.name == "another customer's portal token" {
                 &footprint.customer
+            } else if caller.live_objects {
+                &footprint.live
             } else {
                 &footprint.merchant
             };
@@ -611,9 +718,12 @@ async fn same_with_made_up_ids(
         key: caller.key.clone(),
         token: caller.token.clone(),
         made_up_ids: true,
+        live_objects: false,
         refused_everywhere: caller.refused_everywhere,
     };
-    let call = plan_call(world, route, &made_up);
+    let Some(call) = plan_call(world, route, &made_up) else {
+        return false;
+    };
     let r = app
         .send(
             route.method.clone(),
@@ -637,6 +747,8 @@ fn short(text: &str) -> String {
 struct Footprint {
     /// Every id A's secret key sees through the GET routes.
     merchant: BTreeSet<String>,
+    /// Every id A's live secret key sees through the GET routes.
+    live: BTreeSet<String>,
     /// What the customer's portal shows that is the customer's own (not the
     /// merchant's catalog, which every customer of A may see).
     customer: BTreeSet<String>,
@@ -653,12 +765,13 @@ async fn footprint(app: &TestApp, world: &World, routes: &[Route]) -> Footprint 
         key: Some(app.keys.sk.clone()),
         token: None,
         made_up_ids: false,
+        live_objects: false,
         refused_everywhere: false,
     };
     let mut merchant = BTreeSet::from([app.keys.merchant.clone(), world.customer.clone()]);
     let mut customer = BTreeSet::from([world.customer.clone()]);
     for route in routes.iter().filter(|r| r.method == Method::GET) {
-        let call = plan_call(world, route, &own);
+        let call = plan_call(world, route, &own).expect("A's own ids");
         let r = app
             .send(Method::GET, &call.url, own.key.as_deref(), None, &[])
             .await;
@@ -679,7 +792,39 @@ async fn footprint(app: &TestApp, world: &World, routes: &[Route]) -> Footprint 
             );
         }
     }
-    Footprint { merchant, customer }
+    let live_key = app.keys.live_sk.clone();
+    let live_caller = Caller {
+        name: "A live",
+        key: live_key.clone(),
+        token: None,
+        made_up_ids: false,
+        live_objects: true,
+        refused_everywhere: false,
+    };
+    let mut live: BTreeSet<String> = world.live_of.values().cloned().collect();
+    for route in routes
+        .iter()
+        .filter(|r| r.method == Method::GET && !r.portal)
+    {
+        let Some(call) = plan_call(world, route, &live_caller) else {
+            continue;
+        };
+        let r = app
+            .send(Method::GET, &call.url, live_key.as_deref(), None, &[])
+            .await;
+        // Test-mode-only routes refuse a live key; the objects must answer.
+        if call.path_bound {
+            let what = format!("A's own live GET {}: {}", route.path, short(&r.text));
+            assert_eq!(r.status, 200, "{what}");
+        }
+        ids_in(&r.body, &mut live);
+    }
+    live.remove(&app.keys.merchant);
+    Footprint {
+        merchant,
+        live,
+        customer,
+    }
 }
 
 scenarios! {
