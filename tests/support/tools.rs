@@ -1,5 +1,5 @@
 //! Programs some tests drive besides the server: Chromium with chromedriver,
-//! poppler's `pdftotext` and Python's `aiosmtpd`. `cargo xtask test` installs
+//! poppler's `pdftotext`, Python's `aiosmtpd` and `schemathesis`. `cargo xtask test` installs
 //! them. A test that finds one missing fails, saying what to install, unless its
 //! opt-out variable is set: then it says loudly that it did not run (and
 //! `cargo xtask test` leaves such tests out and reports them as skipped, never
@@ -36,6 +36,27 @@ pub const AIOSMTPD: Tool = Tool {
     install: "apt-get install -y python3-aiosmtpd (or pip install aiosmtpd)",
     opt_out: "RENEWLY_SKIP_SMTP_TESTS",
 };
+
+pub const SCHEMATHESIS: Tool = Tool {
+    what: "schemathesis (st)",
+    install: "cargo xtask test installs it into ~/.cache/renewly/schemathesis-venv; \
+              or python3 -m venv DIR && DIR/bin/pip install -r xtask/schemathesis-requirements.txt \
+              and set RENEWLY_SCHEMATHESIS_VENV=DIR",
+    opt_out: "RENEWLY_SKIP_SCHEMATHESIS",
+};
+
+/// schemathesis's `st` in the virtualenv `cargo xtask test` installs it into
+/// (`RENEWLY_SCHEMATHESIS_VENV`, default `~/.cache/renewly/schemathesis-venv`).
+pub fn schemathesis() -> std::path::PathBuf {
+    let venv = std::env::var_os("RENEWLY_SCHEMATHESIS_VENV").map_or_else(
+        || {
+            let home = std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into());
+            std::path::Path::new(&home).join(".cache/renewly/schemathesis-venv")
+        },
+        std::path::PathBuf::from,
+    );
+    venv.join("bin").join("st")
+}
 
 /// Whether the tests that need `tool` were asked to skip it.
 pub fn opted_out(tool: &Tool) -> bool {

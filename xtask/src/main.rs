@@ -7,8 +7,8 @@
 //! - `cargo xtask test`  — fmt check, clippy, wasm32 build of types and widget,
 //!   the widget itself (the browser tests load it), the widget's wasm-bindgen
 //!   tests in headless Chromium, every test on SQLite and PostgreSQL (PostgreSQL
-//!   is started when it is down; Chromium, chromedriver, pdftotext and aiosmtpd
-//!   are installed when missing, see [`tools`])
+//!   is started when it is down; Chromium, chromedriver, pdftotext, aiosmtpd
+//!   and schemathesis are installed when missing, see [`tools`])
 //! - `cargo xtask widget-size` — the widget's transfer size (raw, gzip, brotli)
 //!   and, with Chromium, its time to first render
 //! - `cargo xtask metrics` — SQL outside `api/src/store/`, functions and files
@@ -281,6 +281,7 @@ fn test() -> Result {
     let browser = tools::ensure(&tools::BROWSER)?;
     let pdf = tools::ensure(&tools::PDFTOTEXT)?;
     let smtp = tools::ensure(&tools::AIOSMTPD)?;
+    let schemathesis = tools::ensure(&tools::SCHEMATHESIS)?;
     run(&cargo, &["fmt", "--all", "--", "--check"])?;
     ensure_wasm_target()?;
     run(
@@ -316,6 +317,7 @@ fn test() -> Result {
     for (ready, tool, filter) in [
         (pdf, &tools::PDFTOTEXT, PDF_TESTS),
         (smtp, &tools::AIOSMTPD, SMTP_TESTS),
+        (schemathesis, &tools::SCHEMATHESIS, SCHEMATHESIS_TESTS),
     ] {
         if !ready {
             let n = count_tests(&["-p", "renewly-tests", "--test", "api"], Some(filter))?;
@@ -368,6 +370,9 @@ fn test() -> Result {
 const PDF_TESTS: &str = "an_invoice_pdf_reads_as_its_number_total_and_customer";
 /// The scenario that delivers mail to aiosmtpd.
 const SMTP_TESTS: &str = "smtp_delivery_succeeds_and_a_dead_server_is_retried_later";
+
+/// The scenarios that run schemathesis against the server (`tests/api/schemathesis.rs`).
+const SCHEMATHESIS_TESTS: &str = "schemathesis::";
 
 /// How many tests `cargo test <target> -- --list [filter]` names.
 fn count_tests(target: &[&str], filter: Option<&str>) -> Result<usize> {

@@ -1,8 +1,9 @@
 //! The programs the tests drive besides Rust, installed when missing: Chromium
 //! and chromedriver (the browser tests and the widget's wasm-bindgen tests),
-//! poppler's pdftotext (invoice PDFs read back as text) and aiosmtpd (a local
-//! SMTP server). Installing needs root and apt-get (aiosmtpd can also come from
-//! pip). Where that is impossible `cargo xtask test` stops and says what to
+//! poppler's pdftotext (invoice PDFs read back as text), aiosmtpd (a local
+//! SMTP server) and schemathesis (the API fuzzed against its OpenAPI document).
+//! Installing needs root and apt-get (aiosmtpd can also come from pip);
+//! schemathesis comes from pip into a virtualenv of its own. Where that is impossible `cargo xtask test` stops and says what to
 //! install, unless the tests that need the program are skipped explicitly with
 //! its variable; those tests are then reported as skipped, never as passed.
 
@@ -24,6 +25,9 @@ pub struct Tool {
     apt: &'static [&'static str],
     /// A pip package that provides it, when apt cannot be used.
     pip: Option<&'static str>,
+    /// A pip requirements file (under `xtask/`) installed into a virtualenv of
+    /// its own, [`venv`], instead of apt or pip.
+    venv: Option<&'static str>,
     present: fn() -> bool,
 }
 
@@ -33,6 +37,7 @@ pub const BROWSER: Tool = Tool {
     opt_out: "RENEWLY_SKIP_BROWSER_TESTS",
     apt: &["chromium", "chromium-driver"],
     pip: None,
+    venv: None,
     present: || {
         let (chromium, driver) = browser_paths();
         chromium.exists() && driver.exists()
@@ -45,6 +50,7 @@ pub const PDFTOTEXT: Tool = Tool {
     opt_out: "RENEWLY_SKIP_PDF_TESTS",
     apt: &["poppler-utils"],
     pip: None,
+    venv: None,
     present: || runs("pdftotext", &["-v"]),
 };
 
@@ -54,8 +60,63 @@ pub const AIOSMTPD: Tool = Tool {
     opt_out: "RENEWLY_SKIP_SMTP_TESTS",
     apt: &["python3-aiosmtpd"],
     pip: Some("aiosmtpd"),
+    venv: None,
     present: || runs("python3", &["-c", "import aiosmtpd"]),
 };
+
+/// The pinned schemathesis and its dependencies.
+const SCHEMATHESIS_REQUIREMENTS: &str = "schemathesis-requirements.txt";
+
+pub const SCHEMATHESIS: Tool = Tool {
+    what: "schemathesis",
+    needed_by: "the schemathesis runs against the OpenAPI document",
+    opt_out: "RENEWLY_SKIP_SCHEMATHESIS",
+    apt: &[],
+    pip: Some("-r xtask/schemathesis-requirements.txt"),
+    venv: Some(SCHEMATHESIS_REQUIREMENTS),
+    present: || {
+        let venv = venv();
+        let pinned =
+            std::fs::read_to_string(crate::root().join("xtask").join(SCHEMATHESIS_REQUIREMENTS));
+        let installed = std::fs::read_to_string(venv.join(SCHEMATHESIS_REQUIREMENTS));
+        matches!((pinned, installed), (Ok(p), Ok(i)) if p == i)
+            && runs(
+                &venv.join("bin").join("st").to_string_lossy(),
+                &["--version"],
+            )
+    },
+};
+
+/// The virtualenv of the Python tools, `~/.cache/renewly/schemathesis-venv`
+/// (`RENEWLY_SCHEMATHESIS_VENV` overrides); the tests find `st` there too.
+pub fn venv() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RENEWLY_SCHEMATHESIS_VENV") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    home.join(".cache")
+        .join("renewly")
+        .join("schemathesis-venv")
+}
+
+/// Creates [`venv`] and installs `requirements` into it; the copy of the file
+/// kept there tells later runs what is installed.
+fn install_venv(requirements: &str) -> Result {
+    let venv = venv();
+    let file = crate::root().join("xtask").join(requirements);
+    let venv_s = venv.to_string_lossy().into_owned();
+    eprintln!("installing {} into {venv_s}", file.display());
+    run_env("python3", &["-m", "venv", &venv_s], &[])?;
+    let pip = venv.join("bin").join("pip").to_string_lossy().into_owned();
+    run_env(
+        &pip,
+        &["install", "--quiet", "-r", &file.to_string_lossy()],
+        &[],
+    )?;
+    std::fs::copy(&file, venv.join(requirements))
+        .map(|_| ())
+        .map_err(|e| format!("cannot record the installed requirements: {e}"))
+}
 
 /// Chromium and chromedriver where the tests look for them.
 pub fn browser_paths() -> (PathBuf, PathBuf) {
@@ -102,6 +163,17 @@ pub fn ensure(tool: &Tool) -> Result<bool> {
     if (tool.present)() {
         return Ok(true);
     }
+    if tool.venv.is_some() {
+        return Err(format!(
+            "{} not installable here (python3 -m venv and pip into {}); needed by {}. \
+             Install python3 with venv and run again, or set {}=1 to skip those tests \
+             (reported as skipped)",
+            tool.what,
+            venv().display(),
+            tool.needed_by,
+            tool.opt_out
+        ));
+    }
     let pip = tool
         .pip
         .map(|p| format!(", or pip install {p}"))
@@ -120,6 +192,9 @@ pub fn ensure(tool: &Tool) -> Result<bool> {
 static APT_UPDATED: AtomicBool = AtomicBool::new(false);
 
 fn install(tool: &Tool) -> Result {
+    if let Some(requirements) = tool.venv {
+        return install_venv(requirements);
+    }
     let root = output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
     let apt = runs("apt-get", &["--version"]);
     let noninteractive = [("DEBIAN_FRONTEND", "noninteractive")];

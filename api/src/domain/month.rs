@@ -4,6 +4,25 @@ use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 
+/// Parses a day given as exactly `YYYY-MM-DD` (the API's one date form): four
+/// digits, two, two, and a day that exists. chrono's own `FromStr` also takes
+/// signs, longer years and unpadded fields, which the API does not document.
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let bytes = raw.as_bytes();
+    let shape = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
+    let year = raw[..4].parse().ok()?;
+    let month = raw[5..7].parse().ok()?;
+    let day = raw[8..].parse().ok()?;
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
 /// A calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month {

@@ -17,6 +17,7 @@ use crate::analytics::cohorts::Metric;
 use crate::analytics::service::{self, Report, ReportQuery};
 use crate::domain::currency::Currency;
 use crate::domain::money::parse_amount;
+use crate::domain::month::parse_date;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Kind;
 use crate::store::{Page, exchange_rates};
@@ -165,10 +166,8 @@ pub async fn create_exchange_rate(
                 Ok(r)
             }
         })?;
-    let date: NaiveDate = body
-        .date
-        .parse()
-        .map_err(|_| ApiError::invalid("date", "'date' must be a date YYYY-MM-DD"))?;
+    let date: NaiveDate = parse_date(&body.date)
+        .ok_or_else(|| ApiError::invalid("date", "'date' must be a date YYYY-MM-DD"))?;
     let (saved, created) =
         exchange_rates::upsert(&state.db, &scope, from.code(), to.code(), rate, date).await?;
     let status = if created {

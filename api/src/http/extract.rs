@@ -39,6 +39,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     } else {
         bytes
     };
+    if let Some(param) = nul_in_json(text) {
+        return Err(nul_error(param));
+    }
     let de = &mut serde_json::Deserializer::from_slice(text);
     let result: Result<T, _> = serde_path_to_error::deserialize(de);
     let err = match result {
@@ -55,6 +58,50 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             Err(field_error(&path, &inner.to_string()))
         }
     }
+}
+
+/// PostgreSQL's text cannot hold the NUL character, and no field has a use for
+/// it: a `\u0000` in any string (or key) of the body is refused naming where
+/// it is. The body is read a second time only when the escape appears at all.
+fn nul_in_json(text: &[u8]) -> Option<String> {
+    let escape = text.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"));
+    if !escape {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(text).ok()?;
+    nul_path(&value, "")
+}
+
+fn nul_path(value: &serde_json::Value, path: &str) -> Option<String> {
+    let at = |field: &str| {
+        if path.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{path}.{field}")
+        }
+    };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path.to_owned()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, &at(&i.to_string()))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(at(&k.replace('\0', "\\u0000")))
+            } else {
+                nul_path(v, &at(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn nul_error(param: String) -> ApiError {
+    ApiError::invalid(
+        param.clone(),
+        format!("'{param}' must not contain the NUL character (\\u0000)"),
+    )
 }
 
 /// `items[0].price` → `items.0.price`, the form every `param` uses.
@@ -89,6 +136,14 @@ fn field_error(path: &str, message: &str) -> ApiError {
             code: "unknown_field",
         };
     }
+    if let Some(field) = message.strip_prefix("duplicate field ").and_then(quoted) {
+        let param = join(&field);
+        return ApiError::Invalid {
+            detail: format!("Field '{param}' is given more than once"),
+            param,
+            code: "invalid_field",
+        };
+    }
     let param = if path == "." {
         String::new()
     } else {
@@ -113,6 +168,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(nul_error(name.replace('\0', "\\u0000")));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)

@@ -9,6 +9,7 @@ use super::AppState;
 use super::extract::{ApiQuery, ListQuery, SecretKey};
 use crate::billing::clock;
 use crate::domain::money::from_minor;
+use crate::domain::month::parse_date;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Kind;
 use crate::store::ledger::{self, EntryFilter};
@@ -31,9 +32,8 @@ async fn as_of(
     raw: Option<&str>,
 ) -> ApiResult<NaiveDate> {
     match raw {
-        Some(raw) => raw
-            .parse()
-            .map_err(|_| ApiError::invalid("as_of", "as_of must be a date YYYY-MM-DD")),
+        Some(raw) => parse_date(raw)
+            .ok_or_else(|| ApiError::invalid("as_of", "as_of must be a date YYYY-MM-DD")),
         None => Ok(clock::today(&state.db, scope).await?),
     }
 }

@@ -72,7 +72,10 @@ pub async fn idempotency(
     let key = raw_key
         .to_str()
         .ok()
-        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN)
+        .filter(|k| {
+            // Visible ASCII only: `to_str` also lets spaces and tabs through.
+            !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic())
+        })
         .ok_or_else(|| {
             ApiError::invalid(
                 "Idempotency-Key",

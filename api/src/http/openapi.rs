@@ -174,7 +174,112 @@ pub fn routers(
     let (v1, mut doc) = v1_routes(state).split_for_parts();
     let (portal, portal_doc) = super::portal::portal_routes().split_for_parts();
     doc.merge(portal_doc);
-    (v1, portal, doc)
+    (v1, portal, with_common_problems(doc))
+}
+
+/// The errors any operation can answer besides its own, by what it takes: a
+/// body (400 malformed JSON, 413 too large, 422 a field), query parameters (422),
+/// path ids (404), a key (401; 403 for a publishable key on a secret-key
+/// route), a portal token (401), and the rate limits of what a browser calls
+/// (429). Every error body is `application/problem+json`.
+fn with_common_problems(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+    let problem = RefOr::Ref(Ref::from_schema_name("Problem"));
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let portal = path.contains("{token}");
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in operations.into_iter().flatten() {
+            let schemes: Vec<String> = op
+                .security
+                .iter()
+                .flatten()
+                .filter_map(|s| serde_json::to_value(s).ok())
+                .filter_map(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
+                .flatten()
+                .collect();
+            let located = |place: ParameterIn| {
+                op.parameters.iter().flatten().any(|p| match p {
+                    RefOr::T(p) => p.parameter_in == place,
+                    RefOr::Ref(_) => false,
+                })
+            };
+            let (in_path, in_query) = (located(ParameterIn::Path), located(ParameterIn::Query));
+            let body = op.request_body.is_some();
+            let secret_only = schemes.iter().any(|s| s == "secret_key")
+                && !schemes.iter().any(|s| s == "publishable_key");
+            let browser = portal || schemes.iter().any(|s| s == "publishable_key");
+            let common = [
+                ("400", body, "The body is not JSON (`invalid_json`)."),
+                (
+                    "401",
+                    portal || !schemes.is_empty(),
+                    "No key, or an unknown or revoked one (`invalid_api_key`); for the portal, \
+                     an unknown, expired or revoked token (`invalid_portal_token`).",
+                ),
+                (
+                    "403",
+                    secret_only,
+                    "A publishable key on a secret-key route (`secret_key_required`).",
+                ),
+                (
+                    "404",
+                    in_path,
+                    "No such object for this merchant and mode (`resource_missing`).",
+                ),
+                (
+                    "413",
+                    body,
+                    "The body is larger than the server accepts (`body_too_large`).",
+                ),
+                (
+                    "422",
+                    body || in_query,
+                    "A field or parameter is missing, unknown or invalid; `param` names it.",
+                ),
+                (
+                    "429",
+                    browser,
+                    "Too many requests from this client (`rate_limited`); see `Retry-After`.",
+                ),
+            ];
+            let responses = &mut op.responses.responses;
+            for (status, applies, description) in common {
+                if applies && !responses.contains_key(status) {
+                    let content = ContentBuilder::new().schema(Some(problem.clone())).build();
+                    let response = ResponseBuilder::new()
+                        .description(description)
+                        .content("application/json", content)
+                        .build();
+                    responses.insert(status.to_owned(), RefOr::T(response));
+                }
+            }
+            for response in responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let is_problem = matches!(
+                    response.content.get("application/json"),
+                    Some(RefOr::T(c)) if c.schema.as_ref() == Some(&problem)
+                );
+                if is_problem {
+                    if let Some(c) = response.content.shift_remove("application/json") {
+                        response
+                            .content
+                            .insert("application/problem+json".to_owned(), c);
+                    }
+                }
+            }
+        }
+    }
+    doc
 }
 
 /// The OpenAPI document alone (for the snapshot test and `renewly openapi`).

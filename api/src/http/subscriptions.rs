@@ -14,6 +14,7 @@ use super::extract::{ApiJson, ApiQuery, ListQuery, SecretKey, path_id};
 use crate::billing::engine::{self, Order};
 use crate::billing::{clock, present, pricing};
 use crate::domain::money::from_minor;
+use crate::domain::month::parse_date;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Kind;
 use crate::store::billing::{self as bstore, SubscriptionFilter};
@@ -62,7 +63,7 @@ pub async fn create_subscription(
     let today = clock::today(&state.db, &scope).await?;
     let start = match &body.start_date {
         Some(raw) => {
-            let d: NaiveDate = raw.parse().map_err(|_| {
+            let d: NaiveDate = parse_date(raw).ok_or_else(|| {
                 ApiError::invalid("start_date", "start_date must be a date YYYY-MM-DD")
             })?;
             if d < today {

@@ -12,6 +12,7 @@ use super::AppState;
 use super::extract::{ApiJson, SecretKey};
 use crate::billing::clock;
 use crate::billing::worker::{self, Filter};
+use crate::domain::month::parse_date;
 use crate::error::{ApiError, ApiResult};
 use crate::store::subscriptions;
 
@@ -63,10 +64,8 @@ pub async fn start_test_clock(
     ApiJson(body): ApiJson<renewly_types::StartClock>,
 ) -> ApiResult<Json<TestClock>> {
     test_mode_only(&scope)?;
-    let now: NaiveDate = body
-        .now
-        .parse()
-        .map_err(|_| ApiError::invalid("now", "now must be a date YYYY-MM-DD"))?;
+    let now: NaiveDate = parse_date(&body.now)
+        .ok_or_else(|| ApiError::invalid("now", "now must be a date YYYY-MM-DD"))?;
     let years = (now - clock::calendar_today()).num_days().abs() / 365;
     if years > 10 {
         return Err(ApiError::invalid(
@@ -101,10 +100,8 @@ pub async fn advance_test_clock(
     ApiJson(body): ApiJson<AdvanceClock>,
 ) -> ApiResult<Json<BillingSummary>> {
     test_mode_only(&scope)?;
-    let to: NaiveDate = body
-        .to
-        .parse()
-        .map_err(|_| ApiError::invalid("to", "to must be a date YYYY-MM-DD"))?;
+    let to: NaiveDate = parse_date(&body.to)
+        .ok_or_else(|| ApiError::invalid("to", "to must be a date YYYY-MM-DD"))?;
     // One advance at a time per merchant: a second request waits for the first
     // and then starts from the day it left the clock on.
     let lock = advance_lock(&scope.merchant_id);

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod charges;
 pub mod customers;
 pub mod dashboard_sessions;
+pub mod digest;
 pub mod events;
 pub mod exchange_rates;
 pub mod idempotency;
