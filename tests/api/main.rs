@@ -19,6 +19,7 @@ mod modes;
 mod notifications;
 mod openapi;
 mod portal;
+mod portal_sessions;
 mod support;
 mod trust;
 mod widget_wire;
