@@ -151,6 +151,11 @@ scenarios! {
         let o = ok(pget(app, &own, "").await);
         assert_eq!(ids(&o["subscriptions"]), vec![sub2.clone()]);
 
+        let cus1 = first["subscription"]["customer"].as_str().unwrap();
+        let made = created(app.post(&format!("/v1/customers/{cus1}/portal_sessions"), json!({})).await);
+        let o = ok(pget(app, made["token"].as_str().unwrap(), "").await);
+        assert_eq!(ids(&o["subscriptions"]), vec![sub1.clone()], "a merchant's link opens one record");
+
         let link = magic_link_token(app, "SAM@example.com").await;
         // The link itself opens nothing in the API: it is exchanged on the page.
         pget(app, &link, "").await.assert_problem(401, "invalid_portal_token", None);
