@@ -73,7 +73,7 @@ pub struct Config {
 }
 
 /// How many requests one client may make in a period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Limit {
     /// At most `count` in any `period` (as a burst; the allowance refills evenly).
     Every { count: u32, period: Duration },
@@ -129,6 +129,12 @@ pub struct RateLimits {
     /// Every `/v1/public/…` request per publishable key (`publishable_key`;
     /// default 30000/min, 500 a second, for the whole shop).
     pub publishable_key: Limit,
+    /// Anonymous checkouts per e-mail address, merchant and mode
+    /// (`checkout_email`; default 10/hour), whatever client sends them.
+    pub checkout_email: Limit,
+    /// E-mail changes asked for in the portal per new address, and per
+    /// customer (`email_change`; default 3/hour), counted in the database.
+    pub email_change: Limit,
 }
 
 impl Default for RateLimits {
@@ -141,6 +147,14 @@ impl Default for RateLimits {
             portal: Limit::per_minute(600),
             login: Limit::per_minute(10),
             publishable_key: Limit::per_minute(30_000),
+            checkout_email: Limit::Every {
+                count: 10,
+                period: Duration::from_secs(3600),
+            },
+            email_change: Limit::Every {
+                count: 3,
+                period: Duration::from_secs(3600),
+            },
         }
     }
 }
@@ -157,6 +171,8 @@ impl RateLimits {
             portal: Limit::Off,
             login: Limit::Off,
             publishable_key: Limit::Off,
+            checkout_email: Limit::Off,
+            email_change: Limit::Off,
         }
     }
 
@@ -177,6 +193,8 @@ impl RateLimits {
                 "portal" => &mut limits.portal,
                 "login" => &mut limits.login,
                 "publishable_key" => &mut limits.publishable_key,
+                "checkout_email" => &mut limits.checkout_email,
+                "email_change" => &mut limits.email_change,
                 other => return Err(format!("unknown limit '{other}'")),
             };
             *slot = limit;

@@ -208,7 +208,8 @@ impl IntoResponse for ApiError {
         }
         let mut response = problem_response(&self.problem());
         if matches!(self, Self::RateLimited) {
-            // Only magic-link requests are limited, per client and 15-minute window.
+            // Limits answered from a handler (magic links per client, e-mail
+            // addresses per hour) recover within minutes, not seconds.
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("600"));

@@ -32,6 +32,7 @@ pub enum Kind {
     Event,
     Message,
     PortalSession,
+    EmailChange,
 }
 
 impl Kind {
@@ -60,6 +61,7 @@ impl Kind {
             Self::Event => "evt",
             Self::Message => "msg",
             Self::PortalSession => "ps",
+            Self::EmailChange => "ecg",
         }
     }
 }

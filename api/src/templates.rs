@@ -26,6 +26,7 @@ macro_rules! embed {
 const EMBEDDED: &[(&str, &str)] = &[
     embed!("hosted/page.html"),
     embed!("hosted/not_found.html"),
+    embed!("hosted/message.html"),
     embed!("mail/layout.html"),
     embed!("mail/layout.txt"),
     embed!("mail/macros.html"),
@@ -42,6 +43,8 @@ const EMBEDDED: &[(&str, &str)] = &[
     embed!("mail/cancellation_confirmation.txt"),
     embed!("mail/magic_link.html"),
     embed!("mail/magic_link.txt"),
+    embed!("mail/email_confirmation.html"),
+    embed!("mail/email_confirmation.txt"),
     embed!("dashboard/base.html"),
     embed!("dashboard/style.css"),
     embed!("dashboard/login.html"),

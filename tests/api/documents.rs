@@ -184,16 +184,16 @@ fn magic_link(app: &TestApp, to: &str) -> NewMessage {
 }
 
 /// `python3 -m aiosmtpd` on a free loopback port, stopped when dropped.
-struct SmtpCatcher {
+pub(crate) struct SmtpCatcher {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     log: PathBuf,
 }
 
 impl SmtpCatcher {
     /// The catcher, or `None` (after a loud note) when aiosmtpd is missing and
     /// `RENEWLY_SKIP_SMTP_TESTS=1` asks to skip; otherwise a missing aiosmtpd fails.
-    fn start() -> Option<Self> {
+    pub(crate) fn start() -> Option<Self> {
         let present = tools::runs("python3", &["-c", "import aiosmtpd"]);
         if !tools::available(&tools::AIOSMTPD, present) {
             return None;
@@ -223,7 +223,7 @@ impl SmtpCatcher {
         panic!("aiosmtpd did not start listening on {port}");
     }
 
-    fn received(&self) -> String {
+    pub(crate) fn received(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
@@ -239,7 +239,7 @@ impl Drop for SmtpCatcher {
 }
 
 /// A loopback port nothing listens on (bound, then released).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -342,6 +342,9 @@ scenarios! {
     }
 
     async fn smtp_delivery_succeeds_and_a_dead_server_is_retried_later(app) {
+        // Test-mode e-mail reaches SMTP only for listed recipients.
+        let listed = json!({"test_email_recipients": ["dead@example.test", "lukasz@example.test"]});
+        assert_eq!(app.patch("/v1/merchant", listed).await.status, 200);
         let dir = temp_dir("unused-outbox");
         // A server that refuses connections: the message waits for a retry.
         let dead = config_with(&dir, Some(format!("smtp://127.0.0.1:{}", free_port())));

@@ -21,6 +21,7 @@ mod notifications;
 mod openapi;
 mod parsers;
 mod portal;
+mod portal_sessions;
 mod schemathesis;
 mod support;
 mod trust;

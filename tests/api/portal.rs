@@ -407,9 +407,11 @@ scenarios! {
         let sent = magic_links(app).await;
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].0, "Mia@example.com");
-        // The link in the e-mail opens this customer's portal.
-        let token = token_in(&sent[0].1);
-        assert_eq!(ok(pget(app, &token, "").await)["customer"]["id"], c);
+        // The link in the delivered e-mail opens this customer's portal once.
+        let mails = super::portal_sessions::deliver(app, None).await;
+        let link = super::portal_sessions::token_after(&mails[0], "/portal/");
+        let session = super::portal_sessions::exchange(app, &link).await;
+        assert_eq!(ok(pget(app, &session, "").await)["customer"]["id"], c);
 
         let unknown = ask("nobody@example.com").await;
         assert_eq!(unknown.status, 202);

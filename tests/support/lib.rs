@@ -150,6 +150,12 @@ impl TestApp {
     /// Starts the server on a fresh database of `backend` and creates the first
     /// merchant.
     pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Like [`Self::start`], with settings changed by `configure` first (e.g.
+    /// rate limits, which scenarios run without).
+    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("renewly-test-{}.db", unique()));
@@ -173,9 +179,9 @@ impl TestApp {
                 )
             }
         };
-        let running = spawn(Config::for_database(&url))
-            .await
-            .expect("start the server");
+        let mut config = Config::for_database(&url);
+        configure(&mut config);
+        let running = spawn(config).await.expect("start the server");
         let database_url = url.clone();
         let new = NewMerchant {
             name: "Acme".to_owned(),

@@ -29,6 +29,11 @@ pub struct Merchant {
     /// Origins (`https://shop.example.com`) allowed to call the public API from a
     /// browser, i.e. to embed the widget. Empty: any origin.
     pub allowed_origins: Vec<String>,
+    /// Test mode only: the addresses test-mode e-mail may go to over SMTP; every
+    /// other test-mode message is written to the outbox folder instead. Always
+    /// empty in live mode.
+    #[serde(default)]
+    pub test_email_recipients: Vec<String>,
     pub created: String,
 }
 
@@ -49,4 +54,7 @@ pub struct UpdateMerchant {
     pub timezone: Option<String>,
     pub invoice_prefix: Option<String>,
     pub allowed_origins: Option<Vec<String>>,
+    /// Test mode only (with a test key): replaces the list of addresses that
+    /// test-mode e-mail may be sent to over SMTP.
+    pub test_email_recipients: Option<Vec<String>>,
 }

@@ -89,6 +89,10 @@ pub struct PortalCustomer {
     /// BCP 47 language tag, e.g. `en` or `nl`.
     pub locale: String,
     pub default_payment_method: Option<PaymentMethod>,
+    /// A new address the customer asked for: it replaces `email` once the link
+    /// e-mailed to it is followed.
+    #[serde(default)]
+    pub pending_email: Option<String>,
 }
 
 /// `PATCH /v1/portal/{token}/customer`: absent fields stay, `null` clears an

@@ -282,6 +282,7 @@ pub async fn checkout(
     let plan = public_plan(&state, &scope, &req.plan).await?;
     let items = items_of(&req, &plan)?;
     let entered = entered_customer(&req, &scope, true)?;
+    super::rate_limit::check_checkout_email(&state.config.rate_limits, &scope, &entered.email)?;
     let signature = signature_of(&req, &plan, meta)?;
     let needs_card = needs_card(&req, &plan, &scope)?;
     // Validate the order before anything is stored.

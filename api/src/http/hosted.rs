@@ -1,24 +1,38 @@
 //! Hosted pages: the customer portal at `/portal/{token}` (the link in e-mails and
-//! after checkout) and a checkout at `/checkout/{plan}?key=pk_…`, both rendered by
-//! the same widget a merchant embeds.
+//! after checkout), the confirmation of a new e-mail address at
+//! `/portal/email/{token}`, and a checkout at `/checkout/{plan}?key=pk_…`, the
+//! first and last rendered by the same widget a merchant embeds.
+//!
+//! A magic link is opened here once: the page exchanges it for a portal session
+//! and hands the widget that session's token in the page itself, so the only URL
+//! in the browser's history is the used-up link. A second visit says the link
+//! has expired.
+//!
+//! A query these pages cannot read is a problem+json 422 naming the parameter
+//! (as everywhere else), never axum's plain-text rejection.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-
 use serde::Serialize;
 
 use super::AppState;
-use crate::i18n::{self, Lang};
+use super::extract::ApiQuery;
+use super::middleware::FrameAncestors;
+use crate::i18n::{self, Lang, fill};
 use crate::ids::{Kind, is_id_of};
+use crate::store::portal::{self as pstore, Exchange, SessionRow};
+use crate::store::{Scope, merchants};
 use crate::templates;
 
 /// The hosted pages.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/portal/{token}", get(portal))
+        .route("/portal/email/{token}", get(confirm_email))
         .route("/checkout/{plan}", get(checkout))
 }
 
@@ -49,20 +63,55 @@ struct CheckoutView<'a> {
     price: Option<&'a str>,
 }
 
-fn page(view: &PageView<'_>) -> Response {
+fn page(view: &PageView<'_>, frame: FrameAncestors) -> Response {
     let html = match templates::render("hosted/page.html", view) {
         Ok(html) => html,
         Err(e) => return failure(&e),
     };
-    (
+    let mut response = (
         [
             (header::CACHE_CONTROL, "no-store"),
-            (header::X_FRAME_OPTIONS, "DENY"),
             (header::VARY, "Accept-Language"),
         ],
         Html(html),
     )
-        .into_response()
+        .into_response();
+    response.extensions_mut().insert(frame);
+    response
+}
+
+/// A page with a title and a sentence (a spent link, a confirmed address).
+fn message(status: StatusCode, lang: Lang, title: &str, text: &str) -> Response {
+    #[derive(Serialize)]
+    struct View<'a> {
+        lang: &'static str,
+        title: &'a str,
+        text: &'a str,
+    }
+    let view = View {
+        lang: lang.code(),
+        title,
+        text,
+    };
+    match templates::render("hosted/message.html", &view) {
+        Ok(html) => (
+            status,
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (header::VARY, "Accept-Language"),
+            ],
+            Html(html),
+        )
+            .into_response(),
+        Err(e) => failure(&e),
+    }
+}
+
+/// "This link has expired": a magic link or confirmation link used before, or
+/// past its time.
+fn spent(lang: Lang) -> Response {
+    let w = &lang.strings().hosted;
+    message(StatusCode::GONE, lang, w.link_spent_title, w.link_spent)
 }
 
 fn failure(e: &minijinja::Error) -> Response {
@@ -77,34 +126,102 @@ fn not_found() -> Response {
     }
 }
 
-/// The customer portal for a portal token (the token itself is checked by the
-/// API the widget calls).
-async fn portal(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    Query(q): Query<LocaleQuery>,
-    headers: HeaderMap,
-) -> Response {
-    if !crate::store::portal::is_token(&token) {
-        return not_found();
+/// The origins that may frame a page of this merchant and mode.
+async fn frame_ancestors(state: &AppState, scope: &Scope) -> FrameAncestors {
+    match merchants::get_merchant(&state.db, scope).await {
+        Ok(Some(m)) => FrameAncestors(m.allowed_origins),
+        Ok(None) => FrameAncestors::default(),
+        Err(e) => {
+            tracing::error!(error = %e, "hosted page: merchant not read");
+            FrameAncestors::default()
+        }
     }
-    let stored = customer_locale(&state, &token).await;
-    let lang = language(q.locale.as_deref(), stored.as_deref(), &headers);
-    let title = lang.strings().hosted.portal_title;
-    page(&PageView {
-        lang: lang.code(),
-        title,
-        portal_token: Some(&token),
-        checkout: None,
-    })
 }
 
-/// The locale stored on the customer a portal token belongs to, if any.
-async fn customer_locale(state: &AppState, token: &str) -> Option<String> {
-    let session = crate::store::portal::find_by_token(&state.db, token)
-        .await
-        .ok()
-        .flatten()?;
+/// The customer portal for a portal token (the token itself is checked by the
+/// API the widget calls). A magic link is exchanged here, once.
+async fn portal(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiQuery(q): ApiQuery<LocaleQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(Path(token)) = path else {
+        return not_found();
+    };
+    if !pstore::is_token(&token) {
+        return not_found();
+    }
+    let exchanged = pstore::exchange_link(&state.db, &token, state.config.portal_session_ttl).await;
+    let (token, session) = match exchanged {
+        Ok(Exchange::NotALink) => {
+            let session = pstore::find_by_token(&state.db, &token)
+                .await
+                .ok()
+                .flatten();
+            (token, session)
+        }
+        Ok(Exchange::Opened(opened)) => {
+            let opened = *opened;
+            (opened.session.token, Some(opened.row))
+        }
+        Ok(Exchange::Spent) => return spent(language(q.locale.as_deref(), None, &headers)),
+        Err(e) => {
+            tracing::error!(error = %e, "magic link not exchanged");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let stored = match &session {
+        Some(s) => customer_locale(&state, s).await,
+        None => None,
+    };
+    let frame = match &session {
+        Some(s) => frame_ancestors(&state, &s.scope()).await,
+        None => FrameAncestors::default(),
+    };
+    let lang = language(q.locale.as_deref(), stored.as_deref(), &headers);
+    let title = lang.strings().hosted.portal_title;
+    page(
+        &PageView {
+            lang: lang.code(),
+            title,
+            portal_token: Some(&token),
+            checkout: None,
+        },
+        frame,
+    )
+}
+
+/// Confirms a new e-mail address with the link that was sent to it, once.
+async fn confirm_email(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiQuery(q): ApiQuery<LocaleQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = language(q.locale.as_deref(), None, &headers);
+    let Ok(Path(token)) = path else {
+        return spent(lang);
+    };
+    if !pstore::is_token(&token) {
+        return spent(lang);
+    }
+    match pstore::confirm_email_change(&state.db, &token).await {
+        Ok(Some(email)) => {
+            let w = &lang.strings().hosted;
+            let text = fill(w.email_confirmed, &[("email", &email)]);
+            message(StatusCode::OK, lang, w.email_confirmed_title, &text)
+        }
+        Ok(None) => spent(lang),
+        Err(e) => {
+            tracing::error!(error = %e, "e-mail change not confirmed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// The locale stored on the customer of a portal session, if any.
+async fn customer_locale(state: &AppState, session: &SessionRow) -> Option<String> {
     let customer =
         crate::store::customers::get_customer(&state.db, &session.scope(), &session.customer_id)
             .await
@@ -129,10 +246,14 @@ struct CheckoutQuery {
 
 /// A checkout for a published plan, with the merchant's publishable key.
 async fn checkout(
-    Path(plan): Path<String>,
-    Query(q): Query<CheckoutQuery>,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiQuery(q): ApiQuery<CheckoutQuery>,
     headers: HeaderMap,
 ) -> Response {
+    let Ok(Path(plan)) = path else {
+        return not_found();
+    };
     let key_ok = |k: &str| {
         (k.starts_with("pk_test_") || k.starts_with("pk_live_"))
             && k.len() <= 100
@@ -148,16 +269,27 @@ async fn checkout(
     {
         return not_found();
     }
+    let frame = match merchants::authenticate(&state.db, &key).await {
+        Ok(Some(grant)) => frame_ancestors(&state, &grant.scope).await,
+        Ok(None) => FrameAncestors::default(),
+        Err(e) => {
+            tracing::error!(error = %e, "hosted checkout: key not read");
+            FrameAncestors::default()
+        }
+    };
     let lang = language(q.locale.as_deref(), None, &headers);
     let title = lang.strings().hosted.checkout_title;
-    page(&PageView {
-        lang: lang.code(),
-        title,
-        portal_token: None,
-        checkout: Some(CheckoutView {
-            key: &key,
-            plan: &plan,
-            price: q.price.as_deref(),
-        }),
-    })
+    page(
+        &PageView {
+            lang: lang.code(),
+            title,
+            portal_token: None,
+            checkout: Some(CheckoutView {
+                key: &key,
+                plan: &plan,
+                price: q.price.as_deref(),
+            }),
+        },
+        frame,
+    )
 }

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use renewly_types::{Address, Merchant, Problem, UpdateMerchant};
 
+use super::customers::email_address;
 use super::extract::{ApiJson, SecretKey};
 use super::{AppState, optional_text, required_text};
 use crate::domain::country::Country;
@@ -35,7 +36,8 @@ pub async fn get_merchant(
 /// Changes the merchant's settings of the key's mode.
 ///
 /// A test key changes test mode's settings only and a live key live mode's, so a
-/// test key never changes what live mode uses.
+/// test key never changes what live mode uses. `test_email_recipients` exists in
+/// test mode only.
 #[utoipa::path(patch, path = "/v1/merchant", tag = "merchant", request_body = UpdateMerchant,
     responses((status = 200, body = Merchant), (status = 422, body = Problem)),
     security(("secret_key" = [])))]
@@ -86,6 +88,25 @@ pub async fn update_merchant(
             .iter()
             .enumerate()
             .map(|(i, o)| origin(&format!("allowed_origins.{i}"), o))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(recipients) = &body.test_email_recipients {
+        if scope.livemode {
+            return Err(ApiError::invalid(
+                "test_email_recipients",
+                "test_email_recipients is a test-mode setting; change it with a test key",
+            ));
+        }
+        if recipients.len() > 50 {
+            return Err(ApiError::invalid(
+                "test_email_recipients",
+                "test_email_recipients holds at most 50 addresses",
+            ));
+        }
+        m.test_email_recipients = recipients
+            .iter()
+            .enumerate()
+            .map(|(i, e)| email_address(&format!("test_email_recipients.{i}"), e))
             .collect::<Result<_, _>>()?;
     }
     merchants::save_merchant(&state.db, &scope, &m).await?;

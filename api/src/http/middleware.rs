@@ -208,10 +208,36 @@ pub async fn public_cors(State(state): State<AppState>, req: Request, next: Next
 /// What a hosted page (`/portal/…`, `/checkout/…`) may load: its own scripts and
 /// the widget's WebAssembly, calls to this API, and nothing from anywhere else.
 /// Styles may be inline because the widget styles its shadow root with a
-/// `<style>` element; scripts may not. Framing is refused (the pages carry tokens).
+/// `<style>` element; scripts may not. `frame-ancestors` is added per page.
 const HOSTED_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
     connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
-    font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    font-src 'self'; base-uri 'none'; form-action 'none'";
+
+/// The origins that may frame a hosted page: its merchant's `allowed_origins`
+/// (in the mode of the page's token or key). A handler puts it on its response;
+/// without it, or with an empty list, framing is refused (`'none'`).
+#[derive(Debug, Clone, Default)]
+pub struct FrameAncestors(pub Vec<String>);
+
+impl FrameAncestors {
+    /// The directive's sources: the origins that are plain `scheme://host[:port]`
+    /// (anything else could break out of the header), else `'none'`.
+    fn sources(&self) -> String {
+        let safe = |o: &&String| {
+            (o.starts_with("https://") || o.starts_with("http://"))
+                && o.bytes().all(|b| {
+                    b.is_ascii_alphanumeric()
+                        || matches!(b, b':' | b'/' | b'.' | b'-' | b'[' | b']')
+                })
+        };
+        let list: Vec<&str> = self.0.iter().filter(safe).map(String::as_str).collect();
+        if list.is_empty() {
+            "'none'".to_owned()
+        } else {
+            list.join(" ")
+        }
+    }
+}
 
 /// Security headers of the hosted pages, whose URLs carry portal tokens: a strict
 /// Content-Security-Policy, no MIME sniffing, no `Referer` that would leak the
@@ -222,10 +248,18 @@ pub async fn hosted_page_headers(
     next: Next,
 ) -> Response {
     let mut res = next.run(req).await;
+    let ancestors = res
+        .extensions()
+        .get::<FrameAncestors>()
+        .map(FrameAncestors::sources)
+        .unwrap_or_else(|| "'none'".to_owned());
     let headers = res.headers_mut();
+    let csp = format!("{HOSTED_CSP}; frame-ancestors {ancestors}");
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(HOSTED_CSP),
+        HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        )),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -235,7 +269,12 @@ pub async fn hosted_page_headers(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // X-Frame-Options cannot name origins: it only backs up a refusal.
+    if ancestors == "'none'" {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    } else {
+        headers.remove(header::X_FRAME_OPTIONS);
+    }
     let https = state
         .config
         .base_url

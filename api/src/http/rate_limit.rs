@@ -3,13 +3,18 @@
 //! publishable key for all of `/v1/public/*`. A request over a limit gets 429
 //! `rate_limited` with `Retry-After`.
 //!
+//! Anonymous checkouts are also limited per e-mail address, merchant and mode
+//! ([`check_checkout_email`]), whatever client sends them, so that nobody can
+//! hammer one shopper's address from many clients.
+//!
 //! The client address is the TCP peer, or the first `X-Forwarded-For` hop when
 //! the peer is one of `RENEWLY_TRUSTED_PROXIES`: a header from anyone else is
 //! ignored, since anyone can send one.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -22,7 +27,8 @@ use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Limit, RateLimits};
-use crate::error::problem_response;
+use crate::error::{ApiError, problem_response};
+use crate::store::Scope;
 
 /// Past this many tracked clients a limiter forgets those whose allowance has
 /// fully recovered, so memory stays bounded by the clients active in a window.
@@ -197,6 +203,42 @@ impl Limiters {
     }
 }
 
+/// The per-address checkout limiters, one per setting in use (a process serves
+/// one setting; tests start apps with different ones), keyed by a digest of
+/// merchant, mode and lower-cased address: the address itself is not kept.
+static CHECKOUT_EMAILS: LazyLock<Mutex<HashMap<Limit, DefaultKeyedRateLimiter<[u8; 32]>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Counts an anonymous checkout for `email` in `scope`: 429 `rate_limited` once
+/// the address is over `limits.checkout_email`. Known and unknown addresses are
+/// counted alike, so the answer says nothing about who is a customer.
+pub fn check_checkout_email(
+    limits: &RateLimits,
+    scope: &Scope,
+    email: &str,
+) -> Result<(), ApiError> {
+    let setting = limits.checkout_email;
+    let Ok(mut all) = CHECKOUT_EMAILS.lock() else {
+        return Ok(());
+    };
+    let lim = match all.entry(setting) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => match limiter(setting) {
+            Some(lim) => e.insert(lim),
+            None => return Ok(()),
+        },
+    };
+    if lim.len() > RETAIN_ABOVE {
+        lim.retain_recent();
+    }
+    let mut digest = Sha256::new();
+    digest.update(scope.merchant_id.as_bytes());
+    digest.update([u8::from(scope.livemode)]);
+    digest.update(email.trim().to_lowercase().as_bytes());
+    let key: [u8; 32] = digest.finalize().into();
+    lim.check_key(&key).map_err(|_| ApiError::RateLimited)
+}
+
 /// A digest of the publishable key the request names (the key itself is not
 /// kept, not even in memory).
 fn publishable_key(headers: &HeaderMap) -> Option<[u8; 32]> {
@@ -242,6 +284,34 @@ mod tests {
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     use super::*;
+
+    #[test]
+    fn checkouts_are_limited_per_address_merchant_and_mode() {
+        let limits = RateLimits {
+            checkout_email: Limit::Every {
+                count: 2,
+                period: Duration::from_secs(3600),
+            },
+            ..RateLimits::default()
+        };
+        let scope = |m: &str, livemode| Scope {
+            merchant_id: m.to_owned(),
+            livemode,
+        };
+        let me = scope("mer_email_limit_a", false);
+        assert!(check_checkout_email(&limits, &me, "a@example.com").is_ok());
+        assert!(check_checkout_email(&limits, &me, "A@Example.com ").is_ok());
+        assert!(check_checkout_email(&limits, &me, "a@example.com").is_err());
+        assert!(check_checkout_email(&limits, &me, "b@example.com").is_ok());
+        let live = scope("mer_email_limit_a", true);
+        assert!(check_checkout_email(&limits, &live, "a@example.com").is_ok());
+        let other = scope("mer_email_limit_b", false);
+        assert!(check_checkout_email(&limits, &other, "a@example.com").is_ok());
+        let off = RateLimits::off();
+        for _ in 0..5 {
+            assert!(check_checkout_email(&off, &me, "a@example.com").is_ok());
+        }
+    }
 
     #[test]
     fn requests_fall_in_their_buckets() {

@@ -14,6 +14,10 @@ pub const STRINGS: Strings = Strings {
     hosted: HostedWords {
         portal_title: "Your subscription",
         checkout_title: "Checkout",
+        link_spent_title: "This link has expired",
+        link_spent: "Links in our e-mails work once and for a limited time. Ask for a new one on the website where you signed up.",
+        email_confirmed_title: "E-mail address confirmed",
+        email_confirmed: "From now on we write to {email}.",
     },
     invoice_pdf: InvoicePdfWords {
         invoice: "Invoice",
@@ -99,6 +103,12 @@ pub const STRINGS: Strings = Strings {
             text: "Use the button below to open your customer portal. The link works once and expires in {minutes} minutes.",
             sign_in: "Sign in",
             footer: "If you did not ask for this link, you can ignore this email.",
+        },
+        email_confirmation: EmailConfirmationWords {
+            subject: "Confirm your new e-mail address for {merchant}",
+            text: "You asked to use {email} for your subscription. Confirm it with the button below; the link works once and expires in {hours} hours.",
+            confirm: "Confirm this address",
+            footer: "If you did not ask for this, ignore this email: nothing changes.",
         },
     },
 };

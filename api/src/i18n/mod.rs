@@ -127,6 +127,12 @@ pub struct IntervalWords {
 pub struct HostedWords {
     pub portal_title: &'static str,
     pub checkout_title: &'static str,
+    /// A magic link or confirmation link that was used or has expired.
+    pub link_spent_title: &'static str,
+    pub link_spent: &'static str,
+    /// A new e-mail address was confirmed (`{email}`).
+    pub email_confirmed_title: &'static str,
+    pub email_confirmed: &'static str,
 }
 
 /// The words on an invoice PDF.
@@ -173,6 +179,7 @@ pub struct MailWords {
     pub dunning: DunningWords,
     pub cancellation: CancellationWords,
     pub magic_link: MagicLinkWords,
+    pub email_confirmation: EmailConfirmationWords,
 }
 
 #[derive(Debug, Serialize)]
@@ -230,6 +237,14 @@ pub struct MagicLinkWords {
     pub subject: &'static str,
     pub text: &'static str,
     pub sign_in: &'static str,
+    pub footer: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EmailConfirmationWords {
+    pub subject: &'static str,
+    pub text: &'static str,
+    pub confirm: &'static str,
     pub footer: &'static str,
 }
 

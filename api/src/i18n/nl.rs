@@ -14,6 +14,10 @@ pub const STRINGS: Strings = Strings {
     hosted: HostedWords {
         portal_title: "Uw abonnement",
         checkout_title: "Afrekenen",
+        link_spent_title: "Deze link is verlopen",
+        link_spent: "Links in onze e-mails werken één keer en een beperkte tijd. Vraag een nieuwe aan op de website waar u zich heeft aangemeld.",
+        email_confirmed_title: "E-mailadres bevestigd",
+        email_confirmed: "Voortaan schrijven wij naar {email}.",
     },
     invoice_pdf: InvoicePdfWords {
         invoice: "Factuur",
@@ -99,6 +103,12 @@ pub const STRINGS: Strings = Strings {
             text: "Gebruik de knop hieronder om uw klantportaal te openen. De link werkt één keer en verloopt over {minutes} minuten.",
             sign_in: "Inloggen",
             footer: "Heeft u deze link niet aangevraagd? Dan kunt u deze e-mail negeren.",
+        },
+        email_confirmation: EmailConfirmationWords {
+            subject: "Bevestig uw nieuwe e-mailadres voor {merchant}",
+            text: "U wilt {email} gebruiken voor uw abonnement. Bevestig dat met de knop hieronder; de link werkt één keer en verloopt over {hours} uur.",
+            confirm: "Dit adres bevestigen",
+            footer: "Heeft u hier niet om gevraagd? Dan kunt u deze e-mail negeren: er verandert niets.",
         },
     },
 };

@@ -1,6 +1,8 @@
 //! The mail worker: claims due messages from the outbox, builds them (with the
 //! invoice PDF when one is attached), and hands them to SMTP or writes them as
-//! `.eml` files. A failed delivery is retried with exponential backoff
+//! `.eml` files. Test-mode messages go to SMTP only for the addresses the
+//! merchant listed in `test_email_recipients`; the rest are written as `.eml`
+//! files even when SMTP is configured. A failed delivery is retried with exponential backoff
 //! (1 min, 2, 4, … at most 1 h); after [`MAX_ATTEMPTS`] the message is marked
 //! `failed` and kept.
 
@@ -18,6 +20,7 @@ use crate::config::Config;
 use crate::db::{Db, Tx};
 use crate::pdf;
 use crate::store::outbox::{self, ClaimedMessage as Claimed, Retry};
+use crate::store::portal as pstore;
 use crate::store::{Scope, merchants, now};
 
 /// Deliveries tried before a message is marked `failed`.
@@ -60,7 +63,7 @@ pub async fn deliver_due(db: &Db, config: &Config) -> Result<usize, DeliveryErro
     let mut sent = 0;
     for msg in claimed {
         let outcome = match build(db, config, &msg).await {
-            Ok(message) => match &transport {
+            Ok((message, may_use_smtp)) => match transport.as_ref().filter(|_| may_use_smtp) {
                 Some(Ok(smtp)) => smtp
                     .send(message)
                     .await
@@ -134,44 +137,112 @@ async fn mark_failed(db: &Db, msg: &Claimed, failure: Failure) -> Result<(), sql
     outbox::mark_failed(db, &msg.id, attempts, retry, &next, &error).await
 }
 
-/// The bodies with [`super::PORTAL_LINK`] replaced by a fresh portal link for the
-/// message's customer (valid 7 days).
-async fn with_portal_link(
+/// The public base URL of links.
+fn base_url(config: &Config) -> String {
+    config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.listen))
+}
+
+/// The bodies with their placeholders replaced by live links, made now so that
+/// no usable token ever sits in the outbox: [`super::PORTAL_LINK`] by a fresh
+/// portal link for the message's customer (valid 7 days), [`super::MAGIC_LINK`]
+/// by a one-time magic link for the customer and the address the message goes
+/// to, and [`super::EMAIL_CHANGE_LINK`]`{id}` by the confirmation link of that
+/// e-mail change.
+async fn with_links(
     db: &Db,
     config: &Config,
     scope: &Scope,
     msg: &Claimed,
 ) -> Result<(String, String), Failure> {
-    let placeholder = super::PORTAL_LINK;
-    let needs = msg.text_body.contains(placeholder) || msg.html_body.contains(placeholder);
-    let (true, Some(customer)) = (needs, &msg.customer_id) else {
-        return Ok((msg.text_body.clone(), msg.html_body.clone()));
-    };
     let db_error = |e: sqlx::Error| Failure::Transient(format!("database: {e}"));
-    let mut tx = Tx::begin(db).await.map_err(db_error)?;
-    let session = crate::store::portal::insert_session(
-        &mut tx,
-        scope,
-        customer,
-        Duration::from_secs(7 * 24 * 3600),
-        crate::store::portal::Source::Direct,
-    )
-    .await
-    .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
-    let base = config
-        .base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", config.listen));
-    let link = format!("{base}/portal/{}", session.token);
-    Ok((
-        msg.text_body.replace(placeholder, &link),
-        msg.html_body.replace(placeholder, &link),
-    ))
+    let mut text = msg.text_body.clone();
+    let mut html = msg.html_body.clone();
+    let has = |p: &str| text.contains(p) || html.contains(p);
+    let base = base_url(config);
+    let needs_portal = has(super::PORTAL_LINK);
+    let needs_magic = has(super::MAGIC_LINK);
+    if let (true, Some(customer)) = (needs_portal || needs_magic, &msg.customer_id) {
+        let mut tx = Tx::begin(db).await.map_err(db_error)?;
+        let portal = if needs_portal {
+            let s = pstore::insert_session(
+                &mut tx,
+                scope,
+                customer,
+                Duration::from_secs(7 * 24 * 3600),
+                pstore::Source::Direct,
+            )
+            .await
+            .map_err(db_error)?;
+            Some(s.token)
+        } else {
+            None
+        };
+        let magic = if needs_magic {
+            let s = pstore::insert_link(
+                &mut tx,
+                scope,
+                customer,
+                &msg.to_email,
+                config.portal_session_ttl,
+            )
+            .await
+            .map_err(db_error)?;
+            Some(s.token)
+        } else {
+            None
+        };
+        tx.commit().await.map_err(db_error)?;
+        for (placeholder, token) in [(super::PORTAL_LINK, portal), (super::MAGIC_LINK, magic)] {
+            if let Some(token) = token {
+                let link = format!("{base}/portal/{token}");
+                replace(&mut text, &mut html, placeholder, &link);
+            }
+        }
+    }
+    for id in change_ids(&text) {
+        let placeholder = super::email_change_link(&id);
+        let link = match pstore::issue_email_change_token(db, &id)
+            .await
+            .map_err(db_error)?
+        {
+            Some(token) => format!("{base}/portal/email/{token}"),
+            // Confirmed or expired meanwhile: the message says so by linking
+            // to a page that tells the link is spent.
+            None => format!("{base}/portal/email/expired"),
+        };
+        replace(&mut text, &mut html, &placeholder, &link);
+    }
+    Ok((text, html))
 }
 
-/// The RFC 5322 message: text and HTML alternatives, plus the invoice PDF.
-async fn build(db: &Db, config: &Config, msg: &Claimed) -> Result<Message, Failure> {
+/// Replaces a placeholder in both parts (in HTML also as escaped).
+fn replace(text: &mut String, html: &mut String, placeholder: &str, link: &str) {
+    *text = text.replace(placeholder, link);
+    *html = html
+        .replace(placeholder, link)
+        .replace(&placeholder.replace('/', "&#x2f;"), link);
+}
+
+/// The ids of the e-mail change placeholders in a text part.
+fn change_ids(text: &str) -> Vec<String> {
+    text.match_indices(super::EMAIL_CHANGE_LINK)
+        .map(|(at, p)| {
+            text[at + p.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|id| !id.is_empty())
+        .collect()
+}
+
+/// The RFC 5322 message (text and HTML alternatives, plus the invoice PDF), and
+/// whether it may go to SMTP: a test-mode message only when its merchant listed
+/// the recipient in `test_email_recipients`.
+async fn build(db: &Db, config: &Config, msg: &Claimed) -> Result<(Message, bool), Failure> {
     let scope = Scope {
         merchant_id: msg.merchant_id.clone(),
         livemode: msg.livemode,
@@ -184,6 +255,11 @@ async fn build(db: &Db, config: &Config, msg: &Claimed) -> Result<Message, Failu
         .mail_from
         .parse()
         .map_err(|e| Failure::Transient(format!("RENEWLY_MAIL_FROM: {e}")))?;
+    let may_use_smtp = msg.livemode
+        || merchant
+            .test_email_recipients
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(msg.to_email.trim()));
     let to: Mailbox = msg
         .to_email
         .parse()
@@ -196,7 +272,7 @@ async fn build(db: &Db, config: &Config, msg: &Claimed) -> Result<Message, Failu
         // Stable, so a message re-sent after a crash can be recognised.
         .message_id(Some(format!("<{}@{domain}>", msg.id)))
         .date_now();
-    let (text, html) = with_portal_link(db, config, &scope, msg).await?;
+    let (text, html) = with_links(db, config, &scope, msg).await?;
     let alternative = MultiPart::alternative_plain_html(text, html);
     let body = match &msg.attachment_invoice_id {
         None => alternative,
@@ -221,6 +297,7 @@ async fn build(db: &Db, config: &Config, msg: &Claimed) -> Result<Message, Failu
     };
     builder
         .multipart(body)
+        .map(|m| (m, may_use_smtp))
         .map_err(|e| Failure::Permanent(format!("message: {e}")))
 }
 

@@ -52,6 +52,19 @@ pub use crate::store::outbox::NewMessage;
 /// session is made for the message's customer (so no token sits in the outbox).
 pub const PORTAL_LINK: &str = "https://renewly.invalid/portal-link";
 
+/// Stands for a magic link in a message body until delivery, when a one-time
+/// link for the message's customer and address is made.
+pub const MAGIC_LINK: &str = "https://renewly.invalid/magic-link";
+
+/// Followed by an e-mail change's id, stands for its confirmation link until
+/// delivery, when the change gets its token.
+pub const EMAIL_CHANGE_LINK: &str = "https://renewly.invalid/email-change/";
+
+/// The placeholder of an e-mail change's confirmation link.
+pub fn email_change_link(change_id: &str) -> String {
+    format!("{EMAIL_CHANGE_LINK}{change_id}")
+}
+
 impl NewMessage {
     /// A message from a rendered template.
     pub fn new(scope: &Scope, to: &Recipient, template: &'static str, rendered: Rendered) -> Self {
@@ -114,15 +127,26 @@ impl NewMessage {
         Self::new(scope, to, "cancellation_confirmation", r)
     }
 
-    /// A sign-in link to the customer portal.
     /// The same message, about `customer_id` (see [`PORTAL_LINK`]).
     pub fn for_customer(mut self, customer_id: &str) -> Self {
         self.customer_id = Some(customer_id.to_owned());
         self
     }
 
+    /// A sign-in link to the customer portal (its `url` is [`MAGIC_LINK`]; give
+    /// the message its customer with [`Self::for_customer`]).
     pub fn magic_link(scope: &Scope, to: &Recipient, m: &templates::MagicLink) -> Self {
         Self::new(scope, to, "magic_link", templates::magic_link(to.lang(), m))
+    }
+
+    /// The link that confirms a new e-mail address, sent to that address.
+    pub fn email_confirmation(
+        scope: &Scope,
+        to: &Recipient,
+        m: &templates::EmailConfirmation,
+    ) -> Self {
+        let r = templates::email_confirmation(to.lang(), m);
+        Self::new(scope, to, "email_confirmation", r)
     }
 }
 

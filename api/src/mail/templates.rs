@@ -261,5 +261,29 @@ pub fn magic_link(lang: Lang, m: &MagicLink) -> Rendered {
     finish("magic_link", subject, context)
 }
 
+/// The link that makes a new address the customer's.
+#[derive(Debug, Clone)]
+pub struct EmailConfirmation {
+    pub merchant_name: String,
+    pub customer_name: Option<String>,
+    pub new_email: String,
+    /// The one-time confirmation link (holds a token).
+    pub url: String,
+    pub valid_hours: u32,
+}
+
+/// "Confirm your new e-mail address".
+pub fn email_confirmation(lang: Lang, m: &EmailConfirmation) -> Rendered {
+    let w = &lang.strings().mail.email_confirmation;
+    let subject = fill(w.subject, &[("merchant", &m.merchant_name)]);
+    let context = context! {
+        url => &m.url,
+        new_email => &m.new_email,
+        valid_hours => m.valid_hours,
+        ..common(lang, &subject, &m.merchant_name, m.customer_name.as_deref())
+    };
+    finish("email_confirmation", subject, context)
+}
+
 #[cfg(test)]
 mod tests;

@@ -98,6 +98,7 @@ pub(crate) mod tests {
             timezone: "Europe/Amsterdam".into(),
             invoice_prefix: "INV".into(),
             allowed_origins: vec![],
+            test_email_recipients: vec![],
             created: "2026-01-01T00:00:00.000Z".into(),
         }
     }

@@ -27,6 +27,7 @@ struct MerchantRow {
     timezone: String,
     invoice_prefix: String,
     allowed_origins: String,
+    test_email_recipients: String,
     created: String,
 }
 
@@ -45,6 +46,7 @@ impl MerchantRow {
             timezone: self.timezone,
             invoice_prefix: self.invoice_prefix,
             allowed_origins: from_json_text(&self.allowed_origins),
+            test_email_recipients: from_json_text(&self.test_email_recipients),
             created: self.created,
         }
     }
@@ -295,10 +297,12 @@ pub async fn authenticate(db: &Db, key: &str) -> Result<Option<KeyGrant>, sqlx::
 pub async fn get_merchant(db: &Db, scope: &Scope) -> Result<Option<Merchant>, sqlx::Error> {
     let sql = if scope.livemode {
         "SELECT id, name, country, default_currency, reporting_currency, vat_number, address, \
-         timezone, invoice_prefix, allowed_origins, created FROM merchants WHERE id = $1"
+         timezone, invoice_prefix, allowed_origins, '[]' AS test_email_recipients, created \
+         FROM merchants WHERE id = $1"
     } else {
         "SELECT m.id, t.name, t.country, t.default_currency, t.reporting_currency, \
-         t.vat_number, t.address, t.timezone, t.invoice_prefix, t.allowed_origins, m.created \
+         t.vat_number, t.address, t.timezone, t.invoice_prefix, t.allowed_origins, \
+         t.test_email_recipients, m.created \
          FROM merchants m JOIN merchant_test_settings t ON t.merchant_id = m.id WHERE m.id = $1"
     };
     let row: Option<MerchantRow> = db.fetch_optional(sql, &args![&scope.merchant_id]).await?;
@@ -325,24 +329,25 @@ pub async fn save_merchant(db: &Db, scope: &Scope, m: &Merchant) -> Result<(), s
     } else {
         "UPDATE merchant_test_settings SET name = $2, country = $3, default_currency = $4, \
          reporting_currency = $5, vat_number = $6, address = $7, timezone = $8, \
-         invoice_prefix = $9, allowed_origins = $10 WHERE merchant_id = $1"
+         invoice_prefix = $9, allowed_origins = $10, test_email_recipients = $11 \
+         WHERE merchant_id = $1"
     };
-    db.execute(
-        sql,
-        &args![
-            &scope.merchant_id,
-            &m.name,
-            &m.country,
-            &m.default_currency,
-            &m.reporting_currency,
-            &m.vat_number,
-            json_text(&m.address),
-            &m.timezone,
-            &m.invoice_prefix,
-            json_text(&m.allowed_origins)
-        ],
-    )
-    .await?;
+    let all = args![
+        &scope.merchant_id,
+        &m.name,
+        &m.country,
+        &m.default_currency,
+        &m.reporting_currency,
+        &m.vat_number,
+        json_text(&m.address),
+        &m.timezone,
+        &m.invoice_prefix,
+        json_text(&m.allowed_origins),
+        json_text(&m.test_email_recipients)
+    ];
+    // Live mode has no recipients list: its statement binds one value less.
+    let used = if scope.livemode { 10 } else { all.len() };
+    db.execute(sql, &all[..used]).await?;
     Ok(())
 }
 

@@ -1,5 +1,7 @@
 //! `/v1/portal/{token}/…` for the customer's own records: contact details and
-//! billing address, invoices (with PDF and "pay now"), orders and cards.
+//! billing address, invoices (with PDF and "pay now"), orders and cards. A
+//! session opened by a magic link lists the records of every customer it
+//! covers (see [`super::Portal`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -10,8 +12,8 @@ use renewly_types::{
     UpdatePortalCustomer,
 };
 
-use super::Portal;
 use super::view::Context;
+use super::{Portal, email_change, merge_pages};
 use crate::billing::{clock, present, worker};
 use crate::error::{ApiError, ApiResult};
 use crate::http::customers::{email_address, locale, vat_number};
@@ -40,21 +42,27 @@ pub async fn get_customer(
 }
 
 /// Changes the contact details and billing address; `null` clears an optional
-/// field. The new address and VAT number apply from the next invoice on.
+/// field. The new address and VAT number apply from the next invoice on. A new
+/// `email` is not applied here: it is kept as `pending_email` and a link is
+/// e-mailed to it; following that link (once, within a day) makes it the
+/// customer's address. An address gets a few such links an hour (429).
 #[utoipa::path(patch, path = "/v1/portal/{token}/customer", tag = "portal",
     request_body = UpdatePortalCustomer,
     params(("token" = String, Path, description = "The portal token")),
-    responses((status = 200, body = PortalCustomer), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = PortalCustomer), (status = 401, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem)))]
 pub async fn update_customer(
     State(state): State<AppState>,
     portal: Portal,
     ApiJson(body): ApiJson<UpdatePortalCustomer>,
 ) -> ApiResult<Json<PortalCustomer>> {
     let mut ctx = Context::load(&state.db, &portal).await?;
+    let new_email = match &body.email {
+        Some(email) => Some(email_address("email", email)?)
+            .filter(|e| !e.eq_ignore_ascii_case(&ctx.customer.email)),
+        None => None,
+    };
     let c = &mut ctx.customer;
-    if let Some(email) = &body.email {
-        c.email = email_address("email", email)?;
-    }
     if let Some(name) = &body.name {
         c.name = optional_text("name", name.as_deref(), 200)?;
     }
@@ -70,6 +78,9 @@ pub async fn update_customer(
     if let Some(l) = &body.locale {
         c.locale = locale("locale", l)?;
     }
+    if let Some(new_email) = &new_email {
+        email_change::ask(&state, &portal, c, new_email).await?;
+    }
     customers::update_customer(&state.db, &portal.scope, c).await?;
     Ok(Json(ctx.customer_view(&state.db).await?))
 }
@@ -83,7 +94,7 @@ async fn owned_invoice(
     path_id(Kind::Invoice, "invoice", id)?;
     bstore::invoice_row(&state.db, &portal.scope, id)
         .await?
-        .filter(|i| i.customer_id == portal.customer_id)
+        .filter(|i| portal.covers(&i.customer_id))
         .ok_or_else(|| ApiError::not_found("invoice", id))
 }
 
@@ -97,11 +108,15 @@ pub async fn list_invoices(
     ApiQuery(list): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<List<Invoice>>> {
     let page = list.page(Kind::Invoice)?;
-    let filter = InvoiceFilter {
-        customer: Some(portal.customer_id.clone()),
-        ..InvoiceFilter::default()
-    };
-    let (data, more) = present::list_invoices(&state.db, &portal.scope, &filter, &page).await?;
+    let mut pages = Vec::with_capacity(portal.customers.len());
+    for customer in &portal.customers {
+        let filter = InvoiceFilter {
+            customer: Some(customer.clone()),
+            ..InvoiceFilter::default()
+        };
+        pages.push(present::list_invoices(&state.db, &portal.scope, &filter, &page).await?);
+    }
+    let (data, more) = merge_pages(pages, page.limit, |i: &Invoice| &i.id);
     Ok(Json(List::new(data, more)))
 }
 
@@ -176,9 +191,9 @@ pub async fn pay_invoice(
             ));
         }
     }
-    let customer = customers::get_customer(&state.db, &portal.scope, &portal.customer_id)
+    let customer = customers::get_customer(&state.db, &portal.scope, &row.customer_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("customer", portal.customer_id.clone()))?;
+        .ok_or_else(|| ApiError::not_found("customer", row.customer_id.clone()))?;
     if customer.default_payment_method.is_none() {
         return Err(conflict(
             "no_payment_method",
@@ -213,7 +228,11 @@ pub async fn list_orders(
     ApiQuery(list): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<List<PortalOrder>>> {
     let page = list.page(Kind::Order)?;
-    let (rows, more) = pstore::orders(&state.db, &portal.scope, &portal.customer_id, &page).await?;
+    let mut pages = Vec::with_capacity(portal.customers.len());
+    for customer in &portal.customers {
+        pages.push(pstore::orders(&state.db, &portal.scope, customer, &page).await?);
+    }
+    let (rows, more) = merge_pages(pages, page.limit, |o| &o.id);
     let data = rows
         .into_iter()
         .map(|r| PortalOrder {
@@ -242,12 +261,15 @@ pub async fn list_payment_methods(
     ApiQuery(list): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<List<PaymentMethod>>> {
     let page = list.page(Kind::PaymentMethod)?;
-    let customer = customers::get_customer(&state.db, &portal.scope, &portal.customer_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("customer", portal.customer_id.clone()))?;
-    let default = customer.default_payment_method.as_deref();
-    let (data, more) =
-        payment_methods::list(&state.db, &portal.scope, &customer.id, default, &page).await?;
+    let mut pages = Vec::with_capacity(portal.customers.len());
+    for id in &portal.customers {
+        let customer = customers::get_customer(&state.db, &portal.scope, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("customer", id.clone()))?;
+        let default = customer.default_payment_method.as_deref();
+        pages.push(payment_methods::list(&state.db, &portal.scope, id, default, &page).await?);
+    }
+    let (data, more) = merge_pages(pages, page.limit, |p: &PaymentMethod| &p.id);
     Ok(Json(List::new(data, more)))
 }
 
@@ -277,6 +299,22 @@ pub async fn add_payment_method(
     Ok((StatusCode::CREATED, Json(pm)))
 }
 
+/// A card of a customer the session covers, with that customer's id, or 404.
+async fn owned_card(
+    state: &AppState,
+    portal: &Portal,
+    pm_id: &str,
+) -> Result<(String, PaymentMethod), ApiError> {
+    for customer in &portal.customers {
+        if let Some(pm) =
+            payment_methods::get(&state.db, &portal.scope, customer, pm_id, None).await?
+        {
+            return Ok((customer.clone(), pm));
+        }
+    }
+    Err(ApiError::not_found("payment_method", pm_id))
+}
+
 /// Makes a card the default: every subscription is charged on it from now on,
 /// and open invoices of failed payments are retried with it at once.
 #[utoipa::path(post, path = "/v1/portal/{token}/payment_methods/{pm}/default", tag = "portal",
@@ -289,17 +327,15 @@ pub async fn set_default_payment_method(
 ) -> ApiResult<Json<PaymentMethod>> {
     let pm_id = path.1;
     path_id(Kind::PaymentMethod, "payment_method", &pm_id)?;
-    let mut pm = payment_methods::get(&state.db, &portal.scope, &portal.customer_id, &pm_id, None)
-        .await?
-        .ok_or_else(|| ApiError::not_found("payment_method", pm_id.clone()))?;
-    payment_methods::set_default(&state.db, &portal.scope, &portal.customer_id, &pm.id).await?;
+    let (owner, mut pm) = owned_card(&state, &portal, &pm_id).await?;
+    payment_methods::set_default(&state.db, &portal.scope, &owner, &pm.id).await?;
     pm.is_default = true;
     let today = clock::today(&state.db, &portal.scope).await?;
     worker::retry_with_new_method(
         &state.db,
         &state.provider,
         &portal.scope,
-        &portal.customer_id,
+        &owner,
         &pm.id,
         today,
     )
@@ -321,9 +357,10 @@ pub async fn detach_payment_method(
     let pm_id = path.1;
     path_id(Kind::PaymentMethod, "payment_method", &pm_id)?;
     let not_found = || ApiError::not_found("payment_method", pm_id.clone());
-    let customer = customers::get_customer(&state.db, &portal.scope, &portal.customer_id)
+    let (owner, _) = owned_card(&state, &portal, &pm_id).await?;
+    let customer = customers::get_customer(&state.db, &portal.scope, &owner)
         .await?
-        .ok_or_else(|| ApiError::not_found("customer", portal.customer_id.clone()))?;
+        .ok_or_else(|| ApiError::not_found("customer", owner.clone()))?;
     let default = customer.default_payment_method.clone();
     let pm = payment_methods::get(
         &state.db,

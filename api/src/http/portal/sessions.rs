@@ -21,7 +21,7 @@ use crate::http::extract::{AnyKey, ApiJson, SecretKey, path_id};
 use crate::ids::Kind;
 use crate::mail::templates::MagicLink;
 use crate::mail::{self, NewMessage, Recipient};
-use crate::store::portal::{self as pstore, SessionRow, Source};
+use crate::store::portal::{self as pstore, SessionRow};
 use crate::store::{Scope, merchants};
 
 /// Longest lifetime a merchant may give a link.
@@ -29,8 +29,6 @@ const MAX_HOURS: u32 = 720;
 /// Magic links per e-mail address and merchant in an hour; more are silently
 /// not sent (the answer stays the same, so it reveals nothing).
 const LINKS_PER_HOUR: i64 = 5;
-/// Customers of one address that get a link at once (addresses are not unique).
-const CUSTOMERS_PER_ADDRESS: i64 = 3;
 /// Link requests one client may make to one merchant per [`CLIENT_WINDOW`].
 const REQUESTS_PER_CLIENT: u32 = 20;
 const CLIENT_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -101,10 +99,12 @@ pub async fn revoke_portal_session(
     Ok(Json(session_wire(row, None, None)))
 }
 
-/// E-mails a portal link to the customer with this address, if there is one.
-/// The answer is the same 202 either way, so the endpoint tells nobody who is a
+/// E-mails a one-time sign-in link to this address if a customer has it. The
+/// answer is the same 202 either way, so the endpoint tells nobody who is a
 /// customer; an address gets at most a few links an hour, and a client that
-/// floods the endpoint gets 429.
+/// floods the endpoint gets 429. The link opens the hosted portal once, where it
+/// is exchanged for a session that covers every customer record with this
+/// address (a shopper who checked out twice sees both).
 #[utoipa::path(post, path = "/v1/public/portal/link", tag = "public", request_body = PortalLinkRequest,
     responses((status = 202, body = PortalLink), (status = 422, body = Problem), (status = 429, body = Problem)),
     security(("publishable_key" = []), ("secret_key" = [])))]
@@ -128,8 +128,9 @@ pub async fn request_link(
     ))
 }
 
-/// Creates a link session and enqueues its e-mail, in one transaction, for each
-/// customer with this address (none for an unknown one).
+/// Enqueues the magic-link e-mail for the oldest customer with this address
+/// (nothing for an unknown one). The message holds a placeholder: the link
+/// itself is made when it is delivered, so the outbox holds no usable token.
 async fn send_links(state: &AppState, scope: &Scope, email: &str) -> Result<(), ApiError> {
     let merchant = merchants::get_merchant(&state.db, scope)
         .await?
@@ -142,17 +143,16 @@ async fn send_links(state: &AppState, scope: &Scope, email: &str) -> Result<(), 
         tracing::info!(merchant = %scope.merchant_id, "magic link not sent: hourly limit of the address reached");
         return Ok(());
     }
-    let found = pstore::customers_with_email(&mut tx, scope, email, CUSTOMERS_PER_ADDRESS).await?;
+    let found = pstore::customers_with_email(&mut tx, scope, email, 1).await?;
     for (customer_id, to, name, locale) in found {
-        let session =
-            pstore::insert_session(&mut tx, scope, &customer_id, ttl, Source::Link).await?;
         let link = MagicLink {
             merchant_name: merchant.name.clone(),
             customer_name: name,
-            url: portal_url(state, &session.token),
+            url: mail::MAGIC_LINK.to_owned(),
             valid_minutes: u32::try_from(ttl.as_secs() / 60).unwrap_or(u32::MAX),
         };
-        let msg = NewMessage::magic_link(scope, &Recipient::new(to, locale), &link);
+        let msg = NewMessage::magic_link(scope, &Recipient::new(to, locale), &link)
+            .for_customer(&customer_id);
         mail::enqueue(&mut tx, &msg).await?;
     }
     tx.commit().await?;

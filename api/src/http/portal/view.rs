@@ -37,13 +37,14 @@ pub async fn get_portal(
     portal: Portal,
 ) -> ApiResult<Json<PortalOverview>> {
     let mut ctx = Context::load(&state.db, &portal).await?;
-    let rows = pstore::subscriptions(
-        &state.db,
-        &portal.scope,
-        &portal.customer_id,
-        MAX_SUBSCRIPTIONS,
-    )
-    .await?;
+    let mut rows = Vec::new();
+    for customer in &portal.customers {
+        rows.extend(
+            pstore::subscriptions(&state.db, &portal.scope, customer, MAX_SUBSCRIPTIONS).await?,
+        );
+    }
+    rows.sort_by(|a, b| b.id.cmp(&a.id));
+    rows.truncate(usize::try_from(MAX_SUBSCRIPTIONS).unwrap_or(0));
     let mut subscriptions = Vec::with_capacity(rows.len());
     for row in &rows {
         subscriptions.push(ctx.subscription(&state.db, row).await?);
@@ -67,6 +68,8 @@ pub struct Context {
     pub scope: Scope,
     pub merchant: Merchant,
     pub customer: Customer,
+    /// The other customers of a magic-link session, as their subscriptions need them.
+    others: HashMap<String, Customer>,
     products: HashMap<String, Option<Product>>,
     plans: HashMap<String, Option<Plan>>,
     published: Option<Vec<Plan>>,
@@ -85,6 +88,7 @@ impl Context {
             scope: portal.scope.clone(),
             merchant,
             customer,
+            others: HashMap::new(),
             products: HashMap::new(),
             plans: HashMap::new(),
             published: None,
@@ -108,7 +112,23 @@ impl Context {
             address: c.address.clone(),
             locale: c.locale.clone(),
             default_payment_method,
+            pending_email: pstore::pending_email(db, &self.scope, &c.id).await?,
         })
+    }
+
+    /// The customer a subscription of this session belongs to.
+    async fn customer_of(&mut self, db: &Db, id: &str) -> Result<Customer, ApiError> {
+        if id == self.customer.id {
+            return Ok(self.customer.clone());
+        }
+        if let Some(c) = self.others.get(id) {
+            return Ok(c.clone());
+        }
+        let c = customers::get_customer(db, &self.scope, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("customer", id))?;
+        self.others.insert(id.to_owned(), c.clone());
+        Ok(c)
     }
 
     async fn product(&mut self, db: &Db, id: &str) -> Result<Option<Product>, ApiError> {
@@ -205,11 +225,12 @@ impl Context {
     async fn period_amount(
         &self,
         db: &Db,
+        customer: &Customer,
         row: &SubscriptionRow,
         items: &[ItemRow],
     ) -> Result<PortalAmount, ApiError> {
         let cur = row.currency();
-        let mut tax = TaxContext::new(&self.merchant, &self.customer);
+        let mut tax = TaxContext::new(&self.merchant, customer);
         let mut inputs = Vec::new();
         for i in items.iter().filter(|i| i.recurring) {
             inputs.push(LineInput {
@@ -310,7 +331,8 @@ impl Context {
         } else {
             Vec::new()
         };
-        let payment_method = self.payment_method(db, row).await?;
+        let customer = self.customer_of(db, &row.customer_id).await?;
+        let payment_method = self.payment_method(db, &customer, row).await?;
         let scheduled_change = self.scheduled_change(db, row).await?;
         Ok(PortalSubscription {
             id: row.id.clone(),
@@ -327,7 +349,7 @@ impl Context {
             current_period_end: row.current_period_end.clone(),
             next_invoice_date: row.next_invoice_date.clone(),
             trial_end: row.trial_end.clone(),
-            amount_per_period: self.period_amount(db, row, &items).await?,
+            amount_per_period: self.period_amount(db, &customer, row, &items).await?,
             payment_mode: row.payment_mode.clone(),
             payment_method,
             cancel_at: row.cancel_at.clone(),
@@ -342,18 +364,19 @@ impl Context {
     async fn payment_method(
         &self,
         db: &Db,
+        customer: &Customer,
         row: &SubscriptionRow,
     ) -> Result<Option<PaymentMethod>, ApiError> {
-        let default = self.customer.default_payment_method.as_deref();
+        let default = customer.default_payment_method.as_deref();
         let Some(id) = row.payment_method_id.as_deref().or(default) else {
             return Ok(None);
         };
-        let found = payment_methods::get(db, &self.scope, &self.customer.id, id, default).await?;
+        let found = payment_methods::get(db, &self.scope, &customer.id, id, default).await?;
         match (found, default) {
             (Some(pm), _) => Ok(Some(pm)),
             // The subscription's card was removed: renewals fall back to the default.
             (None, Some(d)) if d != id => {
-                Ok(payment_methods::get(db, &self.scope, &self.customer.id, d, default).await?)
+                Ok(payment_methods::get(db, &self.scope, &customer.id, d, default).await?)
             }
             (None, _) => Ok(None),
         }
@@ -403,8 +426,8 @@ impl Context {
     }
 }
 
-/// A subscription of the portal's customer, or 404 (another customer's is
-/// indistinguishable from none).
+/// A subscription of a customer the session covers, or 404 (another
+/// customer's is indistinguishable from none).
 pub async fn owned_subscription(
     db: &Db,
     portal: &Portal,
@@ -413,6 +436,6 @@ pub async fn owned_subscription(
     crate::http::extract::path_id(crate::ids::Kind::Subscription, "subscription", id)?;
     bstore::subscription_row(db, &portal.scope, id)
         .await?
-        .filter(|s| s.customer_id == portal.customer_id)
+        .filter(|s| portal.covers(&s.customer_id))
         .ok_or_else(|| ApiError::not_found("subscription", id))
 }

@@ -211,6 +211,31 @@ fn cancellation_and_magic_link_in_both_languages() {
 }
 
 #[test]
+fn the_email_confirmation_names_the_new_address_in_both_languages() {
+    let m = EmailConfirmation {
+        merchant_name: "Acme".into(),
+        customer_name: Some("Sam".into()),
+        new_email: "sam+new@example.com".into(),
+        url: "https://billing.test/portal/email/tok_123".into(),
+        valid_hours: 24,
+    };
+    check(
+        &email_confirmation(Lang::En, &m),
+        "Confirm your new e-mail address for Acme",
+        &[
+            "sam+new@example.com",
+            "https://billing.test/portal/email/tok_123",
+            "24 hours",
+        ],
+    );
+    check(
+        &email_confirmation(Lang::Nl, &m),
+        "Bevestig uw nieuwe e-mailadres",
+        &["sam+new@example.com", "Dit adres bevestigen", "24 uur"],
+    );
+}
+
+#[test]
 fn a_hostile_name_is_escaped_in_html_and_kept_in_text() {
     let m = CancellationConfirmation {
         merchant_name: "A&B <Shop>".into(),
