@@ -36,6 +36,19 @@ pub(super) async fn page(app: &TestApp, path: &str) -> Resp {
     app.send(reqwest::Method::GET, path, None, None, &[]).await
 }
 
+/// Presses the one button of a hosted page (a same-origin form post); the
+/// client follows the redirect that may answer it.
+pub(super) async fn press(app: &TestApp, path: &str) -> Resp {
+    app.send(
+        reqwest::Method::POST,
+        path,
+        None,
+        None,
+        &[("sec-fetch-site", "same-origin")],
+    )
+    .await
+}
+
 /// (to, template, text body, html body) of the first merchant's messages.
 async fn outbox(app: &TestApp) -> Vec<(String, String, String, String)> {
     app.db()
@@ -107,10 +120,21 @@ pub(super) async fn magic_link_token(app: &TestApp, email: &str) -> String {
     token_after(mail, "/portal/")
 }
 
-/// Opens a magic link on the hosted page and returns the session token the page
-/// hands the widget.
+/// Opens a magic link on the hosted page, presses its button and returns the
+/// session token the page it leads to hands the widget.
 pub(super) async fn exchange(app: &TestApp, link: &str) -> String {
-    let r = page(app, &format!("/portal/{link}")).await;
+    let landing = page(app, &format!("/portal/{link}")).await;
+    assert_eq!(landing.status, 200, "{}", landing.text);
+    assert!(
+        landing.text.contains("<form method=\"post\">"),
+        "{}",
+        landing.text
+    );
+    assert!(
+        !landing.text.contains("renewly-portal"),
+        "following the link opens nothing yet"
+    );
+    let r = press(app, &format!("/portal/{link}")).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let session = token_after(&r.text, "token=\"");
     assert_ne!(session, link, "the page gives a session of its own");
@@ -225,9 +249,23 @@ scenarios! {
         let rows = outbox(app).await;
         assert!(rows.iter().all(|r| !r.2.contains(&link) && !r.3.contains(&link)));
 
+        // Following the link (as a mail scanner does) uses nothing up, and a
+        // button pressed on another site is refused.
+        for _ in 0..2 {
+            assert_eq!(page(app, &format!("/portal/{link}")).await.status, 200);
+        }
+        let foreign = app.send(reqwest::Method::POST, &format!("/portal/{link}"), None, None,
+            &[("sec-fetch-site", "cross-site")]).await;
+        assert_eq!(foreign.status, 403, "{}", foreign.text);
+        assert!(!foreign.text.contains("renewly-portal"));
         let session = exchange(app, &link).await;
         assert_eq!(ok(pget(app, &session, "").await)["customer"]["id"], c);
+        // The page the button led to works again on reload.
+        let reload = page(app, &format!("/portal/{session}")).await;
+        assert_eq!(reload.status, 200);
+        assert!(reload.text.contains(&format!("token=\"{session}\"")), "{}", reload.text);
         // A second use is an expired link: a clear page, and the API refuses it.
+        assert_eq!(press(app, &format!("/portal/{link}")).await.status, 410);
         let again = page(app, &format!("/portal/{link}")).await;
         assert_eq!(again.status, 410, "{}", again.text);
         assert!(again.text.contains("This link has expired"), "{}", again.text);
@@ -263,7 +301,12 @@ scenarios! {
         let mail = mails.iter().find(|m| m.contains("To: new@example.com")).expect("sent to the new address");
         let confirm = token_after(mail, "/portal/email/");
 
-        let done = page(app, &format!("/portal/email/{confirm}")).await;
+        // Following the link changes nothing: its page asks to press a button.
+        let landing = page(app, &format!("/portal/email/{confirm}")).await;
+        assert_eq!(landing.status, 200, "{}", landing.text);
+        assert!(landing.text.contains("new@example.com") && landing.text.contains("<form"), "{}", landing.text);
+        assert_eq!(ok(app.get(&format!("/v1/customers/{c}")).await)["email"], "old@example.com");
+        let done = press(app, &format!("/portal/email/{confirm}")).await;
         assert_eq!(done.status, 200, "{}", done.text);
         assert!(done.text.contains("new@example.com"), "{}", done.text);
         assert_eq!(ok(app.get(&format!("/v1/customers/{c}")).await)["email"], "new@example.com");
@@ -271,6 +314,7 @@ scenarios! {
         assert_eq!((&me["email"], &me["pending_email"]), (&json!("new@example.com"), &Value::Null));
         // The link works once.
         assert_eq!(page(app, &format!("/portal/email/{confirm}")).await.status, 410);
+        assert_eq!(press(app, &format!("/portal/email/{confirm}")).await.status, 410);
         assert_eq!(page(app, "/portal/email/not-a-token").await.status, 410);
 
         // An unconfirmed change leaves the address alone.
@@ -291,7 +335,7 @@ scenarios! {
         assert_eq!(r.status, 200, "{}", r.text);
         let mails = deliver(app, None).await;
         let mail = mails.iter().find(|m| m.contains("To: moved@example.com")).unwrap();
-        assert_eq!(page(app, &format!("/portal/email/{}", token_after(mail, "/portal/email/"))).await.status, 200);
+        assert_eq!(press(app, &format!("/portal/email/{}", token_after(mail, "/portal/email/"))).await.status, 200);
         for c in [&a, &b] {
             assert_eq!(ok(app.get(&format!("/v1/customers/{c}")).await)["email"], "moved@example.com");
         }
@@ -386,7 +430,7 @@ scenarios! {
             assert_eq!(r.body["param"], field, "{}", r.text);
             assert!(r.body["detail"].as_str().unwrap().contains("more than once"), "{}", r.text);
         }
-        let r = app.send(reqwest::Method::POST, &format!("/portal/{token}"), None, None, &[]).await;
+        let r = app.send(reqwest::Method::PUT, &format!("/portal/{token}"), None, None, &[]).await;
         assert_eq!(r.header("content-type"), Some("application/problem+json"), "{}", r.text);
         assert_eq!(r.status, 405);
     }

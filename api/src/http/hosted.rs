@@ -3,10 +3,12 @@
 //! `/portal/email/{token}`, and a checkout at `/checkout/{plan}?key=pk_…`, the
 //! first and last rendered by the same widget a merchant embeds.
 //!
-//! A magic link is opened here once: the page exchanges it for a portal session
-//! and hands the widget that session's token in the page itself, so the only URL
-//! in the browser's history is the used-up link. A second visit says the link
-//! has expired.
+//! A magic link (and a link that confirms a new e-mail address) does nothing when
+//! it is followed: its page has one button, and pressing it (a same-origin POST)
+//! uses the link up. Mail scanners that follow every link in a message therefore
+//! leave it working. The magic link's button leads to `/portal/{session}`, a page
+//! that keeps working on reload for as long as the session lasts; a second press
+//! of a used link says the link has expired.
 //!
 //! A query these pages cannot read is a problem+json 422 naming the parameter
 //! (as everywhere else), never axum's plain-text rejection.
@@ -15,6 +17,7 @@ use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Redirect;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
@@ -24,15 +27,15 @@ use super::extract::ApiQuery;
 use super::middleware::FrameAncestors;
 use crate::i18n::{self, Lang, fill};
 use crate::ids::{Kind, is_id_of};
-use crate::store::portal::{self as pstore, Exchange, SessionRow};
+use crate::store::portal::{self as pstore, Exchange, LinkState, SessionRow};
 use crate::store::{Scope, merchants};
 use crate::templates;
 
 /// The hosted pages.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/portal/{token}", get(portal))
-        .route("/portal/email/{token}", get(confirm_email))
+        .route("/portal/{token}", get(portal).post(open_link))
+        .route("/portal/email/{token}", get(email_page).post(confirm_email))
         .route("/checkout/{plan}", get(checkout))
 }
 
@@ -82,16 +85,30 @@ fn page(view: &PageView<'_>, frame: FrameAncestors) -> Response {
 
 /// A page with a title and a sentence (a spent link, a confirmed address).
 fn message(status: StatusCode, lang: Lang, title: &str, text: &str) -> Response {
+    message_with_button(status, lang, title, text, None)
+}
+
+/// A page with a title, a sentence and, when given, a button that posts the page
+/// back to its own URL.
+fn message_with_button(
+    status: StatusCode,
+    lang: Lang,
+    title: &str,
+    text: &str,
+    button: Option<&str>,
+) -> Response {
     #[derive(Serialize)]
     struct View<'a> {
         lang: &'static str,
         title: &'a str,
         text: &'a str,
+        button: Option<&'a str>,
     }
     let view = View {
         lang: lang.code(),
         title,
         text,
+        button,
     };
     match templates::render("hosted/message.html", &view) {
         Ok(html) => (
@@ -139,7 +156,7 @@ async fn frame_ancestors(state: &AppState, scope: &Scope) -> FrameAncestors {
 }
 
 /// The customer portal for a portal token (the token itself is checked by the
-/// API the widget calls). A magic link is exchanged here, once.
+/// API the widget calls). A magic link shows the button that opens it.
 async fn portal(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -152,25 +169,30 @@ async fn portal(
     if !pstore::is_token(&token) {
         return not_found();
     }
-    let exchanged = pstore::exchange_link(&state.db, &token, state.config.portal_session_ttl).await;
-    let (token, session) = match exchanged {
-        Ok(Exchange::NotALink) => {
-            let session = pstore::find_by_token(&state.db, &token)
-                .await
-                .ok()
-                .flatten();
-            (token, session)
+    match pstore::link_state(&state.db, &token).await {
+        Ok(LinkState::NotALink) => {}
+        Ok(LinkState::Spent) => return spent(language(q.locale.as_deref(), None, &headers)),
+        Ok(LinkState::Usable(link)) => {
+            let stored = customer_locale(&state, &link).await;
+            let lang = language(q.locale.as_deref(), stored.as_deref(), &headers);
+            let w = &lang.strings().hosted;
+            return message_with_button(
+                StatusCode::OK,
+                lang,
+                w.open_title,
+                w.open_text,
+                Some(w.open_button),
+            );
         }
-        Ok(Exchange::Opened(opened)) => {
-            let opened = *opened;
-            (opened.session.token, Some(opened.row))
-        }
-        Ok(Exchange::Spent) => return spent(language(q.locale.as_deref(), None, &headers)),
         Err(e) => {
-            tracing::error!(error = %e, "magic link not exchanged");
+            tracing::error!(error = %e, "magic link not read");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
-    };
+    }
+    let session = pstore::find_by_token(&state.db, &token)
+        .await
+        .ok()
+        .flatten();
     let stored = match &session {
         Some(s) => customer_locale(&state, s).await,
         None => None,
@@ -192,6 +214,88 @@ async fn portal(
     )
 }
 
+/// Whether a button of these pages was pressed on another website: browsers say
+/// so in `Sec-Fetch-Site` (and `Origin`); such a post is refused, so that no site
+/// can open its own link in a visitor's browser.
+fn cross_site(headers: &HeaderMap, lang: Lang) -> Option<Response> {
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let foreign = matches!(site, Some("cross-site" | "same-site"));
+    foreign.then(|| {
+        let w = &lang.strings().hosted;
+        message(
+            StatusCode::FORBIDDEN,
+            lang,
+            w.cross_site_title,
+            w.cross_site,
+        )
+    })
+}
+
+/// The button of a magic link: exchanges it, once, for a portal session and
+/// sends the browser to that session's page.
+async fn open_link(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiQuery(q): ApiQuery<LocaleQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = language(q.locale.as_deref(), None, &headers);
+    let Ok(Path(token)) = path else {
+        return not_found();
+    };
+    if !pstore::is_token(&token) {
+        return not_found();
+    }
+    if let Some(refused) = cross_site(&headers, lang) {
+        return refused;
+    }
+    match pstore::exchange_link(&state.db, &token, state.config.portal_session_ttl).await {
+        Ok(Exchange::Opened(opened)) => {
+            let mut to = format!("/portal/{}", opened.session.token);
+            if let Some(locale) = q.locale.as_deref().and_then(Lang::from_tag) {
+                to.push_str("?locale=");
+                to.push_str(locale.code());
+            }
+            Redirect::to(&to).into_response()
+        }
+        Ok(Exchange::Spent) => spent(lang),
+        Ok(Exchange::NotALink) => not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "magic link not exchanged");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// A link that confirms a new e-mail address: the button that confirms it.
+async fn email_page(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiQuery(q): ApiQuery<LocaleQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = language(q.locale.as_deref(), None, &headers);
+    let Ok(Path(token)) = path else {
+        return spent(lang);
+    };
+    if !pstore::is_token(&token) {
+        return spent(lang);
+    }
+    match pstore::pending_email_change(&state.db, &token).await {
+        Ok(Some(email)) => {
+            let w = &lang.strings().hosted;
+            let text = fill(w.confirm_email_text, &[("email", &email)]);
+            let button = Some(w.confirm_email_button);
+            message_with_button(StatusCode::OK, lang, w.confirm_email_title, &text, button)
+        }
+        Ok(None) => spent(lang),
+        Err(e) => {
+            tracing::error!(error = %e, "e-mail change not read");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 /// Confirms a new e-mail address with the link that was sent to it, once.
 async fn confirm_email(
     State(state): State<AppState>,
@@ -205,6 +309,9 @@ async fn confirm_email(
     };
     if !pstore::is_token(&token) {
         return spent(lang);
+    }
+    if let Some(refused) = cross_site(&headers, lang) {
+        return refused;
     }
     match pstore::confirm_email_change(&state.db, &token).await {
         Ok(Some(email)) => {

@@ -208,10 +208,11 @@ pub async fn public_cors(State(state): State<AppState>, req: Request, next: Next
 /// What a hosted page (`/portal/…`, `/checkout/…`) may load: its own scripts and
 /// the widget's WebAssembly, calls to this API, and nothing from anywhere else.
 /// Styles may be inline because the widget styles its shadow root with a
-/// `<style>` element; scripts may not. `frame-ancestors` is added per page.
+/// `<style>` element; scripts may not. Forms post only to this origin (the
+/// button that opens a magic link). `frame-ancestors` is added per page.
 const HOSTED_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
     connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
-    font-src 'self'; base-uri 'none'; form-action 'none'";
+    font-src 'self'; base-uri 'none'; form-action 'self'";
 
 /// The origins that may frame a hosted page: its merchant's `allowed_origins`
 /// (in the mode of the page's token or key). A handler puts it on its response;

@@ -133,6 +133,18 @@ pub struct HostedWords {
     /// A new e-mail address was confirmed (`{email}`).
     pub email_confirmed_title: &'static str,
     pub email_confirmed: &'static str,
+    /// A magic link's landing page: one button opens the account (following the
+    /// link does not use it up, pressing the button does).
+    pub open_title: &'static str,
+    pub open_text: &'static str,
+    pub open_button: &'static str,
+    /// A confirmation link's landing page (`{email}`): one button confirms.
+    pub confirm_email_title: &'static str,
+    pub confirm_email_text: &'static str,
+    pub confirm_email_button: &'static str,
+    /// A button of these pages pressed from another website.
+    pub cross_site_title: &'static str,
+    pub cross_site: &'static str,
 }
 
 /// The words on an invoice PDF.

@@ -274,19 +274,41 @@ pub struct Opened {
     pub row: SessionRow,
 }
 
+/// What a token is, without using it up.
+#[derive(Debug)]
+pub enum LinkState {
+    /// Not a magic link (or unknown): an ordinary portal token, if anything.
+    NotALink,
+    /// A magic link that was used before, expired or was revoked.
+    Spent,
+    /// A magic link that can still be exchanged.
+    Usable(Box<SessionRow>),
+}
+
+/// Whether `token` is a magic link that can still be exchanged. Reading it does
+/// not use it up: a mail scanner that follows the link leaves it working.
+pub async fn link_state(db: &Db, token: &str) -> Result<LinkState, sqlx::Error> {
+    let Some(link) = find_by_token(db, token).await? else {
+        return Ok(LinkState::NotALink);
+    };
+    if link.source != Source::Link.as_str() {
+        return Ok(LinkState::NotALink);
+    }
+    if link.used_at.is_some() || !link.is_valid_at(chrono::Utc::now()) {
+        return Ok(LinkState::Spent);
+    }
+    Ok(LinkState::Usable(Box::new(link)))
+}
+
 /// Exchanges a magic link for a session of source `email` valid for `ttl`: the
 /// link is marked used in the same transaction, with a conditional update, so
 /// that of two concurrent exchanges only one opens a session.
 pub async fn exchange_link(db: &Db, token: &str, ttl: Duration) -> Result<Exchange, sqlx::Error> {
-    let Some(link) = find_by_token(db, token).await? else {
-        return Ok(Exchange::NotALink);
+    let link = match link_state(db, token).await? {
+        LinkState::NotALink => return Ok(Exchange::NotALink),
+        LinkState::Spent => return Ok(Exchange::Spent),
+        LinkState::Usable(link) => link,
     };
-    if link.source != Source::Link.as_str() {
-        return Ok(Exchange::NotALink);
-    }
-    if link.used_at.is_some() || !link.is_valid_at(chrono::Utc::now()) {
-        return Ok(Exchange::Spent);
-    }
     let scope = link.scope();
     let mut tx = Tx::begin(db).await?;
     let used = tx
@@ -425,6 +447,19 @@ struct EmailChangeRow {
 /// Confirms the e-mail change a token stands for, once: the customer (or every
 /// record with the old address, and the sessions that proved it) takes the new
 /// address. `None` when the token is unknown, used or expired.
+/// The new address a confirmation link is waiting to confirm, if it still can
+/// (read without confirming: a mail scanner that follows the link changes nothing).
+pub async fn pending_email_change(db: &Db, token: &str) -> Result<Option<String>, sqlx::Error> {
+    let found: Option<(String,)> = db
+        .fetch_optional(
+            "SELECT new_email FROM customer_email_changes WHERE token_hash = $1 \
+             AND confirmed_at IS NULL AND expires_at > $2",
+            &args![hash_token(token), now()],
+        )
+        .await?;
+    Ok(found.map(|(email,)| email))
+}
+
 pub async fn confirm_email_change(db: &Db, token: &str) -> Result<Option<String>, sqlx::Error> {
     let mut tx = Tx::begin(db).await?;
     let found: Option<EmailChangeRow> = tx
