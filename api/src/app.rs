@@ -159,6 +159,8 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 pub struct Running {
     pub addr: SocketAddr,
     pub db: Db,
+    /// The settings it runs with (`base_url` filled in with the bound address).
+    pub config: Arc<Config>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -190,9 +192,10 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
         .base_url
         .get_or_insert_with(|| format!("http://{addr}"));
     let provider = crate::payments::Provider::for_config(&config);
+    let config = Arc::new(config);
     let state = AppState {
         db: db.clone(),
-        config: Arc::new(config),
+        config: config.clone(),
         provider,
     };
     let app = router(state);
@@ -213,29 +216,48 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
     Ok(Running {
         addr,
         db,
+        config,
         shutdown: Some(tx),
         task,
     })
 }
 
+/// The work a server does besides answering requests: the billing pass on
+/// every tick (with the hourly housekeeping) and the delivery of e-mails.
+pub struct Background {
+    billing: tokio::task::JoinHandle<()>,
+    mailer: tokio::task::JoinHandle<()>,
+}
+
+impl Background {
+    /// Starts both for a running server, with its settings.
+    pub fn start(running: &Running) -> Self {
+        let config = running.config.clone();
+        let provider = crate::payments::Provider::for_config(&config);
+        let billing = tokio::spawn(billing_ticker(
+            running.db.clone(),
+            provider,
+            config.billing_tick,
+            config.clone(),
+        ));
+        let mailer = crate::mail::spawn_worker(running.db.clone(), config, Duration::from_secs(10));
+        Self { billing, mailer }
+    }
+
+    /// Stops both; each pass is idempotent, so one cut short is finished later.
+    pub fn stop(self) {
+        self.billing.abort();
+        self.mailer.abort();
+    }
+}
+
 /// Serves until Ctrl-C or SIGTERM, then drains running requests.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let tick = config.billing_tick;
-    let provider = crate::payments::Provider::for_config(&config);
-    let mail_config = Arc::new(config.clone());
     let running = spawn(config).await?;
     tracing::info!(url = %running.url(), database = running.db.backend(), "Renewly is listening");
-    let worker = tokio::spawn(billing_ticker(
-        running.db.clone(),
-        provider,
-        tick,
-        mail_config.clone(),
-    ));
-    let mailer =
-        crate::mail::spawn_worker(running.db.clone(), mail_config, Duration::from_secs(10));
+    let background = Background::start(&running);
     shutdown_signal().await;
-    worker.abort();
-    mailer.abort();
+    background.stop();
     tracing::info!("shutting down");
     running.stop().await;
     Ok(())

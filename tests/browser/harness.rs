@@ -236,6 +236,8 @@ pub struct Browser {
     pub client: Client,
     pub site: String,
     pub api: String,
+    /// The demo's folder; its e-mails are `.eml` files in `outbox/`.
+    pub dir: PathBuf,
 }
 
 /// Runs one scenario with a fresh demo and browser; on failure saves a screenshot
@@ -290,6 +292,7 @@ where
             client: client.clone(),
             site: demo.site.clone(),
             api: demo.api.clone(),
+            dir: demo.dir.clone(),
         };
         let outcome = AssertUnwindSafe(scenario(browser)).catch_unwind().await;
         if !matches!(outcome, Ok(Ok(()))) {
@@ -348,6 +351,18 @@ where
 }
 
 impl Browser {
+    /// The delivered e-mails (`.eml` files) that contain `needle`.
+    pub fn mails_containing(&self, needle: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.dir.join("outbox")) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .filter(|text| text.contains(needle))
+            .collect()
+    }
+
     pub async fn goto(&self, path: &str) -> Result {
         self.client.goto(&format!("{}{path}", self.site)).await?;
         Ok(())

@@ -552,10 +552,36 @@ fn a_customer_fixes_a_refused_email_and_moves_house_in_the_portal_and_it_sticks(
             "{address}"
         );
         assert!(!address.contains("Amsterdam"), "{address}");
-        b.text_contains(PORTAL, ".rw-portal-head", &new_email)
-            .await?;
         b.text_contains(PORTAL, ".rw-portal-head", "Peeters BV")
             .await?;
+        // The new address waits for the link sent to it.
+        b.text_contains(PORTAL, ".rw-pending-email", &new_email)
+            .await?;
+        let head = b
+            .text_contains(PORTAL, ".rw-portal-head p", "Peeters BV")
+            .await?;
+        assert!(
+            !head.contains(&new_email),
+            "not yet the customer's address: {head}"
+        );
+        let portal = b.client.current_url().await?;
+        let confirm = mailed_token(&b, &new_email, "/portal/email/", "/portal/email/").await?;
+        b.client
+            .goto(&format!("{}/portal/email/{confirm}", b.api))
+            .await?;
+        b.client
+            .find(fantoccini::Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let confirmed = b
+            .js("return document.querySelector('h1').textContent")
+            .await?;
+        assert_eq!(confirmed, "E-mail address confirmed");
+        b.client.goto(portal.as_str()).await?;
+        b.text_contains(PORTAL, ".rw-portal-head p", &new_email)
+            .await?;
+        assert!(!b.present(PORTAL, ".rw-pending-email").await);
         Ok(())
     });
 }
@@ -646,6 +672,80 @@ fn a_dutch_shopper_subscribes_upgrades_and_cancels_all_in_dutch() {
         b.click(PORTAL, ".rw-danger").await?;
         b.text_contains(PORTAL, "h2", "Uw abonnement is opgezegd")
             .await?;
+        Ok(())
+    });
+}
+
+/// The token after `marker` in the delivered e-mail to `to` that contains
+/// `needle` (the demo delivers every 10 seconds, so this waits up to a minute).
+async fn mailed_token(b: &Browser, to: &str, needle: &str, marker: &str) -> Result<String> {
+    let mut last = None;
+    for _ in 0..3 {
+        let found = eventually(needle, || async {
+            b.mails_containing(needle)
+                .iter()
+                .find(|m| m.contains(to))
+                .and_then(|m| token_after(m, marker))
+        })
+        .await;
+        match found {
+            Ok(token) => return Ok(token),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| "no e-mail".into()))
+}
+
+/// The 64-hex token after `marker` in `text`.
+fn token_after(text: &str, marker: &str) -> Option<String> {
+    let start = text.find(marker)? + marker.len();
+    let token: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    (token.len() == 64).then_some(token)
+}
+
+#[test]
+fn a_returning_shopper_asks_for_a_link_on_the_account_page_and_opens_the_portal_with_it() {
+    run("magic_link", 1280, |b| async move {
+        let shopper = email("returning");
+        pick_plan(&b, "Pro").await?;
+        fill_details(&b, PRICING, &shopper).await?;
+        fill_card(&b, PRICING, "4242424242424242").await?;
+        submit(&b, PRICING).await?;
+        assert_subscribed(&b, PRICING, "Pro").await?;
+
+        // The merchant's "My account" page has no token: it offers a link by e-mail.
+        b.goto("/account.html").await?;
+        b.text_contains(PORTAL, ".rw-sign-in", "send you a link")
+            .await?;
+        b.fill(PORTAL, "#rw-sign-in-email", &shopper).await?;
+        b.click(PORTAL, ".rw-sign-in .rw-primary").await?;
+        b.text_contains(PORTAL, ".rw-notice", "a link is on its way")
+            .await?;
+
+        let link = mailed_token(&b, &shopper, "Subject: Your sign-in link", "/portal/").await?;
+        // Following the link shows one button; pressing it opens the portal.
+        b.client.goto(&format!("{}/portal/{link}", b.api)).await?;
+        assert!(
+            !b.present(PORTAL, ".rw-sub").await,
+            "nothing opens before the button"
+        );
+        b.client
+            .find(fantoccini::Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        b.text_contains(PORTAL, ".rw-sub h4", "Pro").await?;
+        // The page keeps working on reload; the used link does not.
+        b.client.refresh().await?;
+        b.text_contains(PORTAL, ".rw-sub h4", "Pro").await?;
+        b.client.goto(&format!("{}/portal/{link}", b.api)).await?;
+        let title = b
+            .js("return document.querySelector('h1').textContent")
+            .await?;
+        assert_eq!(title, "This link has expired");
         Ok(())
     });
 }

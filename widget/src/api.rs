@@ -128,6 +128,11 @@ impl Client {
         }
     }
 
+    /// Whether a publishable key was given (calls other than the portal's need one).
+    pub fn has_key(&self) -> bool {
+        !self.key.is_empty()
+    }
+
     /// Whether the key is a test key (test cards may be shown).
     pub fn is_test(&self) -> bool {
         self.key.starts_with("pk_test_") || self.key.starts_with("sk_test_")
@@ -181,6 +186,16 @@ impl Client {
             Json::String(client_secret.to_owned()),
         )]);
         send(self.authorised(Request::post(&url)), Some(body.to_text())).await
+    }
+}
+
+impl Client {
+    /// `POST /v1/public/portal/link`: e-mails a sign-in link to `email` when it
+    /// is a customer's (the answer is the same either way).
+    pub async fn request_portal_link(&self, email: &str) -> Result<(), ApiError> {
+        let body = Json::Object(vec![("email".to_owned(), Json::String(email.to_owned()))]);
+        let builder = self.authorised(Request::post(&self.url("/v1/public/portal/link")));
+        request(builder, Some(body.to_text())).await.map(|_| ())
     }
 }
 

@@ -445,6 +445,11 @@ pub struct CheckoutText {
 #[cfg(feature = "portal")]
 pub struct PortalText {
     pub portal_title: &'static str,
+    /// The sign-in form of a portal without a token.
+    pub sign_in_text: &'static str,
+    pub sign_in_button: &'static str,
+    /// `{email}`: where the link went.
+    pub sign_in_sent: &'static str,
     pub portal_subscriptions: &'static str,
     pub no_subscriptions: &'static str,
     pub status_draft: &'static str,
@@ -505,6 +510,8 @@ pub struct PortalText {
     pub edit_details: &'static str,
     pub save_details: &'static str,
     pub details_saved: &'static str,
+    /// `{email}`: a new address waiting for its confirmation link.
+    pub pending_email: &'static str,
     pub pause: &'static str,
     pub pause_title: &'static str,
     pub pause_text: &'static str,
@@ -726,6 +733,9 @@ static NL_CHECKOUT: CheckoutText = CheckoutText {
 #[cfg(feature = "portal")]
 static EN_PORTAL: PortalText = PortalText {
     portal_title: "Your subscription",
+    sign_in_text: "Enter the e-mail address you subscribed with and we will send you a link that opens your subscriptions, invoices and payment details.",
+    sign_in_button: "E-mail me a link",
+    sign_in_sent: "If {email} has a subscription with us, a link is on its way. It works once and for a limited time.",
     portal_subscriptions: "Subscriptions",
     no_subscriptions: "You have no subscriptions.",
     status_draft: "Draft",
@@ -786,6 +796,7 @@ static EN_PORTAL: PortalText = PortalText {
     edit_details: "Edit details",
     save_details: "Save details",
     details_saved: "Your details have been saved.",
+    pending_email: "We sent a link to {email}: the new address applies once you confirm it there.",
     pause: "Pause subscription",
     pause_title: "Pause your subscription?",
     pause_text: "While it is paused you are not invoiced. It stays paused until you resume it, which you can do here at any time.",
@@ -813,6 +824,9 @@ static EN_PORTAL: PortalText = PortalText {
 #[cfg(feature = "portal")]
 static NL_PORTAL: PortalText = PortalText {
     portal_title: "Uw abonnement",
+    sign_in_text: "Vul het e-mailadres in waarmee u zich heeft aangemeld en wij sturen u een link naar uw abonnementen, facturen en betaalgegevens.",
+    sign_in_button: "Stuur mij een link",
+    sign_in_sent: "Als {email} een abonnement bij ons heeft, is er een link onderweg. Die werkt één keer en een beperkte tijd.",
     portal_subscriptions: "Abonnementen",
     no_subscriptions: "U heeft geen abonnementen.",
     status_draft: "Concept",
@@ -873,6 +887,7 @@ static NL_PORTAL: PortalText = PortalText {
     edit_details: "Gegevens wijzigen",
     save_details: "Gegevens opslaan",
     details_saved: "Uw gegevens zijn opgeslagen.",
+    pending_email: "Wij hebben een link naar {email} gestuurd: het nieuwe adres geldt zodra u het daar bevestigt.",
     pause: "Abonnement pauzeren",
     pause_title: "Abonnement pauzeren?",
     pause_text: "Zolang het gepauzeerd is, ontvangt u geen facturen. Het blijft gepauzeerd tot u het hervat; dat kan hier op elk moment.",

@@ -235,6 +235,7 @@ wire_structs! {
         pub address: Address,
         pub locale: String,
         pub default_payment_method: Option<PaymentMethod>,
+        pub pending_email: Option<String>,
     }
 
     pub struct CloseReason {

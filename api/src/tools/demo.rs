@@ -57,6 +57,9 @@ pub async fn run(
     db.close().await;
 
     let running = app::spawn(config).await?;
+    // Renewals due in real time and e-mails (to `.eml` files by default) go out
+    // as in `renewly serve`.
+    let background = app::Background::start(&running);
     let api = running.url();
     let site_listener = tokio::net::TcpListener::bind(site).await?;
     let site_state = SiteState {
@@ -94,6 +97,7 @@ pub async fn run(
         _ = tokio::signal::ctrl_c() => {}
         r = site_task => { r??; }
     }
+    background.stop();
     running.stop().await;
     Ok(())
 }

@@ -12,6 +12,7 @@
 //! `renewly:paused` and `renewly:resumed` (detail: the subscription).
 
 mod account;
+mod sign_in;
 mod subscription;
 
 use std::rc::Rc;
@@ -23,6 +24,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use self::account::{CardFlow, DetailsFlow, cards_box, invoice_list, order_list};
+use self::sign_in::SignIn;
 use self::subscription::{CancelFlow, ChangeFlow, confirm_flow, subscription_card};
 use super::status::{FailedProps, failed, loading, use_focus};
 use crate::api::ApiError;
@@ -135,6 +137,15 @@ pub fn portal() -> Html {
         })
     };
     let act = act_callback(&settings, &token, &settle, &busy);
+    // Without a token, or with one that expired, a merchant's page (with its
+    // publishable key) offers a sign-in link by e-mail.
+    if settings.client.has_key() {
+        match &*load {
+            _ if token.is_empty() => return html! { <SignIn /> },
+            Load::Failed(why, false) => return html! { <SignIn reason={why.clone()} /> },
+            Load::Loading | Load::Failed(_, true) | Load::Ready(_) => {}
+        }
+    }
     let overview = match shown_overview(&load, &version, locale) {
         Ok(overview) => overview,
         Err(status) => return status,
@@ -405,6 +416,9 @@ fn overview_page(props: &OverviewProps<'_>) -> Html {
                     { customer.email.clone() }
                     if let Some(company) = &customer.company { { " · " }{ company.clone() } }
                 </p>
+                if let Some(pending) = &customer.pending_email {
+                    <p class="rw-muted rw-pending-email">{ pt.pending_email.replace("{email}", pending) }</p>
+                }
             </header>
             if let Some((note, good)) = props.notice {
                 <p class={classes!("rw-banner", good.then_some("rw-notice"))} role={if *good { "status" } else { "alert" }}
