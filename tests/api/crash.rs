@@ -72,23 +72,31 @@ scenarios! {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Kill runs with SIGKILL at seeded random points: after a random number
-        // of renewals has been invoiced, or a random time into the payments. On
-        // PostgreSQL two workers run at once each time.
+        // Kill runs with SIGKILL at seeded random points: once a random number
+        // of renewals more has been invoiced or paid, and a random time after.
+        // On PostgreSQL two workers run at once each time.
         let workers = if app.backend == renewly_tests::Backend::Postgres { 2 } else { 1 };
         let mut rng = Lcg(0x5eed_0014);
         let mut kills = 0;
+        // Progress (0 to 3N): renewals invoiced, their charges recorded (pending
+        // or completed; N first charges were made at subscribing), renewals paid.
+        let progress = || count(app, "SELECT (SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_cycle') \
+            + (SELECT COUNT(*) FROM charges) \
+            + (SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_cycle' AND status = 'paid')");
+        let end = 4 * N as i64;
         for round in 0..KILLS {
-            let target = 1 + rng.below(N as u64) as i64;
-            let delay = Duration::from_millis(rng.below(400));
+            let now = progress().await;
+            // Spread over what is left, so that most rounds kill a running worker.
+            let share = (end - now) / (KILLS - round + 1) as i64;
+            let target = now + 1 + rng.below(share.max(1) as u64) as i64;
+            let delay = Duration::from_millis(rng.below(100));
             let mut children: Vec<_> = (0..workers).map(|_| run()).collect();
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(30) {
-                let cycle = count(app, "SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_cycle'").await;
-                if cycle >= target || children.iter_mut().all(|c| c.try_wait().unwrap().is_some()) {
+                if progress().await >= target || children.iter_mut().all(|c| c.try_wait().unwrap().is_some()) {
                     break;
                 }
-                tokio::time::sleep(Duration::from_millis(2)).await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
             tokio::time::sleep(delay).await;
             for child in &mut children {
@@ -100,7 +108,7 @@ scenarios! {
             }
             let paid = count(app, "SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_cycle' AND status = 'paid'").await;
             let pending = count(app, "SELECT COUNT(*) FROM charges WHERE outcome = 'pending'").await;
-            eprintln!("round {round}: killed after {target} renewals + {delay:?}; {paid} of {N} paid, {pending} charges pending");
+            eprintln!("round {round}: killed at progress {target} + {delay:?}; {paid} of {N} paid, {pending} charges pending");
         }
         eprintln!("{kills} workers killed mid-run");
         // Run again, twice, to completion.

@@ -54,6 +54,8 @@ scenarios! {
         let path = format!("/v1/subscriptions/{sub}/change");
         let to_pro = json!({"plan": pro, "items": [{"price": pro_price, "quantity": 1}]});
         let answers = futures::future::join_all((0..4).map(|_| app.post(&path, to_pro.clone()))).await;
+        let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+        eprintln!("concurrent upgrades answered {statuses:?}");
         for r in &answers {
             match r.status {
                 200 => {}

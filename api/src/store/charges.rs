@@ -96,7 +96,6 @@ pub struct NewCharge {
 #[derive(sqlx::FromRow)]
 struct ChargeRow {
     id: String,
-    merchant_id: String,
     livemode: bool,
     payment_method_id: String,
     amount: String,
@@ -286,33 +285,6 @@ pub async fn complete_tx(
         status: ChargeStatus::parse(&outcome).unwrap_or(ChargeStatus::Failed),
         failure_code,
     }))
-}
-
-/// Charges still pending that were recorded before `cutoff` (RFC 3339): their
-/// caller died or gave up between recording them and hearing the provider.
-pub async fn pending_before(
-    db: &Db,
-    cutoff: &str,
-    limit: i64,
-) -> Result<Vec<(Scope, PendingCharge)>, sqlx::Error> {
-    let rows: Vec<ChargeRow> = db
-        .fetch_all(
-            "SELECT * FROM charges WHERE outcome = 'pending' AND created < $1 \
-             ORDER BY created LIMIT $2",
-            &args![cutoff, limit],
-        )
-        .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let scope = Scope {
-            merchant_id: r.merchant_id.clone(),
-            livemode: r.livemode,
-        };
-        if let Stored::Pending(p) = Stored::try_from(r)? {
-            out.push((scope, p));
-        }
-    }
-    Ok(out)
 }
 
 /// Stores the final outcome of a charge that required action; a charge that was
