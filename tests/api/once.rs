@@ -201,4 +201,24 @@ scenarios! {
         assert_eq!(charged[&key].requests, 2);
         assert_eq!(count(app, "SELECT COUNT(*) FROM charges").await, 1);
     }
+
+    async fn an_upgrade_retried_after_its_answer_was_lost_is_charged_once(app) {
+        let (basic, basic_price) = plan_of(app, "10.00", "month", 1).await;
+        let (pro, pro_price) = plan_of(app, "30.00", "month", 1).await;
+        let c = customer_with_card(app, "r@example.com", "NL").await;
+        let sub = id(&subscribe(app, &c, &basic, &basic_price).await);
+        let path = format!("/v1/subscriptions/{sub}/change");
+        let body = json!({"plan": pro, "items": [{"price": pro_price, "quantity": 1}]});
+        let headers = [("idempotency-key", "upgrade-1")];
+        let send = || app.send(reqwest::Method::POST, &path, Some(&app.keys.sk), Some(&body), &headers);
+        let first = ok(send().await);
+        let invoice = first["invoice"]["id"].as_str().unwrap().to_owned();
+        // The server lost its answer (as after a 5xx, or a crash after the
+        // commit): the retry runs again and finds the charge and its invoice.
+        idempotency::release(app.db(), &test_scope(app), "upgrade-1").await.unwrap();
+        let again = ok(send().await);
+        assert_eq!(again["invoice"]["id"], invoice.as_str());
+        assert_eq!(app.provider_charges().len(), 2, "the first invoice and the upgrade");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_update'").await, 1);
+    }
 }
