@@ -337,4 +337,30 @@ mod tests {
         );
         assert!(p.charge("tok_other", amount, "EUR", "k4").await.is_err());
     }
+
+    #[tokio::test]
+    async fn a_key_is_one_charge_in_any_process_and_the_ledger_notes_each_request() {
+        let ledger = std::env::temp_dir().join(format!("renewly-ledger-{}.tsv", random_token(8)));
+        let token = attach(&card("4242424242424242", "123"), 2026, 1)
+            .unwrap()
+            .token;
+        let amount = Decimal::new(3509, 2);
+        // Two providers stand for two processes (one started after the other died).
+        let first = TestProvider::with_ledger(Some(ledger.clone()));
+        let second = TestProvider::with_ledger(Some(ledger.clone()));
+        let a = first.charge(&token, amount, "EUR", "inv_1").await.unwrap();
+        let b = second.charge(&token, amount, "EUR", "inv_1").await.unwrap();
+        assert_eq!(a, b);
+        second.charge(&token, amount, "EUR", "inv_2").await.unwrap();
+        let text = std::fs::read_to_string(&ledger).unwrap();
+        std::fs::remove_file(&ledger).unwrap();
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [
+                "inv_1\t35.09\tEUR\tsucceeded",
+                "inv_1\t35.09\tEUR\tsucceeded",
+                "inv_2\t35.09\tEUR\tsucceeded"
+            ]
+        );
+    }
 }
