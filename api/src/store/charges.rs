@@ -1,4 +1,6 @@
-//! Charges made through the payment provider, one per idempotency key.
+//! Charges made through the payment provider, one per idempotency key: each is
+//! recorded `pending` (and committed) before the provider is asked, then completed
+//! with its answer, so a retry finds it.
 
 use rust_decimal::Decimal;
 
