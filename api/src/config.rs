@@ -70,6 +70,11 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` names the client (`RENEWLY_TRUSTED_PROXIES`:
     /// comma-separated addresses or CIDR networks; default none).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A file where the built-in test provider appends one line for every charge
+    /// request it answers (idempotency key, amount, currency, outcome), so the
+    /// charges the provider saw can be counted against Renewly's records
+    /// (`RENEWLY_TEST_PROVIDER_LEDGER`; default none).
+    pub test_provider_ledger: Option<PathBuf>,
 }
 
 /// How many requests one client may make in a period.
@@ -229,6 +234,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "RENEWLY_PORTAL_SESSION_HOURS",
     "RENEWLY_RATE_LIMITS",
     "RENEWLY_TRUSTED_PROXIES",
+    "RENEWLY_TEST_PROVIDER_LEDGER",
 ];
 
 impl Config {
@@ -325,6 +331,7 @@ impl Config {
             outbox_dir: get("RENEWLY_OUTBOX_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("outbox")),
+            test_provider_ledger: get("RENEWLY_TEST_PROVIDER_LEDGER").map(PathBuf::from),
             mail_from: match get("RENEWLY_MAIL_FROM") {
                 Some(v) => mail_from(&v)?,
                 None => "billing@localhost".to_owned(),
@@ -367,6 +374,7 @@ impl Config {
             idempotency_ttl: Duration::from_secs(48 * 3600),
             smtp_url: None,
             outbox_dir: PathBuf::from("outbox"),
+            test_provider_ledger: None,
             mail_from: "billing@localhost".to_owned(),
             portal_session_ttl: Duration::from_secs(24 * 3600),
             rate_limits: RateLimits::off(),

@@ -1,5 +1,7 @@
-//! A billing worker killed with SIGKILL in the middle of a run, then started again,
-//! invoices and charges every due period exactly once.
+//! Billing workers killed with SIGKILL at seeded random points of a run (two at
+//! once on PostgreSQL), then started again, invoice and charge every due period
+//! exactly once: counted in Renewly's records and at the provider, with gapless
+//! invoice numbers.
 
 use super::*;
 use std::path::PathBuf;
@@ -25,8 +27,24 @@ async fn count(app: &TestApp, sql: &'static str) -> i64 {
     row.unwrap().0
 }
 
+/// How many times a run is killed.
+const KILLS: usize = 6;
+
+/// A small seeded generator: the kill points are random but the same each run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
 scenarios! {
-    async fn a_worker_killed_mid_run_and_restarted_bills_every_period_once(app) {
+    async fn a_worker_killed_at_random_points_and_restarted_bills_every_period_once(app) {
         let ok = |r: renewly_tests::Resp| { assert!(r.status < 300, "{}", r.text); r.body };
         // No test clock: `renewly billing run` bills test mode on the calendar.
         let today = renewly::billing::clock::calendar_today();
@@ -48,36 +66,56 @@ scenarios! {
         let run = || Command::new(&bin)
             .args(["billing", "run", "--as-of", &renewal])
             .env("DATABASE_URL", &app.database_url)
+            .env("RENEWLY_TEST_PROVIDER_LEDGER", &app.provider_ledger)
             .env("RENEWLY_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Kill the first run as soon as it has invoiced something.
-        let mut first = run();
-        let started = Instant::now();
-        let mut killed_mid_run = false;
-        while started.elapsed() < Duration::from_secs(60) {
-            let cycle = count(app, "SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_cycle'").await;
-            if cycle > 0 {
-                if first.try_wait().unwrap().is_none() {
-                    first.kill().unwrap();
-                    killed_mid_run = true;
+        // Kill runs with SIGKILL at seeded random points: once a random number
+        // of renewals more has been invoiced or paid, and a random time after.
+        // On PostgreSQL two workers run at once each time.
+        let workers = if app.backend == renewly_tests::Backend::Postgres { 2 } else { 1 };
+        let mut rng = Lcg(0x5eed_0014);
+        let mut kills = 0;
+        // Progress (0 to 3N): renewals invoiced, their charges recorded (pending
+        // or completed; N first charges were made at subscribing), renewals paid.
+        let progress = || count(app, "SELECT (SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_cycle') \
+            + (SELECT COUNT(*) FROM charges) \
+            + (SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_cycle' AND status = 'paid')");
+        let end = 4 * N as i64;
+        for round in 0..KILLS {
+            let now = progress().await;
+            // Spread over what is left, so that most rounds kill a running worker.
+            let share = (end - now) / (KILLS - round + 1) as i64;
+            let target = now + 1 + rng.below(share.max(1) as u64) as i64;
+            let delay = Duration::from_millis(rng.below(100));
+            let mut children: Vec<_> = (0..workers).map(|_| run()).collect();
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(30) {
+                if progress().await >= target || children.iter_mut().all(|c| c.try_wait().unwrap().is_some()) {
+                    break;
                 }
-                break;
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            if first.try_wait().unwrap().is_some() {
-                break;
+            tokio::time::sleep(delay).await;
+            for child in &mut children {
+                if child.try_wait().unwrap().is_none() {
+                    child.kill().unwrap();
+                    kills += 1;
+                }
+                let _ = child.wait();
             }
-            tokio::time::sleep(Duration::from_millis(2)).await;
+            let paid = count(app, "SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_cycle' AND status = 'paid'").await;
+            let pending = count(app, "SELECT COUNT(*) FROM charges WHERE outcome = 'pending'").await;
+            eprintln!("round {round}: killed at progress {target} + {delay:?}; {paid} of {N} paid, {pending} charges pending");
         }
-        let _ = first.wait();
-        let paid_after_kill = count(app, "SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_cycle' AND status = 'paid'").await;
-        eprintln!("killed mid-run: {killed_mid_run}; {paid_after_kill} of {N} renewals paid when it died");
+        eprintln!("{kills} workers killed mid-run");
         // Run again, twice, to completion.
         for _ in 0..2 {
             assert!(run().wait().unwrap().success());
         }
+        assert_eq!(count(app, "SELECT COUNT(*) FROM charges WHERE outcome = 'pending'").await, 0);
         let cycle = count(app, "SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_cycle'").await;
         let per_period = count(app, "SELECT COUNT(*) FROM (SELECT subscription_id, period_start FROM invoices \
             WHERE billing_reason = 'subscription_cycle' GROUP BY subscription_id, period_start HAVING COUNT(*) > 1) d").await;
@@ -90,6 +128,15 @@ scenarios! {
         // One charge for each first invoice and one for each renewal.
         assert_eq!(charges, 2 * N as i64, "exactly one charge per invoice");
         assert_eq!(doubled, 0);
+        // At the provider: one charge per invoice, under a key naming it.
+        let at_provider = app.provider_charges();
+        assert_eq!(at_provider.len(), 2 * N, "one charge per invoice at the provider");
+        assert!(at_provider.values().all(|c| c.outcome == "succeeded"));
+        let invoice_ids: Vec<(String,)> = app.db().fetch_all("SELECT id FROM invoices", &[]).await.unwrap();
+        for (inv,) in &invoice_ids {
+            let keys = at_provider.keys().filter(|k| *k == inv || k.starts_with(&format!("{inv}:"))).count();
+            assert_eq!(keys, 1, "invoice {inv} charged once at the provider");
+        }
         // Numbers stay gapless: per year 1, 2, 3, … without holes.
         let numbers: Vec<(String,)> = app.db().fetch_all("SELECT number FROM invoices ORDER BY number", &[]).await.unwrap();
         assert_eq!(numbers.len(), 2 * N);

@@ -15,6 +15,26 @@ fn card_body(number: &str) -> Value {
     json!({"card": {"number": number, "exp_month": 12, "exp_year": YEAR, "cvc": "123"}})
 }
 
+/// Charges `pm` through [`payments::charge`] under `key`.
+async fn charge(
+    db: &renewly::db::Db,
+    provider: &Provider,
+    scope: &Scope,
+    pm: &str,
+    amount: rust_decimal::Decimal,
+    currency: &str,
+    key: &str,
+) -> Result<renewly::store::charges::Charge, payments::ChargeError> {
+    let request = payments::ChargeRequest {
+        payment_method_id: pm,
+        amount,
+        currency,
+        idempotency_key: key,
+        invoice_id: None,
+    };
+    payments::charge(db, provider, scope, &request).await
+}
+
 fn scope(app: &TestApp) -> Scope {
     Scope {
         merchant_id: app.keys.merchant.clone(),
@@ -452,25 +472,25 @@ scenarios! {
         let provider = Provider::default();
         let scope = scope(app);
         let amount = parse_amount("19.99").unwrap();
-        let first = payments::charge(app.db(), &provider, &scope, &pm, amount, "eur", "inv_1").await.unwrap();
+        let first = charge(app.db(), &provider, &scope, &pm, amount, "eur", "inv_1").await.unwrap();
         assert!(first.id.starts_with("ch_"));
         assert_eq!(first.status, ChargeStatus::Succeeded);
         assert_eq!(first.currency, "EUR");
         assert_eq!(first.amount.to_string(), "19.99");
-        let second = payments::charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_1").await.unwrap();
+        let second = charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_1").await.unwrap();
         assert_eq!(second, first);
         assert_eq!(count(app, "SELECT COUNT(*) FROM charges").await, 1);
 
         // The same key for another charge is refused, a new key is a new charge.
         let other = parse_amount("5").unwrap();
-        assert!(payments::charge(app.db(), &provider, &scope, &pm, other, "EUR", "inv_1").await.is_err());
-        let next = payments::charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_2").await.unwrap();
+        assert!(charge(app.db(), &provider, &scope, &pm, other, "EUR", "inv_1").await.is_err());
+        let next = charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_2").await.unwrap();
         assert_ne!(next.id, first.id);
         assert_eq!(count(app, "SELECT COUNT(*) FROM charges").await, 2);
 
         // Concurrent attempts with one key still record one charge.
         let key = "inv_3";
-        let attempts = (0..4).map(|_| payments::charge(app.db(), &provider, &scope, &pm, amount, "EUR", key));
+        let attempts = (0..4).map(|_| charge(app.db(), &provider, &scope, &pm, amount, "EUR", key));
         let results = futures::future::join_all(attempts).await;
         let ids: Vec<String> = results.into_iter().map(|r| r.unwrap().id).collect();
         assert!(ids.iter().all(|id| id == &ids[0]));
@@ -479,11 +499,11 @@ scenarios! {
         // Another merchant cannot charge this payment method.
         let b = app.new_merchant("Beta", "DE", "EUR").await;
         let b_scope = Scope { merchant_id: b.merchant, livemode: false };
-        assert!(payments::charge(app.db(), &provider, &b_scope, &pm, amount, "EUR", "x").await.is_err());
+        assert!(charge(app.db(), &provider, &b_scope, &pm, amount, "EUR", "x").await.is_err());
         // Nor can a detached one be charged.
         let r = app.post(&format!("/v1/customers/{customer}/payment_methods/{pm}/detach"), json!({})).await;
         assert_eq!(r.status, 200);
-        assert!(payments::charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_4").await.is_err());
+        assert!(charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_4").await.is_err());
     }
 
     async fn the_0341_card_attaches_but_every_charge_fails(app) {
@@ -493,11 +513,11 @@ scenarios! {
         let scope = scope(app);
         let amount = parse_amount("10.00").unwrap();
         for key in ["inv_1", "inv_2"] {
-            let c = payments::charge(app.db(), &provider, &scope, &pm, amount, "EUR", key).await.unwrap();
+            let c = charge(app.db(), &provider, &scope, &pm, amount, "EUR", key).await.unwrap();
             assert_eq!(c.status, ChargeStatus::Failed);
             assert_eq!(c.failure_code.as_deref(), Some("card_declined"));
         }
-        let retry = payments::charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_1").await.unwrap();
+        let retry = charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_1").await.unwrap();
         assert_eq!(retry.status, ChargeStatus::Failed);
         assert_eq!(count(app, "SELECT COUNT(*) FROM charges WHERE outcome = 'failed'").await, 2);
     }
@@ -508,20 +528,20 @@ scenarios! {
         let provider = Provider::default();
         let scope = scope(app);
         let amount = parse_amount("30").unwrap();
-        let c = payments::charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_1").await.unwrap();
+        let c = charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_1").await.unwrap();
         assert_eq!(c.status, ChargeStatus::RequiresAction);
-        let retry = payments::charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_1").await.unwrap();
+        let retry = charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_1").await.unwrap();
         assert_eq!(retry.status, ChargeStatus::RequiresAction);
         assert_eq!(retry.id, c.id);
 
         let done = payments::confirm(app.db(), &provider, &scope, &c.id).await.unwrap();
         assert_eq!(done.status, ChargeStatus::Succeeded);
         assert_eq!(done.id, c.id);
-        let after = payments::charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_1").await.unwrap();
+        let after = charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_1").await.unwrap();
         assert_eq!(after.status, ChargeStatus::Succeeded);
         assert_eq!(payments::confirm(app.db(), &provider, &scope, &c.id).await.unwrap(), done);
 
-        let next = payments::charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_2").await.unwrap();
+        let next = charge(app.db(), &provider, &scope, &pm, amount, "EUR", "inv_2").await.unwrap();
         assert_eq!(next.status, ChargeStatus::RequiresAction);
         assert_eq!(count(app, "SELECT COUNT(*) FROM charges").await, 2);
         assert!(payments::confirm(app.db(), &provider, &scope, "ch_01jdx0000000000000000000000").await.is_err());

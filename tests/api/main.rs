@@ -18,6 +18,7 @@ mod isolation;
 mod layout;
 mod modes;
 mod notifications;
+mod once;
 mod openapi;
 mod parsers;
 mod portal;

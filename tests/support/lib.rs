@@ -40,6 +40,9 @@ pub struct TestApp {
     pub keys: Keys,
     /// The database the server runs on (for a second process to share it).
     pub database_url: String,
+    /// Where the test provider notes every charge request (for a second process
+    /// too: `RENEWLY_TEST_PROVIDER_LEDGER`); see [`TestApp::provider_charges`].
+    pub provider_ledger: std::path::PathBuf,
     running: Option<Running>,
     /// Taken by [`TestApp::finish`]; what is left is done by `Drop`.
     cleanup: Option<Cleanup>,
@@ -83,6 +86,7 @@ impl Cleanup {
 impl Drop for TestApp {
     fn drop(&mut self) {
         drop(self.running.take());
+        let _ = std::fs::remove_file(&self.provider_ledger);
         let Some(cleanup) = self.cleanup.take() else {
             return;
         };
@@ -96,6 +100,17 @@ impl Drop for TestApp {
         })
         .join();
     }
+}
+
+/// What the test provider was asked under one idempotency key: it charges once
+/// per key, so each entry is one charge at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderCharge {
+    pub amount: String,
+    pub currency: String,
+    pub outcome: String,
+    /// How many requests carried the key (retries answered with the same charge).
+    pub requests: u32,
 }
 
 /// A response, read whole.
@@ -180,6 +195,9 @@ impl TestApp {
             }
         };
         let mut config = Config::for_database(&url);
+        let provider_ledger =
+            std::env::temp_dir().join(format!("renewly-provider-{}.tsv", unique()));
+        config.test_provider_ledger = Some(provider_ledger.clone());
         configure(&mut config);
         let running = spawn(config).await.expect("start the server");
         let database_url = url.clone();
@@ -195,6 +213,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             keys,
             database_url,
+            provider_ledger,
             running: Some(running),
             cleanup: Some(cleanup),
         }
@@ -217,6 +236,30 @@ impl TestApp {
     /// The server's database pool, for assertions on stored rows.
     pub fn db(&self) -> &renewly::db::Db {
         &self.running().db
+    }
+
+    /// The charges the test provider made, by idempotency key. Every request
+    /// under one key must have asked for the same amount.
+    pub fn provider_charges(&self) -> std::collections::BTreeMap<String, ProviderCharge> {
+        let text = std::fs::read_to_string(&self.provider_ledger).unwrap_or_default();
+        let mut charges = std::collections::BTreeMap::<String, ProviderCharge>::new();
+        for line in text.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), 4, "ledger line {line:?}");
+            let entry = charges.entry(f[0].to_owned()).or_insert(ProviderCharge {
+                amount: f[1].to_owned(),
+                currency: f[2].to_owned(),
+                outcome: f[3].to_owned(),
+                requests: 0,
+            });
+            assert_eq!(
+                (entry.amount.as_str(), entry.currency.as_str()),
+                (f[1], f[2]),
+                "one key, one charge: {line:?}"
+            );
+            entry.requests += 1;
+        }
+        charges
     }
 
     /// Sends a request with the given key (or none) and optional JSON body.

@@ -23,7 +23,7 @@ use crate::domain::subscription::can_change;
 use crate::ids::{Kind, new_id};
 use crate::payments::{self, ChargeStatus, Provider};
 use crate::store::billing::{self as bstore, ItemRow, SubscriptionRow};
-use crate::store::{Scope, customers, invoices, merchants, plans, subscriptions};
+use crate::store::{Scope, charges, customers, invoices, merchants, plans, subscriptions};
 
 /// A subscription line as it will be after a scheduled change.
 pub use crate::store::subscriptions::NewItem as PendingItem;
@@ -68,6 +68,36 @@ pub struct ChangePlan {
 pub enum Actor {
     Merchant,
     Customer,
+}
+
+/// Who asks for a change, and the charge key a retry of the same request
+/// derives again (from its `Idempotency-Key`), if it can be retried.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub actor: Actor,
+    pub charge_key: Option<&'a str>,
+}
+
+/// How long a plan change may hold its subscription before another change may
+/// take it over (its process died between claiming and applying).
+const STALE_CLAIM: chrono::Duration = chrono::Duration::minutes(10);
+
+/// A claim on a subscription for one plan change: the version it was worked
+/// out from and the key its charge is made under.
+struct Claim {
+    version: i64,
+    key: String,
+    invoice_id: String,
+}
+
+/// The 409 of a change that lost to another one.
+fn change_conflict() -> BillingError {
+    BillingError::Conflict {
+        code: "change_in_progress",
+        detail: "Another change of this subscription was made or is being made; \
+                 read it again and retry"
+            .to_owned(),
+    }
 }
 
 fn current_amount(items: &[ItemRow], currency: &Currency) -> Decimal {
@@ -357,17 +387,54 @@ pub async fn apply_pending(
 /// Makes a change worked out by [`plan_change`]: an upgrade is charged now (a
 /// declined card answers 402 and changes nothing) and applied; a downgrade is
 /// scheduled for the next renewal. Returns the proration invoice id, if any.
-pub async fn apply(
+///
+/// The subscription is claimed first (committed, conditional on the version the
+/// change was worked out from), so of two concurrent changes only one charges:
+/// the other gets 409. The claim ends in the transaction that applies the
+/// change. A retry of the same request finds the charge it recorded, and the
+/// invoice when the change was applied.
+async fn apply(
     db: &Db,
     provider: &Provider,
     scope: &Scope,
     sub: &SubscriptionRow,
     change: &ChangePlan,
     today: NaiveDate,
+    claim: &Claim,
+) -> Result<Option<String>, BillingError> {
+    if invoices::get(db, scope, &claim.invoice_id).await?.is_some() {
+        return Ok(Some(claim.invoice_id.clone()));
+    }
+    let stale =
+        (chrono::Utc::now() - STALE_CLAIM).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let claimed =
+        subscriptions::claim_change(db, scope, &sub.id, claim.version, &claim.key, &stale).await?;
+    if !claimed {
+        return Err(change_conflict());
+    }
+    let applied = apply_claimed(db, provider, scope, sub, change, today, claim).await;
+    if applied.is_err() {
+        // Nothing was changed (a declined card, a lost claim): let others change it.
+        if let Err(e) = subscriptions::release_change(db, &sub.id, &claim.key).await {
+            tracing::warn!(subscription = %sub.id, error = %e, "a change claim stays until it is stale");
+        }
+    }
+    applied
+}
+
+/// [`apply`] once the subscription is claimed.
+async fn apply_claimed(
+    db: &Db,
+    provider: &Provider,
+    scope: &Scope,
+    sub: &SubscriptionRow,
+    change: &ChangePlan,
+    today: NaiveDate,
+    claim: &Claim,
 ) -> Result<Option<String>, BillingError> {
     let scheduled = change.direction == Direction::Downgrade && change.effective_date > today;
-    let invoice_id = new_id(Kind::Invoice);
-    let charge = charge_upgrade(db, provider, scope, sub, change, &invoice_id).await?;
+    let invoice_id = claim.invoice_id.clone();
+    let charge = charge_upgrade(db, provider, scope, sub, change, claim).await?;
     // Read before the transaction: a second pool connection while one is held
     // could wait forever when the pool is busy.
     let proration = match (&change.proration, scheduled) {
@@ -377,6 +444,9 @@ pub async fn apply(
         _ => None,
     };
     let mut tx = Tx::begin(db).await?;
+    if !subscriptions::finish_change(&mut tx, &sub.id, &claim.key).await? {
+        return Err(change_conflict());
+    }
     let posted = if scheduled {
         schedule(&mut tx, scope, sub, change).await?;
         None
@@ -404,7 +474,7 @@ async fn charge_upgrade(
     scope: &Scope,
     sub: &SubscriptionRow,
     change: &ChangePlan,
-    invoice_id: &str,
+    claim: &Claim,
 ) -> Result<Option<(String, String)>, BillingError> {
     let Some(p) = &change.proration else {
         return Ok(None);
@@ -424,7 +494,14 @@ async fn charge_upgrade(
         ));
     };
     let cur = sub.currency();
-    let c = payments::charge(db, provider, scope, &pm, p.total, cur.code(), invoice_id).await?;
+    let request = payments::ChargeRequest {
+        payment_method_id: &pm,
+        amount: p.total,
+        currency: cur.code(),
+        idempotency_key: &claim.key,
+        invoice_id: Some(&claim.invoice_id),
+    };
+    let c = payments::charge(db, provider, scope, &request).await?;
     if c.status == ChargeStatus::Succeeded {
         return Ok(Some((c.id, pm)));
     }
@@ -598,12 +675,17 @@ pub async fn change(
     sub_id: &str,
     request: &renewly_types::ChangeSubscription,
     today: NaiveDate,
-    actor: Actor,
+    caller: Caller<'_>,
 ) -> Result<renewly_types::ChangeResult, BillingError> {
     let not_found = || BillingError::NotFound {
         resource: "subscription",
         id: sub_id.to_owned(),
     };
+    // The version first: a change applied between the two reads makes the
+    // claim fail rather than charge from a stale row.
+    let version = subscriptions::version(db, scope, sub_id)
+        .await?
+        .ok_or_else(not_found)?;
     let sub = bstore::subscription_row(db, scope, sub_id)
         .await?
         .ok_or_else(not_found)?;
@@ -614,14 +696,15 @@ pub async fn change(
         request.plan.as_deref(),
         &request.items,
         today,
-        actor,
+        caller.actor,
     )
     .await?;
     let preview = preview_wire(&plan, &sub.currency());
     let invoice_id = if request.preview {
         None
     } else {
-        apply(db, provider, scope, &sub, &plan, today).await?
+        let claim = claim_for(db, scope, version, caller.charge_key).await?;
+        apply(db, provider, scope, &sub, &plan, today, &claim).await?
     };
     let subscription = present::get_subscription(db, scope, sub_id)
         .await?
@@ -635,5 +718,33 @@ pub async fn change(
         applied: !request.preview,
         subscription,
         invoice,
+    })
+}
+
+/// The claim of a change: under the request's charge key (and the invoice an
+/// earlier attempt recorded with its charge), or a new invoice id as key.
+async fn claim_for(
+    db: &Db,
+    scope: &Scope,
+    version: i64,
+    charge_key: Option<&str>,
+) -> Result<Claim, BillingError> {
+    let Some(key) = charge_key else {
+        let invoice_id = new_id(Kind::Invoice);
+        return Ok(Claim {
+            version,
+            key: invoice_id.clone(),
+            invoice_id,
+        });
+    };
+    let prior = charges::find_stored(db, scope, key).await?;
+    let invoice_id = prior
+        .as_ref()
+        .and_then(|p| p.invoice_id())
+        .map_or_else(|| new_id(Kind::Invoice), str::to_owned);
+    Ok(Claim {
+        version,
+        key: key.to_owned(),
+        invoice_id,
     })
 }

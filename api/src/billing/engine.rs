@@ -38,6 +38,10 @@ pub struct Order {
     /// `api` or `checkout`.
     pub source: &'static str,
     pub signature: Option<Signature>,
+    /// The first charge's idempotency key when the request can be retried (one
+    /// derived from its `Idempotency-Key`): a retry finds the charge, pending or
+    /// completed, and the invoice it pays, instead of charging again.
+    pub charge_key: Option<String>,
 }
 
 /// The numbers of a subscription before it starts (checkout preview).
@@ -60,7 +64,6 @@ pub struct Quote {
 pub struct Created {
     pub subscription: Subscription,
     pub invoice: Option<Invoice>,
-    pub order_id: String,
     /// A charge waiting for the card holder's authentication.
     pub pending_charge: Option<String>,
 }
@@ -134,31 +137,34 @@ pub async fn quote(
 
 /// Starts a subscription: posts the first invoice and charges it. A declined card
 /// leaves nothing behind (402); a card that needs authentication leaves a `draft`
-/// subscription with an open invoice until [`confirm`] succeeds.
+/// subscription with an open invoice until [`confirm`] succeeds. The charge is
+/// recorded (pending) before the provider is asked; a retry with the same
+/// [`Order::charge_key`] resumes it, or answers the subscription it made.
 pub async fn subscribe(
     db: &Db,
     provider: &Provider,
     scope: &Scope,
     order: Order,
 ) -> Result<Created, BillingError> {
+    let invoice_id = first_invoice_id(db, scope, &order).await?;
+    if let Some(made) = made_before(db, scope, &invoice_id).await? {
+        return Ok(made);
+    }
     let merchant = merchant_of(db, scope).await?;
     let c = &order.chosen;
     let q = quote(db, scope, &merchant, &order.customer, c, order.start).await?;
     let payment_method = payment_method_for(db, scope, &order).await?;
-    let invoice_id = new_id(Kind::Invoice);
     let charge = match first_charge(&order, &q, payment_method.as_deref()) {
-        Some((pm, amount)) => Some(
-            charge_first_invoice(
-                db,
-                provider,
-                scope,
-                pm,
+        Some((pm, amount)) => {
+            let request = payments::ChargeRequest {
+                payment_method_id: pm,
                 amount,
-                c.currency.code(),
-                &invoice_id,
-            )
-            .await?,
-        ),
+                currency: c.currency.code(),
+                idempotency_key: order.charge_key.as_deref().unwrap_or(&invoice_id),
+                invoice_id: Some(&invoice_id),
+            };
+            Some(charge_first_invoice(db, provider, scope, &request).await?)
+        }
         None => None,
     };
     let start = Start::new(&order, &q, &merchant, payment_method, charge, invoice_id);
@@ -168,6 +174,50 @@ pub async fn subscribe(
     start.announce(&mut tx, scope).await?;
     tx.commit().await?;
     start.created(db, scope).await
+}
+
+/// The first invoice's id: the one a charge under the order's key was recorded
+/// for (an earlier attempt of the same request), else a new one.
+async fn first_invoice_id(db: &Db, scope: &Scope, order: &Order) -> Result<String, BillingError> {
+    let Some(key) = &order.charge_key else {
+        return Ok(new_id(Kind::Invoice));
+    };
+    let prior = charges::find_stored(db, scope, key).await?;
+    Ok(prior
+        .as_ref()
+        .and_then(charges::Stored::invoice_id)
+        .map_or_else(|| new_id(Kind::Invoice), str::to_owned))
+}
+
+/// The subscription an earlier attempt of the same request made, when its first
+/// invoice exists: the retry answers it and changes nothing.
+async fn made_before(
+    db: &Db,
+    scope: &Scope,
+    invoice_id: &str,
+) -> Result<Option<Created>, BillingError> {
+    let Some(row) = invoices::get(db, scope, invoice_id).await? else {
+        return Ok(None);
+    };
+    let Some(sub_id) = row.subscription_id else {
+        return Ok(None);
+    };
+    let Some(subscription) = present::get_subscription(db, scope, &sub_id).await? else {
+        return Ok(None);
+    };
+    let pending_charge = if subscription.status == renewly_types::SubscriptionStatus::Draft {
+        charges::latest_for_invoice(db, scope, invoice_id)
+            .await?
+            .filter(|c| c.status == ChargeStatus::RequiresAction)
+            .map(|c| c.id)
+    } else {
+        None
+    };
+    Ok(Some(Created {
+        subscription,
+        invoice: present::get_invoice(db, scope, invoice_id).await?,
+        pending_charge,
+    }))
 }
 
 /// The merchant of the scope.
@@ -225,27 +275,15 @@ fn first_charge<'a>(
     charged.then(|| (payment_method.unwrap_or_default(), quote.totals.total))
 }
 
-/// Charges the first invoice (its id is the idempotency key). A decline is a 402
-/// and nothing is made; a charge that needs authentication is returned.
+/// Charges the first invoice. A decline is a 402 and nothing is made; a charge
+/// that needs authentication is returned.
 async fn charge_first_invoice(
     db: &Db,
     provider: &Provider,
     scope: &Scope,
-    payment_method: &str,
-    amount: Decimal,
-    currency: &str,
-    invoice_id: &str,
+    request: &payments::ChargeRequest<'_>,
 ) -> Result<Charge, BillingError> {
-    let c = payments::charge(
-        db,
-        provider,
-        scope,
-        payment_method,
-        amount,
-        currency,
-        invoice_id,
-    )
-    .await?;
+    let c = payments::charge(db, provider, scope, request).await?;
     if c.status == ChargeStatus::Failed {
         let code = super::failure_code(c.failure_code.as_deref());
         return Err(BillingError::PaymentFailed {
@@ -453,7 +491,6 @@ impl<'a> Start<'a> {
         Ok(Created {
             subscription,
             invoice,
-            order_id: self.order_id,
             pending_charge: self
                 .charge
                 .filter(|c| c.status == ChargeStatus::RequiresAction)
@@ -482,7 +519,7 @@ pub async fn confirm(
     let invoice_id = invoices::creation_invoice_id(db, sub_id)
         .await?
         .ok_or_else(nothing_to_confirm)?;
-    let charge = charges::find_by_key(db, scope, &invoice_id)
+    let charge = charges::latest_for_invoice(db, scope, &invoice_id)
         .await?
         .ok_or_else(nothing_to_confirm)?;
     let charge = payments::confirm(db, provider, scope, &charge.id).await?;

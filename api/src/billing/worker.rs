@@ -25,7 +25,7 @@ use crate::domain::subscription::{Event, Status, change, is_billed};
 use crate::ids::{Kind, new_id};
 use crate::payments::{ChargeOutcome, ChargeStatus, PaymentProvider, Provider};
 use crate::store::billing::{InvoiceRow, ItemRow, SubscriptionRow, items_tx};
-use crate::store::charges::{self, NewCharge};
+use crate::store::charges::{self, NewCharge, Stored};
 use crate::store::invoices::{self, DueInvoice, Failure};
 use crate::store::{Scope, customers, merchants, plans, subscriptions};
 
@@ -446,8 +446,12 @@ fn attempt_key(inv: &InvoiceRow) -> String {
     }
 }
 
-/// Asks the provider to charge one invoice (outside any transaction).
-async fn ask_provider(provider: &Provider, d: &DueInvoice, key: &str) -> Answer {
+/// Asks the provider to charge one invoice (outside any transaction), after
+/// recording the charge as pending under its key: a worker killed after this
+/// point finds the pending charge on its next run (the invoice is still at the
+/// same attempt, so the key is the same) and asks again; the provider answers
+/// with the same charge. A charge completed before is not asked again.
+async fn ask_provider(db: &Db, provider: &Provider, d: &DueInvoice, key: &str) -> Answer {
     let inv = &d.inv;
     let (Some(pm), Some(token), Some(name)) = (&d.pm_id, &d.pm_token, &d.pm_provider) else {
         return Answer::failed("no_payment_method");
@@ -455,10 +459,28 @@ async fn ask_provider(provider: &Provider, d: &DueInvoice, key: &str) -> Answer 
     if name != provider.name() {
         return Answer::failed("no_payment_method");
     }
-    match provider
-        .charge(token, inv.amount_due(), &inv.currency, key)
-        .await
-    {
+    let pending = NewCharge {
+        id: new_id(Kind::Charge),
+        payment_method_id: pm.clone(),
+        amount: inv.amount_due().normalize(),
+        currency: inv.currency.clone(),
+        idempotency_key: key.to_owned(),
+        invoice_id: Some(inv.id.clone()),
+        created: crate::store::now(),
+    };
+    let asked = match charges::begin(db, &inv.scope(), &pending).await {
+        Ok(Stored::Done(c)) => Ok(ChargeOutcome {
+            status: c.status,
+            failure_code: c.failure_code,
+            reference: c.provider_reference,
+        }),
+        Ok(Stored::Pending(_)) => provider
+            .charge(token, inv.amount_due(), &inv.currency, key)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match asked {
         Ok(o) => Answer {
             status: o.status,
             code: o.failure_code.clone(),
@@ -484,7 +506,7 @@ async fn attempt_page(
             continue;
         }
         let key = attempt_key(&d.inv);
-        let answer = ask_provider(provider, d, &key).await;
+        let answer = ask_provider(run.db, provider, d, &key).await;
         answers.push((d, key, answer));
     }
     if answers.is_empty() {
@@ -506,8 +528,8 @@ struct Attempt<'a> {
     charge_id: Option<String>,
 }
 
-/// Records the charge of an answer; when one is recorded under this key already
-/// (a worker that ran before), its outcome stands.
+/// Completes the pending charge of an answer; when it was completed under this
+/// key already (a worker that ran before), its outcome stands.
 async fn record_charge<'a>(
     tx: &mut Tx,
     d: &'a DueInvoice,
@@ -520,20 +542,10 @@ async fn record_charge<'a>(
         code: answer.code,
         charge_id: None,
     };
-    let Some((pm, outcome)) = answer.charge else {
+    let Some((_, outcome)) = answer.charge else {
         return Ok(attempt);
     };
-    let inv = &d.inv;
-    let charge = NewCharge {
-        id: new_id(Kind::Charge),
-        payment_method_id: pm,
-        amount: inv.amount_due().normalize(),
-        currency: inv.currency.clone(),
-        idempotency_key: key,
-        outcome,
-        created: crate::store::now(),
-    };
-    if let Some(recorded) = charges::record_tx(tx, &inv.scope(), &charge).await? {
+    if let Some(recorded) = charges::complete_tx(tx, &d.inv.scope(), &key, &outcome).await? {
         attempt.status = recorded.status;
         attempt.code = recorded.failure_code;
         attempt.charge_id = Some(recorded.id);

@@ -3,10 +3,10 @@
 
 use std::net::SocketAddr;
 
-use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use axum::{Extension, Json};
 use chrono::NaiveDate;
 use renewly_types::{
     CheckoutPreview, CheckoutRequest, CheckoutResult, ConfirmCheckout, Customer, InvoiceLine,
@@ -18,6 +18,7 @@ use super::AppState;
 use super::customers::{email_address, locale, vat_number};
 use super::extract::{AnyKey, ApiJson, path_id};
 use super::merchant::address_input;
+use super::middleware::RequestKey;
 use super::optional_text;
 use super::payment_methods::attach_card;
 use crate::billing::engine::{self, Order, Signature};
@@ -25,7 +26,7 @@ use crate::billing::present::document_amount;
 use crate::billing::{clock, pricing};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{Kind, new_id};
-use crate::store::{Scope, charges, customers, merchants, now, plans};
+use crate::store::{Scope, charges, customers, merchants, now, payment_methods, plans};
 
 /// The client's address and browser, as recorded with a signature.
 pub struct ClientMeta {
@@ -277,6 +278,7 @@ pub async fn checkout(
     State(state): State<AppState>,
     AnyKey(scope): AnyKey,
     meta: ClientMeta,
+    request_key: Option<Extension<RequestKey>>,
     ApiJson(req): ApiJson<CheckoutRequest>,
 ) -> ApiResult<(StatusCode, Json<CheckoutResult>)> {
     let plan = public_plan(&state, &scope, &req.plan).await?;
@@ -290,15 +292,23 @@ pub async fn checkout(
         .await
         .map_err(|e| checkout_param(e.into()))?;
     refuse_archived(&chosen)?;
-    let customer = create_customer(&state, &scope, entered).await?;
-    let payment_method = match &req.payment_method {
-        Some(p) if needs_card => {
-            let pm = attach_card(&state, &scope, &customer.id, &p.card, true)
-                .await
-                .map_err(payment_method_param)?;
-            Some(pm.id)
+    let charge_key = request_key.map(|Extension(k)| k.charge_key());
+    let (customer, payment_method) = match earlier_attempt(&state, &scope, &charge_key).await? {
+        Some(earlier) => earlier,
+        None => {
+            let customer = create_customer(&state, &scope, entered).await?;
+            let card = req.payment_method.as_ref().filter(|_| needs_card);
+            let pm = match card {
+                Some(p) => Some(
+                    attach_card(&state, &scope, &customer.id, &p.card, true)
+                        .await
+                        .map_err(payment_method_param)?
+                        .id,
+                ),
+                None => None,
+            };
+            (customer, pm)
         }
-        _ => None,
     };
     let start: NaiveDate = clock::today(&state.db, &scope).await?;
     let order = Order {
@@ -309,43 +319,91 @@ pub async fn checkout(
         start,
         source: "checkout",
         signature,
+        charge_key,
     };
     let created = engine::subscribe(&state.db, &state.provider, &scope, order).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(after_commit(&state, &scope, created).await),
+    ))
+}
+
+/// The customer and card an earlier attempt of this checkout (same
+/// `Idempotency-Key`, same body) recorded its charge with: the retry charges and
+/// subscribes them, instead of a new customer with a new card.
+async fn earlier_attempt(
+    state: &AppState,
+    scope: &Scope,
+    charge_key: &Option<String>,
+) -> ApiResult<Option<(Customer, Option<String>)>> {
+    let Some(key) = charge_key else {
+        return Ok(None);
+    };
+    let Some(stored) = charges::find_stored(&state.db, scope, key).await? else {
+        return Ok(None);
+    };
+    let pm = stored.payment_method();
+    let Some(owner) = payment_methods::owner(&state.db, scope, pm).await? else {
+        return Ok(None);
+    };
+    let customer = customers::get_customer(&state.db, scope, &owner).await?;
+    Ok(customer.map(|c| (c, Some(pm.to_owned()))))
+}
+
+/// The answer of a committed checkout. What is done here (a portal link, the
+/// confirmation secret) comes after the subscription and its charge are
+/// committed, so a failure is logged and left out of the answer rather than
+/// turning the success into a 5xx that would invite a retry.
+async fn after_commit(state: &AppState, scope: &Scope, created: engine::Created) -> CheckoutResult {
     // The link opens the customer this checkout made, and nothing else.
     let ttl = state.config.portal_session_ttl;
     let customer_id = &created.subscription.customer;
-    let (_, token, _) = super::portal::create_session(&state.db, &scope, customer_id, ttl).await?;
-    let portal_url = Some(super::portal::portal_url(&state, &token));
+    let portal_url = match super::portal::create_session(&state.db, scope, customer_id, ttl).await {
+        Ok((_, token, _)) => Some(super::portal::portal_url(state, &token)),
+        Err(e) => {
+            tracing::error!(subscription = %created.subscription.id, error = %e,
+                "no portal link for a committed checkout");
+            None
+        }
+    };
     // A charge that waits for the card holder gets a secret that only this
     // answer carries; the confirm step must present it.
     let client_secret = match &created.pending_charge {
-        Some(charge_id) => {
-            let secret = format!(
-                "{}_secret_{}",
-                created.subscription.id,
-                crate::ids::random_token(32)
-            );
-            let hash = hex::encode(Sha256::digest(secret.as_bytes()));
-            charges::set_client_secret(&state.db, &scope, charge_id, &hash).await?;
-            Some(secret)
-        }
+        Some(charge_id) => client_secret(state, scope, &created.subscription.id, charge_id).await,
         None => None,
     };
-    let status = if client_secret.is_some() {
+    let status = if created.pending_charge.is_some() {
         "requires_action"
     } else {
         "active"
     };
-    Ok((
-        StatusCode::CREATED,
-        Json(CheckoutResult {
-            status: status.to_owned(),
-            subscription: created.subscription,
-            invoice: created.invoice,
-            portal_url,
-            client_secret,
-        }),
-    ))
+    CheckoutResult {
+        status: status.to_owned(),
+        subscription: created.subscription,
+        invoice: created.invoice,
+        portal_url,
+        client_secret,
+    }
+}
+
+/// A new confirmation secret for a charge waiting for authentication; only its
+/// hash is kept. `None` (logged) when it cannot be kept: the draft stays payable.
+async fn client_secret(
+    state: &AppState,
+    scope: &Scope,
+    subscription_id: &str,
+    charge_id: &str,
+) -> Option<String> {
+    let secret = format!("{subscription_id}_secret_{}", crate::ids::random_token(32));
+    let hash = hex::encode(Sha256::digest(secret.as_bytes()));
+    match charges::set_client_secret(&state.db, scope, charge_id, &hash).await {
+        Ok(()) => Some(secret),
+        Err(e) => {
+            tracing::error!(subscription = %subscription_id, error = %e,
+                "no confirmation secret for a committed checkout");
+            None
+        }
+    }
 }
 
 /// Completes a checkout whose card needed authentication (the widget's confirm

@@ -51,13 +51,60 @@ fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
     Ok(key.to_owned())
 }
 
+/// A request's `Idempotency-Key` with the digest of the request, in its
+/// extensions: a handler whose work reaches outside the database (a charge)
+/// derives from it a key that a retry of the same request derives again.
+#[derive(Debug, Clone)]
+pub struct RequestKey {
+    key: String,
+    request_hash: String,
+}
+
+/// The digest that tells one request from another under an `Idempotency-Key`:
+/// method, path, query and body.
+pub fn request_hash(method: &str, path: &str, query: &str, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(method);
+    hasher.update(b" ");
+    hasher.update(path);
+    hasher.update(b"?");
+    hasher.update(query);
+    hasher.update(b"\n");
+    hasher.update(body);
+    hex::encode(hasher.finalize())
+}
+
+impl RequestKey {
+    /// The key of a request with this `Idempotency-Key` and [`request_hash`].
+    pub fn new(key: &str, request_hash: &str) -> Self {
+        Self {
+            key: key.to_owned(),
+            request_hash: request_hash.to_owned(),
+        }
+    }
+
+    /// An idempotency key for the payment provider: the same for every retry of
+    /// this request (same key, same method, path and body), another for any other
+    /// request. Charges are unique per merchant and mode, which the key's scope is.
+    pub fn charge_key(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.key.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(self.request_hash.as_bytes());
+        format!("req_{}", &hex::encode(hasher.finalize())[..40])
+    }
+}
+
 /// Longest accepted `Idempotency-Key`.
 const MAX_KEY_LEN: usize = 255;
 
 /// Makes POST requests with an `Idempotency-Key` run at most once: a retry gets
 /// the first response byte for byte, the same key with another request 422, a
-/// concurrent one 409. Validation, auth and server errors are not remembered, so
-/// the corrected request may reuse the key.
+/// retry while the first is still running 409. Validation, auth and server errors
+/// are not remembered, so the corrected request may reuse the key; what such a
+/// request did outside the database (a charge) is recorded under a key derived
+/// from [`RequestKey`] before it is done, so the retry finds it and does not
+/// charge again.
 pub async fn idempotency(
     State(state): State<AppState>,
     req: Request,
@@ -86,22 +133,20 @@ pub async fn idempotency(
     let Some(grant) = req.extensions().get::<KeyGrant>().cloned() else {
         return Ok(next.run(req).await);
     };
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, state.config.max_body_bytes)
         .await
         .map_err(|_| ApiError::PayloadTooLarge)?;
-    let mut hasher = Sha256::new();
-    hasher.update(parts.method.as_str());
-    hasher.update(b" ");
-    hasher.update(parts.uri.path());
-    hasher.update(b"?");
-    hasher.update(parts.uri.query().unwrap_or_default());
-    hasher.update(b"\n");
-    hasher.update(&bytes);
-    let hash = hex::encode(hasher.finalize());
+    let hash = request_hash(
+        parts.method.as_str(),
+        parts.uri.path(),
+        parts.uri.query().unwrap_or_default(),
+        &bytes,
+    );
 
     let ttl = chrono::Duration::from_std(state.config.idempotency_ttl)
         .unwrap_or_else(|_| chrono::Duration::hours(48));
+    parts.extensions.insert(RequestKey::new(&key, &hash));
     let claim = idempotency::claim(
         &state.db,
         &grant.scope,

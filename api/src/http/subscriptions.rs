@@ -1,8 +1,8 @@
 //! `/v1/subscriptions`: customers' contracts, as the merchant manages them.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::NaiveDate;
 use renewly_types::{
     CloseSubscription, CreateSubscription, List, MrrEvent, Problem, Subscription,
@@ -11,6 +11,7 @@ use renewly_types::{
 
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, ListQuery, SecretKey, path_id};
+use super::middleware::RequestKey;
 use crate::billing::engine::{self, Order};
 use crate::billing::{clock, present, pricing};
 use crate::domain::money::from_minor;
@@ -40,6 +41,7 @@ pub struct SubscriptionQuery {
 pub async fn create_subscription(
     State(state): State<AppState>,
     SecretKey(scope): SecretKey,
+    request_key: Option<Extension<RequestKey>>,
     ApiJson(body): ApiJson<CreateSubscription>,
 ) -> ApiResult<(StatusCode, Json<Subscription>)> {
     let customer = engine::customer_for(&state.db, &scope, &body.customer, "customer").await?;
@@ -92,6 +94,7 @@ pub async fn create_subscription(
         start,
         source: "api",
         signature: None,
+        charge_key: request_key.map(|Extension(k)| k.charge_key()),
     };
     let created = engine::subscribe(&state.db, &state.provider, &scope, order).await?;
     Ok((StatusCode::CREATED, Json(created.subscription)))
@@ -179,8 +182,10 @@ pub async fn change_subscription(
     State(state): State<AppState>,
     SecretKey(scope): SecretKey,
     Path(id): Path<String>,
+    request_key: Option<Extension<RequestKey>>,
     ApiJson(body): ApiJson<renewly_types::ChangeSubscription>,
 ) -> ApiResult<Json<renewly_types::ChangeResult>> {
+    let charge_key = request_key.map(|Extension(k)| k.charge_key());
     path_id(Kind::Subscription, "subscription", &id)?;
     let today = clock::today(&state.db, &scope).await?;
     let result = crate::billing::change::change(
@@ -190,7 +195,10 @@ pub async fn change_subscription(
         &id,
         &body,
         today,
-        crate::billing::change::Actor::Merchant,
+        crate::billing::change::Caller {
+            actor: crate::billing::change::Actor::Merchant,
+            charge_key: charge_key.as_deref(),
+        },
     )
     .await?;
     Ok(Json(result))

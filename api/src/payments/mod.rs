@@ -3,9 +3,10 @@
 //! [`PaymentProvider`] is what a provider does for us: keep a card and hand back
 //! a token, charge that token, confirm a charge that needed authentication.
 //! [`Provider`] picks the configured one (today only the built-in
-//! [`TestProvider`]). [`charge`] and [`confirm`] record every attempt in the
-//! `charges` table, keyed by an idempotency key, so a retried charge never reaches
-//! the provider twice.
+//! [`TestProvider`]). [`charge`] records every attempt in the `charges` table,
+//! keyed by an idempotency key, as pending before the provider is asked: a retry
+//! (of a client, of the worker, after a crash) finds it and never makes a second
+//! charge. [`confirm`] completes a charge that needed authentication.
 
 pub mod test_provider;
 
@@ -21,7 +22,7 @@ use crate::db::Db;
 pub use crate::domain::charge::{ChargeOutcome, ChargeStatus};
 use crate::domain::currency::Currency;
 use crate::ids::{Kind, new_id};
-use crate::store::charges::{self, Charge, NewCharge};
+use crate::store::charges::{self, Charge, NewCharge, PendingCharge, Stored};
 use crate::store::{Scope, now, payment_methods};
 
 /// A card as typed by the customer. It is handed to the provider and dropped:
@@ -145,15 +146,17 @@ pub enum Provider {
 
 impl Default for Provider {
     fn default() -> Self {
-        Self::Test(TestProvider)
+        Self::Test(TestProvider::default())
     }
 }
 
 impl Provider {
     /// The provider the configuration asks for (the test provider until the
     /// Stripe adapter lands).
-    pub fn for_config(_config: &Config) -> Self {
-        Self::default()
+    pub fn for_config(config: &Config) -> Self {
+        Self::Test(TestProvider::with_ledger(
+            config.test_provider_ledger.clone(),
+        ))
     }
 }
 
@@ -213,57 +216,100 @@ pub enum ChargeError {
     Db(#[from] sqlx::Error),
 }
 
-/// Charges a stored payment method once per `idempotency_key`: when a charge
-/// with this key is already recorded it is returned as it stands, without a new
-/// attempt.
+/// A charge to make: what, to which payment method, under which key.
+#[derive(Debug, Clone, Copy)]
+pub struct ChargeRequest<'a> {
+    pub payment_method_id: &'a str,
+    pub amount: Decimal,
+    pub currency: &'a str,
+    /// Stable across retries of the same intent: the provider charges once per key.
+    pub idempotency_key: &'a str,
+    /// The invoice the charge pays (recorded with it, so a retry finds the invoice).
+    pub invoice_id: Option<&'a str>,
+}
+
+/// Charges a stored payment method once per idempotency key. The charge is
+/// recorded as pending (and committed) before the provider is asked, and
+/// completed with its answer. A key whose charge is completed returns it without
+/// a new attempt; a key whose charge is still pending (its caller died, hung up,
+/// or is still running) asks the provider again with the same key, which
+/// answers with the same charge instead of making a second one.
 pub async fn charge(
     db: &Db,
     provider: &impl PaymentProvider,
     scope: &Scope,
-    payment_method_id: &str,
-    amount: Decimal,
-    currency: &str,
-    idempotency_key: &str,
+    req: &ChargeRequest<'_>,
 ) -> Result<Charge, ChargeError> {
-    if idempotency_key.is_empty() || idempotency_key.len() > 255 {
+    let key = req.idempotency_key;
+    if key.is_empty() || key.len() > 255 {
         return Err(ChargeError::InvalidIdempotencyKey);
     }
-    if let Some(recorded) = charges::find_by_key(db, scope, idempotency_key).await? {
-        let same = recorded.payment_method == payment_method_id
-            && recorded.amount == amount
-            && recorded.currency.eq_ignore_ascii_case(currency);
-        return if same {
-            Ok(recorded)
-        } else {
-            Err(ChargeError::KeyReused(recorded.id))
-        };
+    let stored = match charges::find_stored(db, scope, key).await? {
+        Some(stored) => stored,
+        None => begin(db, provider, scope, req).await?,
+    };
+    if !stored.is_for(req.payment_method_id, req.amount, req.currency) {
+        return Err(ChargeError::KeyReused(stored.id().to_owned()));
     }
-    if amount <= Decimal::ZERO {
+    match stored {
+        Stored::Done(c) => Ok(c),
+        Stored::Pending(p) => ask(db, provider, scope, &p).await,
+    }
+}
+
+/// Checks a new charge and records it as pending.
+async fn begin(
+    db: &Db,
+    provider: &impl PaymentProvider,
+    scope: &Scope,
+    req: &ChargeRequest<'_>,
+) -> Result<Stored, ChargeError> {
+    if req.amount <= Decimal::ZERO {
         return Err(ChargeError::InvalidAmount);
     }
-    let currency = Currency::parse(currency)
-        .ok_or_else(|| ChargeError::InvalidCurrency(currency.to_owned()))?;
-    let source = payment_methods::charge_source(db, scope, payment_method_id)
+    let currency = Currency::parse(req.currency)
+        .ok_or_else(|| ChargeError::InvalidCurrency(req.currency.to_owned()))?;
+    let source = payment_methods::charge_source(db, scope, req.payment_method_id)
         .await?
-        .ok_or_else(|| ChargeError::UnknownPaymentMethod(payment_method_id.to_owned()))?;
+        .ok_or_else(|| ChargeError::UnknownPaymentMethod(req.payment_method_id.to_owned()))?;
     if source.provider != provider.name() {
-        return Err(ChargeError::OtherProvider(payment_method_id.to_owned()));
+        return Err(ChargeError::OtherProvider(req.payment_method_id.to_owned()));
     }
-    let outcome = provider
-        .charge(&source.token, amount, currency.code(), idempotency_key)
-        .await?;
     let new = NewCharge {
         id: new_id(Kind::Charge),
-        payment_method_id: payment_method_id.to_owned(),
-        amount: amount.normalize(),
+        payment_method_id: req.payment_method_id.to_owned(),
+        amount: req.amount.normalize(),
         currency: currency.code().to_owned(),
-        idempotency_key: idempotency_key.to_owned(),
-        outcome,
+        idempotency_key: req.idempotency_key.to_owned(),
+        invoice_id: req.invoice_id.map(str::to_owned),
         created: now(),
     };
-    // Two racing callers both reach the provider with the same key (which makes
-    // it charge once) and both get the first recorded row back.
-    Ok(charges::record(db, scope, &new).await?)
+    Ok(charges::begin(db, scope, &new).await?)
+}
+
+/// Asks the provider for a pending charge (again, when its first caller did not
+/// complete it) and records the answer. Two racing callers both reach the
+/// provider with the same key (which makes it charge once) and both get the
+/// first recorded answer back. A provider that cannot be reached leaves the
+/// charge pending for the next retry.
+async fn ask(
+    db: &Db,
+    provider: &impl PaymentProvider,
+    scope: &Scope,
+    pending: &PendingCharge,
+) -> Result<Charge, ChargeError> {
+    let source = payment_methods::charge_source(db, scope, &pending.payment_method)
+        .await?
+        .ok_or_else(|| ChargeError::UnknownPaymentMethod(pending.payment_method.clone()))?;
+    let outcome = provider
+        .charge(
+            &source.token,
+            pending.amount,
+            &pending.currency,
+            &pending.idempotency_key,
+        )
+        .await?;
+    Ok(charges::complete(db, scope, &pending.idempotency_key, &outcome).await?)
 }
 
 /// Completes a charge that required authentication. A charge that no longer

@@ -7,7 +7,13 @@
 //!
 //! The provider keeps no state: a token is `tok_test_<random>`, followed by a
 //! marker for the two cards whose later charges behave differently; a charge
-//! reference is derived from the idempotency key, so a retry is the same charge.
+//! reference is derived from the idempotency key, so a retry is the same charge,
+//! in this process or any later one (as a real provider dedupes by key).
+//! With a ledger file set, each charge request is appended to it, so a test can
+//! count the charges the provider made: one per distinct key.
+
+use std::io::Write as _;
+use std::path::PathBuf;
 
 use chrono::Datelike;
 use rust_decimal::Decimal;
@@ -26,8 +32,43 @@ const NEEDS_AUTH: &str = "_auth";
 const CHARGES_FAIL: &str = "_chargefail";
 
 /// The provider behind `provider = test`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TestProvider;
+#[derive(Debug, Clone, Default)]
+pub struct TestProvider {
+    /// Where each charge request is appended (`RENEWLY_TEST_PROVIDER_LEDGER`).
+    ledger: Option<PathBuf>,
+}
+
+impl TestProvider {
+    /// A test provider that appends each charge request to `ledger`.
+    pub fn with_ledger(ledger: Option<PathBuf>) -> Self {
+        Self { ledger }
+    }
+
+    /// Appends one line per charge request: key, amount, currency, outcome.
+    /// One `write` of an append-only file, so lines of concurrent processes do
+    /// not interleave (a short local write: no need to leave the runtime).
+    fn note(&self, key: &str, amount: Decimal, currency: &str, status: ChargeStatus) {
+        let Some(path) = &self.ledger else {
+            return;
+        };
+        let line = format!(
+            "{key}\t{}\t{currency}\t{}\n",
+            amount.normalize(),
+            status.as_str()
+        );
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path);
+        let written = match file {
+            Ok(mut f) => f.write_all(line.as_bytes()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "the test provider's ledger could not be written");
+        }
+    }
+}
 
 impl PaymentProvider for TestProvider {
     fn name(&self) -> &'static str {
@@ -42,8 +83,8 @@ impl PaymentProvider for TestProvider {
     async fn charge(
         &self,
         token: &str,
-        _amount: Decimal,
-        _currency: &str,
+        amount: Decimal,
+        currency: &str,
         idempotency_key: &str,
     ) -> Result<ChargeOutcome, ProviderError> {
         let Some(rest) = token.strip_prefix(TOKEN_PREFIX) else {
@@ -60,6 +101,7 @@ impl PaymentProvider for TestProvider {
         } else {
             (ChargeStatus::Succeeded, None)
         };
+        self.note(idempotency_key, amount, currency, status);
         Ok(ChargeOutcome {
             status,
             failure_code,
@@ -262,7 +304,7 @@ mod tests {
 
     #[tokio::test]
     async fn charges_follow_the_card_behaviour() {
-        let p = TestProvider;
+        let p = TestProvider::default();
         let today = (2026, 1);
         let token = |n: &str| attach(&card(n, "123"), today.0, today.1).unwrap().token;
         let amount = Decimal::new(1999, 2);
@@ -294,5 +336,31 @@ mod tests {
             ChargeStatus::Succeeded
         );
         assert!(p.charge("tok_other", amount, "EUR", "k4").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_key_is_one_charge_in_any_process_and_the_ledger_notes_each_request() {
+        let ledger = std::env::temp_dir().join(format!("renewly-ledger-{}.tsv", random_token(8)));
+        let token = attach(&card("4242424242424242", "123"), 2026, 1)
+            .unwrap()
+            .token;
+        let amount = Decimal::new(3509, 2);
+        // Two providers stand for two processes (one started after the other died).
+        let first = TestProvider::with_ledger(Some(ledger.clone()));
+        let second = TestProvider::with_ledger(Some(ledger.clone()));
+        let a = first.charge(&token, amount, "EUR", "inv_1").await.unwrap();
+        let b = second.charge(&token, amount, "EUR", "inv_1").await.unwrap();
+        assert_eq!(a, b);
+        second.charge(&token, amount, "EUR", "inv_2").await.unwrap();
+        let text = std::fs::read_to_string(&ledger).unwrap();
+        std::fs::remove_file(&ledger).unwrap();
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [
+                "inv_1\t35.09\tEUR\tsucceeded",
+                "inv_1\t35.09\tEUR\tsucceeded",
+                "inv_2\t35.09\tEUR\tsucceeded"
+            ]
+        );
     }
 }

@@ -233,6 +233,18 @@ pub async fn charge_source(
     Ok(row.map(|(provider, token)| ChargeSource { provider, token }))
 }
 
+/// The customer a payment method of this merchant and mode belongs to.
+pub async fn owner(db: &Db, scope: &Scope, id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = db
+        .fetch_optional(
+            "SELECT customer_id FROM payment_methods \
+             WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
+    Ok(row.map(|(c,)| c))
+}
+
 /// Moves the customer's subscriptions charged on card `from` to card `to` (the
 /// default; `None` when there is none).
 pub async fn move_subscriptions(

@@ -579,6 +579,75 @@ pub async fn set_plan(
     Ok(())
 }
 
+/// How many plan changes were applied to a subscription: read before the
+/// subscription itself, a change worked out from the row claims this version.
+pub async fn version(db: &Db, scope: &Scope, id: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = db
+        .fetch_optional(
+            "SELECT version FROM subscriptions WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
+            &args![id, &scope.merchant_id, scope.livemode],
+        )
+        .await?;
+    Ok(row.map(|(v,)| v))
+}
+
+/// Claims a subscription for a plan change (committed before anything is
+/// charged): only while it is still at `version` and no other change holds it
+/// (a holder that started before `stale_before`, RFC 3339, is taken over; the
+/// same `key`, a retry of the same request, takes its own claim again).
+/// `false` when another change won.
+pub async fn claim_change(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    version: i64,
+    key: &str,
+    stale_before: &str,
+) -> Result<bool, sqlx::Error> {
+    let claimed = db
+        .execute(
+            "UPDATE subscriptions SET change_key = $5, change_started = $6 \
+             WHERE id = $1 AND merchant_id = $2 AND livemode = $3 AND version = $4 \
+             AND (change_key IS NULL OR change_key = $5 OR change_started < $7)",
+            &args![
+                id,
+                &scope.merchant_id,
+                scope.livemode,
+                version,
+                key,
+                super::now(),
+                stale_before
+            ],
+        )
+        .await?;
+    Ok(claimed == 1)
+}
+
+/// Ends the claim of a plan change that is applied, in its transaction: the
+/// version moves on, so a change worked out before it is refused. `false` when
+/// the claim is no longer held by `key`.
+pub async fn finish_change(tx: &mut Tx, id: &str, key: &str) -> Result<bool, sqlx::Error> {
+    let done = tx
+        .execute(
+            "UPDATE subscriptions SET version = version + 1, change_key = NULL, \
+             change_started = NULL WHERE id = $1 AND change_key = $2",
+            &args![id, key],
+        )
+        .await?;
+    Ok(done == 1)
+}
+
+/// Gives up the claim of a plan change that changed nothing (a declined card).
+pub async fn release_change(db: &Db, id: &str, key: &str) -> Result<(), sqlx::Error> {
+    db.execute(
+        "UPDATE subscriptions SET change_key = NULL, change_started = NULL \
+         WHERE id = $1 AND change_key = $2",
+        &args![id, key],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Keeps a change (as JSON) for the next renewal.
 pub async fn schedule_change(tx: &mut Tx, id: &str, pending: &str) -> Result<(), sqlx::Error> {
     tx.execute(

@@ -83,7 +83,10 @@ pub async fn change_subscription(
         &id,
         &body,
         today,
-        Actor::Customer,
+        change::Caller {
+            actor: Actor::Customer,
+            charge_key: None,
+        },
     )
     .await?;
     Ok(Json(PortalChangeResult {
