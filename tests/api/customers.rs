@@ -83,7 +83,7 @@ scenarios! {
             "email": " Jane.Doe@Example.COM ",
             "name": "Jane Doe",
             "company": "Doe BV",
-            "vat_number": "nl 8512.34.567 b01",
+            "vat_number": "nl 8083.73.894 b01",
             "address": {"line1": "Dam 1", "city": "Amsterdam", "postal_code": "1012 JS", "country": "nl"},
             "locale": "en-gb",
             "pricelist": pricelist,
@@ -95,7 +95,7 @@ scenarios! {
         assert_eq!(r.body["object"], "customer");
         assert_eq!(r.body["livemode"], false);
         assert_eq!(r.body["email"], "Jane.Doe@example.com");
-        assert_eq!(r.body["vat_number"], "NL851234567B01");
+        assert_eq!(r.body["vat_number"], "NL808373894B01");
         assert_eq!(r.body["address"]["country"], "NL");
         assert_eq!(r.body["locale"], "en-GB");
         assert_eq!(r.body["pricelist"], pricelist.as_str());

@@ -87,7 +87,7 @@ impl fmt::Display for VatError {
 impl std::error::Error for VatError {}
 
 /// One member state's VAT number.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Rule {
     /// The VAT prefix (`EL` for Greece, `XI` for Northern Ireland).
     pub prefix: &'static str,
@@ -99,6 +99,15 @@ pub struct Rule {
     pub example: &'static str,
     check: fn(&str) -> Check,
 }
+
+/// Rules are one per prefix.
+impl PartialEq for Rule {
+    fn eq(&self, other: &Self) -> bool {
+        self.prefix == other.prefix
+    }
+}
+
+impl Eq for Rule {}
 
 /// What a national part is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,7 +272,14 @@ pub static RULES: &[Rule] = &[
     ),
     r("PL", "PL", "Polish", "10 digits", "PL5260250274", pl),
     r("PT", "PT", "Portuguese", "9 digits", "PT501964843", pt),
-    r("RO", "RO", "Romanian", "2 to 10 digits, or 13", "RO18547290", ro),
+    r(
+        "RO",
+        "RO",
+        "Romanian",
+        "2 to 10 digits, or 13",
+        "RO18547290",
+        ro,
+    ),
     r(
         "SE",
         "SE",

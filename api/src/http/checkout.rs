@@ -175,7 +175,11 @@ fn entered_customer(req: &CheckoutRequest, scope: &Scope, need_email: bool) -> A
         email,
         name: optional_text("customer.name", c.name.as_deref(), 200)?,
         company: optional_text("customer.company", c.company.as_deref(), 200)?,
-        vat_number: vat_number("customer.vat_number", c.vat_number.as_deref())?,
+        vat_number: vat_number(
+            "customer.vat_number",
+            c.vat_number.as_deref(),
+            address.country.as_deref(),
+        )?,
         address,
         locale: match &c.locale {
             Some(l) => locale("customer.locale", l)?,
