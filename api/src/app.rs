@@ -190,10 +190,12 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
         .base_url
         .get_or_insert_with(|| format!("http://{addr}"));
     let provider = crate::payments::Provider::for_config(&config);
+    let vies = crate::vies::Vies::new(&config);
     let state = AppState {
         db: db.clone(),
         config: Arc::new(config),
         provider,
+        vies,
     };
     let app = router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

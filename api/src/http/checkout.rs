@@ -15,7 +15,7 @@ use renewly_types::{
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use super::customers::{email_address, locale, vat_number};
+use super::customers::{email_address, locale, vat_number, verify_vat};
 use super::extract::{AnyKey, ApiJson, path_id};
 use super::merchant::address_input;
 use super::optional_text;
@@ -180,6 +180,7 @@ fn entered_customer(req: &CheckoutRequest, scope: &Scope, need_email: bool) -> A
             c.vat_number.as_deref(),
             address.country.as_deref(),
         )?,
+        vat_verification: None,
         address,
         locale: match &c.locale {
             Some(l) => locale("customer.locale", l)?,
@@ -204,7 +205,8 @@ pub async fn preview(
 ) -> ApiResult<Json<CheckoutPreview>> {
     let plan = public_plan(&state, &scope, &req.plan).await?;
     let items = items_of(&req, &plan)?;
-    let customer = entered_customer(&req, &scope, false)?;
+    let mut customer = entered_customer(&req, &scope, false)?;
+    verify_vat(&state, &scope, &mut customer, false).await?;
     let merchant = merchants::get_merchant(&state.db, &scope)
         .await?
         .ok_or_else(|| ApiError::not_found("merchant", scope.merchant_id.clone()))?;
@@ -294,7 +296,9 @@ pub async fn checkout(
         .await
         .map_err(|e| checkout_param(e.into()))?;
     refuse_archived(&chosen)?;
-    let customer = create_customer(&state, &scope, entered).await?;
+    let mut customer = create_customer(&state, &scope, entered).await?;
+    // VIES's answer decides the reverse charge; an outage charges VAT, never blocks.
+    verify_vat(&state, &scope, &mut customer, false).await?;
     let payment_method = match &req.payment_method {
         Some(p) if needs_card => {
             let pm = attach_card(&state, &scope, &customer.id, &p.card, true)

@@ -48,6 +48,7 @@ pub async fn create_customer(
             body.vat_number.as_deref(),
             address.country.as_deref(),
         )?,
+        vat_verification: None,
         address,
         locale: locale("locale", body.locale.as_deref().unwrap_or("en"))?,
         pricelist: pricelist(&state.db, &scope, body.pricelist.as_deref()).await?,
@@ -55,7 +56,9 @@ pub async fn create_customer(
         default_payment_method: None,
         created: now(),
     };
+    let mut customer = customer;
     customers::insert_customer(&state.db, &scope, &customer).await?;
+    verify_vat(&state, &scope, &mut customer, true).await?;
     Ok((StatusCode::CREATED, Json(customer)))
 }
 
@@ -122,6 +125,9 @@ pub async fn update_customer(
         c.salesperson = salesperson(&state.db, &scope, s.as_deref()).await?;
     }
     customers::update_customer(&state.db, &scope, &c).await?;
+    if body.vat_number.is_some() || body.address.is_some() {
+        verify_vat(&state, &scope, &mut c, true).await?;
+    }
     Ok(Json(c))
 }
 
@@ -227,6 +233,34 @@ pub fn vat_number(
             format!("'{}' is not a valid VAT number: {e}", raw.trim()),
         )),
     }
+}
+
+/// Checks the customer's VAT number with VIES (or takes the answer kept for
+/// it) and shows the answer on the customer. An outage is an `unverified`
+/// answer, never an error. `retry` asks again at once after an outage.
+pub async fn verify_vat(
+    state: &AppState,
+    scope: &Scope,
+    c: &mut Customer,
+    retry: bool,
+) -> ApiResult<()> {
+    let Some(number) = c.vat_number.as_deref() else {
+        c.vat_verification = None;
+        return Ok(());
+    };
+    let requester = crate::store::merchants::get_merchant(&state.db, scope)
+        .await?
+        .and_then(|m| m.vat_number);
+    c.vat_verification = crate::vies::verify(
+        &state.db,
+        &state.vies,
+        scope,
+        requester.as_deref(),
+        number,
+        retry,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Applies a new VAT number, or checks the kept one against a new billing

@@ -16,7 +16,7 @@ use super::view::Context;
 use super::{Portal, email_change, merge_pages};
 use crate::billing::{clock, present, worker};
 use crate::error::{ApiError, ApiResult};
-use crate::http::customers::{email_address, locale, revalidate_vat};
+use crate::http::customers::{email_address, locale, revalidate_vat, verify_vat};
 use crate::http::extract::{ApiJson, ApiQuery, ListQuery, path_id};
 use crate::http::invoice_pdf::{PdfQuery, pdf_response};
 use crate::http::merchant::address_input;
@@ -80,6 +80,9 @@ pub async fn update_customer(
         email_change::ask(&state, &portal, c, new_email).await?;
     }
     customers::update_customer(&state.db, &portal.scope, c).await?;
+    if body.vat_number.is_some() || body.address.is_some() {
+        verify_vat(&state, &portal.scope, c, true).await?;
+    }
     Ok(Json(ctx.customer_view(&state.db).await?))
 }
 
