@@ -323,6 +323,18 @@ mod tests {
         ));
     }
 
+    #[tokio::test]
+    async fn an_https_client_works_without_a_process_wide_tls_provider() {
+        // No provider is installed in this process; building and using the client
+        // must neither panic nor install one.
+        let mut config = Config::for_database("sqlite::memory:");
+        config.vies_url = "https://127.0.0.1:9/check-vat-number".to_owned();
+        let vies = Vies::new(&config);
+        assert!(vies.client.is_some());
+        assert_eq!(vies.check(("DE", "136308783"), None).await, Answer::Unavailable);
+        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+    }
+
     #[test]
     fn test_mode_has_magic_numbers() {
         assert!(matches!(vat::parse(TEST_INVALID, Some("DE")), Ok(Some(_))));
