@@ -331,7 +331,10 @@ mod tests {
         config.vies_url = "https://127.0.0.1:9/check-vat-number".to_owned();
         let vies = Vies::new(&config);
         assert!(vies.client.is_some());
-        assert_eq!(vies.check(("DE", "136308783"), None).await, Answer::Unavailable);
+        assert_eq!(
+            vies.check(("DE", "136308783"), None).await,
+            Answer::Unavailable
+        );
         assert!(rustls::crypto::CryptoProvider::get_default().is_none());
     }
 
