@@ -204,18 +204,28 @@ fn test_answer(number: &str) -> Answer {
     }
 }
 
-/// The verification of `vat_number` for this merchant and mode: the stored
-/// answer while it is fresh, else a new one (kept). `None` for a number VIES
-/// does not know (no EU prefix). `requester` is the merchant's VAT number.
-/// `retry` asks again at once after an outage: the merchant or the customer
-/// has just saved the number.
+/// When a kept answer is used instead of asking VIES.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    /// While it is fresh: a number being used (checkout, pricing).
+    Fresh,
+    /// While it is fresh, except an outage, asked again at once: the merchant
+    /// or the customer has just saved the number.
+    FreshAnswer,
+    /// Never: the answer is known to be stale.
+    Never,
+}
+
+/// The verification of `vat_number` for this merchant and mode: the kept answer
+/// when `reuse` allows, else a new one (kept). `None` for a number VIES does
+/// not know (no EU prefix). `requester` is the merchant's VAT number.
 pub async fn verify(
     db: &Db,
     vies: &Vies,
     scope: &Scope,
     requester: Option<&str>,
     vat_number: &str,
-    retry: bool,
+    reuse: Reuse,
 ) -> Result<Option<VatVerification>, sqlx::Error> {
     let Ok(Some(number)) = vat::parse(vat_number, None) else {
         return Ok(None);
@@ -225,7 +235,12 @@ pub async fn verify(
     };
     if let Some(cached) = crate::store::vat::get(db, scope, number.as_str()).await? {
         let outage = cached.status == VatVerificationStatus::Unverified;
-        if is_fresh(&cached, Utc::now()) && !(retry && outage) {
+        let reusable = match reuse {
+            Reuse::Fresh => true,
+            Reuse::FreshAnswer => !outage,
+            Reuse::Never => false,
+        };
+        if reusable && is_fresh(&cached, Utc::now()) {
             return Ok(Some(cached));
         }
     }
@@ -254,6 +269,41 @@ pub async fn verify(
     };
     crate::store::vat::put(db, scope, number.as_str(), &v).await?;
     Ok(Some(v))
+}
+
+/// Most numbers asked again in one [`refresh_stale`] pass.
+const REFRESH_BATCH: i64 = 50;
+
+/// Asks VIES again about live numbers whose kept answer is stale (older than
+/// [`CACHE_DAYS`], or an outage older than [`RETRY_AFTER_MINUTES`]), so that the
+/// billing pass that follows prices renewals with a current answer. Runs
+/// outside any transaction; stops at the first outage. Answers how many numbers
+/// were asked.
+pub async fn refresh_stale(db: &Db, vies: &Vies, at: DateTime<Utc>) -> Result<usize, sqlx::Error> {
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let expired = stamp(at - chrono::Duration::days(CACHE_DAYS));
+    let retry = stamp(at - chrono::Duration::minutes(RETRY_AFTER_MINUTES));
+    let due = crate::store::vat::stale(db, &expired, &retry, REFRESH_BATCH).await?;
+    let mut asked = 0;
+    for (scope, number) in due {
+        let requester = crate::store::merchants::get_merchant(db, &scope)
+            .await?
+            .and_then(|m| m.vat_number);
+        let v = verify(
+            db,
+            vies,
+            &scope,
+            requester.as_deref(),
+            &number,
+            Reuse::Never,
+        )
+        .await?;
+        asked += 1;
+        if v.is_some_and(|v| v.status == VatVerificationStatus::Unverified) {
+            break;
+        }
+    }
+    Ok(asked)
 }
 
 #[cfg(test)]

@@ -245,6 +245,36 @@ scenarios_with! { StandIn::start => StandIn, StandIn::configure;
         assert_eq!(c["vat_verification"]["consultation_number"], "WAPIAAAAZ00002");
     }
 
+    async fn before_a_billing_pass_an_expired_answer_is_asked_again_and_renewals_use_it(app, vies) {
+        let (sk, _) = live_keys(app);
+        let kept = german_business(app, &sk, "DE136308783").await;
+        let gone = german_business(app, &sk, UNREGISTERED).await;
+        ok(app.patch_as(&sk, &format!("/v1/customers/{}", id(&gone)), json!({"vat_number": null})).await);
+        assert_eq!(vies.calls(), 2);
+        let mut config = Config::for_database(&app.database_url);
+        vies.configure(&mut config);
+        let client = renewly::vies::Vies::new(&config);
+        let now = chrono::Utc::now();
+        assert_eq!(renewly::vies::refresh_stale(app.db(), &client, now).await.unwrap(), 0, "all fresh");
+
+        // 31 days on: the answer still in use is asked again, the unused one is not.
+        let later = now + chrono::Duration::days(31);
+        assert_eq!(renewly::vies::refresh_stale(app.db(), &client, later).await.unwrap(), 1);
+        assert_eq!(vies.calls(), 3);
+        let c = ok(app.get_as(&sk, &format!("/v1/customers/{}", id(&kept))).await);
+        assert_eq!(c["vat_verification"]["consultation_number"], "WAPIAAAAZ00003");
+
+        // During an outage the pass stops at the first number and charges VAT meanwhile.
+        vies.set_down(true);
+        let much_later = now + chrono::Duration::days(62);
+        assert_eq!(renewly::vies::refresh_stale(app.db(), &client, much_later).await.unwrap(), 1);
+        let c = ok(app.get_as(&sk, &format!("/v1/customers/{}", id(&kept))).await);
+        assert_eq!(c["vat_verification"]["status"], "unverified");
+        let (plan, price) = live_plan(app, &sk).await;
+        let inv = first_invoice(app, &sk, &id(&kept), &plan, &price).await;
+        assert_eq!(inv["reverse_charge"], false, "{inv}");
+    }
+
     async fn test_mode_never_asks_vies_and_has_magic_numbers(app, vies) {
         let verified = german_business(app, &app.keys.sk, "DE136308783").await;
         assert_eq!(verified["vat_verification"]["status"], "verified", "{verified}");

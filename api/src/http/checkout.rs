@@ -206,7 +206,7 @@ pub async fn preview(
     let plan = public_plan(&state, &scope, &req.plan).await?;
     let items = items_of(&req, &plan)?;
     let mut customer = entered_customer(&req, &scope, false)?;
-    verify_vat(&state, &scope, &mut customer, false).await?;
+    verify_vat(&state, &scope, &mut customer, crate::vies::Reuse::Fresh).await?;
     let merchant = merchants::get_merchant(&state.db, &scope)
         .await?
         .ok_or_else(|| ApiError::not_found("merchant", scope.merchant_id.clone()))?;
@@ -298,7 +298,7 @@ pub async fn checkout(
     refuse_archived(&chosen)?;
     let mut customer = create_customer(&state, &scope, entered).await?;
     // VIES's answer decides the reverse charge; an outage charges VAT, never blocks.
-    verify_vat(&state, &scope, &mut customer, false).await?;
+    verify_vat(&state, &scope, &mut customer, crate::vies::Reuse::Fresh).await?;
     let payment_method = match &req.payment_method {
         Some(p) if needs_card => {
             let pm = attach_card(&state, &scope, &customer.id, &p.card, true)

@@ -14,6 +14,7 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{Kind, is_id_of, new_id};
 use crate::store::{Scope, customers, now, users};
+use crate::vies::Reuse;
 
 /// Filters of `GET /v1/customers`.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -58,7 +59,7 @@ pub async fn create_customer(
     };
     let mut customer = customer;
     customers::insert_customer(&state.db, &scope, &customer).await?;
-    verify_vat(&state, &scope, &mut customer, true).await?;
+    verify_vat(&state, &scope, &mut customer, Reuse::FreshAnswer).await?;
     Ok((StatusCode::CREATED, Json(customer)))
 }
 
@@ -126,7 +127,7 @@ pub async fn update_customer(
     }
     customers::update_customer(&state.db, &scope, &c).await?;
     if body.vat_number.is_some() || body.address.is_some() {
-        verify_vat(&state, &scope, &mut c, true).await?;
+        verify_vat(&state, &scope, &mut c, Reuse::FreshAnswer).await?;
     }
     Ok(Json(c))
 }
@@ -237,12 +238,12 @@ pub fn vat_number(
 
 /// Checks the customer's VAT number with VIES (or takes the answer kept for
 /// it) and shows the answer on the customer. An outage is an `unverified`
-/// answer, never an error. `retry` asks again at once after an outage.
+/// answer, never an error.
 pub async fn verify_vat(
     state: &AppState,
     scope: &Scope,
     c: &mut Customer,
-    retry: bool,
+    reuse: crate::vies::Reuse,
 ) -> ApiResult<()> {
     let Some(number) = c.vat_number.as_deref() else {
         c.vat_verification = None;
@@ -257,7 +258,7 @@ pub async fn verify_vat(
         scope,
         requester.as_deref(),
         number,
-        retry,
+        reuse,
     )
     .await?;
     Ok(())

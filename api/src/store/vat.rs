@@ -83,3 +83,41 @@ pub async fn put(
     .rows_affected());
     Ok(())
 }
+
+/// Live numbers whose kept answer is due again: `verified` or `invalid` checked
+/// before `expired_before`, `unverified` before `retry_before`, and still the
+/// number of one of the merchant's customers; oldest first.
+pub async fn stale(
+    db: &Db,
+    expired_before: &str,
+    retry_before: &str,
+    limit: i64,
+) -> Result<Vec<(Scope, String)>, sqlx::Error> {
+    let rows: Vec<(String, String)> = with_db!(db, pool => sqlx::query_as(
+        "SELECT v.merchant_id, v.vat_number FROM vat_verifications v \
+         WHERE v.livemode = $1 \
+         AND ((v.status = 'unverified' AND v.checked_at < $3) \
+           OR (v.status <> 'unverified' AND v.checked_at < $2)) \
+         AND EXISTS (SELECT 1 FROM customers c WHERE c.merchant_id = v.merchant_id \
+           AND c.livemode = v.livemode AND c.vat_number = v.vat_number) \
+         ORDER BY v.checked_at LIMIT $4",
+    )
+    .bind(true)
+    .bind(expired_before)
+    .bind(retry_before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?);
+    Ok(rows
+        .into_iter()
+        .map(|(merchant_id, number)| {
+            (
+                Scope {
+                    merchant_id,
+                    livemode: true,
+                },
+                number,
+            )
+        })
+        .collect())
+}

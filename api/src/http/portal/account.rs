@@ -81,7 +81,7 @@ pub async fn update_customer(
     }
     customers::update_customer(&state.db, &portal.scope, c).await?;
     if body.vat_number.is_some() || body.address.is_some() {
-        verify_vat(&state, &portal.scope, c, true).await?;
+        verify_vat(&state, &portal.scope, c, crate::vies::Reuse::FreshAnswer).await?;
     }
     Ok(Json(ctx.customer_view(&state.db).await?))
 }
