@@ -330,6 +330,13 @@ scenarios! {
         app.post_as(&app.keys.pk, "/v1/public/checkout/preview", preview_body(&plan, &price, "DE13630878"))
             .await
             .assert_problem(422, "invalid_field", Some("customer.vat_number"));
+        // The portal's account details too.
+        let s = created(app.post(&format!("/v1/customers/{c}/portal_sessions"), json!({})).await);
+        let token = s["token"].as_str().unwrap();
+        let r = app.send(reqwest::Method::PATCH, &format!("/v1/portal/{token}/customer"), None,
+            Some(&json!({"vat_number": "DE 136 308 784"})), &[]).await;
+        r.assert_problem(422, "invalid_field", Some("vat_number"));
+        assert!(r.body["detail"].as_str().unwrap().contains("check digits"), "{}", r.text);
         let greek = created(app.post("/v1/customers", json!({"email": "c@example.gr",
             "vat_number": "el 094 501 040", "address": {"country": "GR"}})).await);
         assert_eq!(greek["vat_number"], "EL094501040");
