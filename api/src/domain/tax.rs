@@ -190,13 +190,13 @@ mod reverse_charge_tests {
 
     #[test]
     fn only_cross_border_eu_business_customers_are_reverse_charged() {
-        assert!(is_reverse_charge("NL", Some("DE"), Some("DE123456789")));
+        assert!(is_reverse_charge("NL", Some("DE"), Some("DE136308783")));
         assert!(
             !is_reverse_charge("NL", Some("DE"), None),
             "a consumer pays German VAT"
         );
         assert!(
-            !is_reverse_charge("NL", Some("NL"), Some("NL123")),
+            !is_reverse_charge("NL", Some("NL"), Some("NL004495445B01")),
             "domestic B2B pays NL VAT"
         );
         assert!(

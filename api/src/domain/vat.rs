@@ -161,7 +161,8 @@ pub fn parse(raw: &str, country: Option<&str>) -> Result<Option<VatNumber>, VatE
             }
         }
         Some(c) => match given {
-            Some(g) if g.country == c.as_str() => g,
+            // Monaco belongs to the French VAT territory and uses French numbers.
+            Some(g) if g.country == c.as_str() || (c.as_str() == "MC" && g.prefix == "FR") => g,
             Some(_) => {
                 return Err(VatError::Prefix {
                     country: c.as_str().to_owned(),

@@ -237,6 +237,7 @@ fn the_prefix_must_be_the_billing_countrys() {
         Err(VatError::Prefix { .. })
     ));
     assert!(parse("XI123456789", Some("GB")).is_ok());
+    assert!(parse("FR40303265045", Some("MC")).is_ok());
     assert!(matches!(
         parse("DE136308783", Some("US")),
         Err(VatError::Prefix { .. })
