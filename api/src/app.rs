@@ -192,11 +192,13 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
         .base_url
         .get_or_insert_with(|| format!("http://{addr}"));
     let provider = crate::payments::Provider::for_config(&config);
+    let vies = crate::vies::Vies::new(&config);
     let config = Arc::new(config);
     let state = AppState {
         db: db.clone(),
         config: config.clone(),
         provider,
+        vies,
     };
     let app = router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -276,7 +278,17 @@ async fn housekeeping(db: &Db, config: &Config) {
     }
 }
 
-/// Runs a billing pass for today on every tick, and the housekeeping once an
+/// Stale VIES answers asked again before a billing pass, logged.
+async fn refresh_vat_numbers(db: &Db, vies: &crate::vies::Vies) {
+    match crate::vies::refresh_stale(db, vies, chrono::Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(numbers = n, "VAT numbers verified again with VIES"),
+        Err(e) => tracing::error!(error = %e, "VAT numbers could not be verified again"),
+    }
+}
+
+/// Runs a billing pass for today on every tick (after asking VIES again about
+/// VAT numbers whose answer is stale), and the housekeeping once an
 /// hour. Each pass is idempotent, so an interrupted one is simply finished by the next.
 async fn billing_ticker(
     db: Db,
@@ -284,6 +296,7 @@ async fn billing_ticker(
     tick: Duration,
     config: Arc<Config>,
 ) {
+    let vies = crate::vies::Vies::new(&config);
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The sweep scans delivered e-mails: once an hour is soon enough for limits
@@ -295,6 +308,7 @@ async fn billing_ticker(
             swept_at = Some(std::time::Instant::now());
             housekeeping(&db, &config).await;
         }
+        refresh_vat_numbers(&db, &vies).await;
         let today = crate::billing::clock::calendar_today();
         match crate::billing::worker::run_day(
             &db,

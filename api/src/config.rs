@@ -75,7 +75,17 @@ pub struct Config {
     /// charges the provider saw can be counted against Renewly's records
     /// (`RENEWLY_TEST_PROVIDER_LEDGER`; default none).
     pub test_provider_ledger: Option<PathBuf>,
+    /// Where live-mode VAT numbers are verified: the VIES REST service's
+    /// check-vat-number endpoint (`RENEWLY_VIES_URL`; default [`VIES_URL`]). Plain
+    /// `http://` is accepted for a loopback host only.
+    pub vies_url: String,
+    /// How long one VIES request may take before the number counts as unverified
+    /// for now (`RENEWLY_VIES_TIMEOUT_SECONDS`; default 10, at most 60).
+    pub vies_timeout: Duration,
 }
+
+/// The European Commission's VIES REST endpoint.
+pub const VIES_URL: &str = "https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number";
 
 /// How many requests one client may make in a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -235,6 +245,8 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "RENEWLY_RATE_LIMITS",
     "RENEWLY_TRUSTED_PROXIES",
     "RENEWLY_TEST_PROVIDER_LEDGER",
+    "RENEWLY_VIES_URL",
+    "RENEWLY_VIES_TIMEOUT_SECONDS",
 ];
 
 impl Config {
@@ -315,7 +327,21 @@ impl Config {
                 reason: "must be from 1 to 720 hours".to_owned(),
             });
         }
+        let vies_timeout: u64 = parse(
+            "RENEWLY_VIES_TIMEOUT_SECONDS",
+            get("RENEWLY_VIES_TIMEOUT_SECONDS"),
+            "10",
+        )?;
+        if !(1..=60).contains(&vies_timeout) {
+            return Err(ConfigError {
+                variable: "RENEWLY_VIES_TIMEOUT_SECONDS",
+                value: vies_timeout.to_string(),
+                reason: "must be from 1 to 60 seconds".to_owned(),
+            });
+        }
         Ok(Self {
+            vies_url: vies_url(get("RENEWLY_VIES_URL").as_deref().unwrap_or(VIES_URL))?,
+            vies_timeout: Duration::from_secs(vies_timeout),
             database_url: Secret::new(database_url),
             listen,
             base_url,
@@ -379,7 +405,34 @@ impl Config {
             portal_session_ttl: Duration::from_secs(24 * 3600),
             rate_limits: RateLimits::off(),
             trusted_proxies: Vec::new(),
+            // Nothing listens on the discard port: tests reach no outside VIES.
+            vies_url: "http://127.0.0.1:9/check-vat-number".to_owned(),
+            vies_timeout: Duration::from_secs(2),
         }
+    }
+}
+
+/// An https URL, or http to this machine only: the answer decides whether VAT
+/// is charged, so it must not be open to tampering on the way.
+fn vies_url(raw: &str) -> Result<String, ConfigError> {
+    let fail = |reason: String| ConfigError {
+        variable: "RENEWLY_VIES_URL",
+        value: raw.to_owned(),
+        reason,
+    };
+    let url = url::Url::parse(raw).map_err(|e| fail(e.to_string()))?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(url.into()),
+        "http" if loopback => Ok(url.into()),
+        _ => Err(fail(
+            "expected an https:// URL (http:// only to 127.0.0.1 or localhost)".to_owned(),
+        )),
     }
 }
 
@@ -528,6 +581,22 @@ mod tests {
             Config::unknown_variables(&v),
             vec!["RENEWLY_LISEN".to_owned()]
         );
+    }
+
+    #[test]
+    fn vies_is_https_or_this_machine() {
+        let ok = |v: &str| Config::from_vars(vars(&[("RENEWLY_VIES_URL", v)])).map(|c| c.vies_url);
+        assert_eq!(
+            Config::from_vars(BTreeMap::new()).unwrap().vies_url,
+            VIES_URL
+        );
+        assert!(ok("http://127.0.0.1:8099/check").is_ok());
+        assert!(ok("https://vies.example.com/check").is_ok());
+        let e = ok("http://vies.example.com/check").unwrap_err();
+        assert_eq!(e.variable, "RENEWLY_VIES_URL");
+        let t = |v: &str| Config::from_vars(vars(&[("RENEWLY_VIES_TIMEOUT_SECONDS", v)]));
+        assert_eq!(t("5").unwrap().vies_timeout, Duration::from_secs(5));
+        assert!(t("0").is_err());
     }
 
     #[test]

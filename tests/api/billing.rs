@@ -356,9 +356,9 @@ scenarios! {
             // DE consumer, inclusive: 24.19 ÷ 1.19 = 20.327… → 20.33; 24.19 − 20.33 = 3.86
             ("de-incl@example.com", "DE", None, &incl, "20.33", "3.86", "24.19", "19", false),
             // DE business with a VAT number: reverse charge, 0 %.
-            ("de-b2b@example.com", "DE", Some("DE123456789"), &excl, "29.00", "0.00", "29.00", "0", true),
+            ("de-b2b@example.com", "DE", Some("DE136308783"), &excl, "29.00", "0.00", "29.00", "0", true),
             // NL business with a VAT number: domestic, 21 %.
-            ("nl-b2b@example.com", "NL", Some("NL123456789B01"), &excl, "29.00", "6.09", "35.09", "21", false),
+            ("nl-b2b@example.com", "NL", Some("NL004495445B01"), &excl, "29.00", "6.09", "35.09", "21", false),
         ];
         for (email, country, vat, price, subtotal, tax, total, rate, reverse) in cases {
             let who = json!({"email": email, "name": "Kim", "vat_number": vat, "address": {"country": country}});

@@ -103,7 +103,7 @@ scenarios! {
             "email": " Jane.Doe@Example.COM ",
             "name": "Jane Doe",
             "company": "Doe BV",
-            "vat_number": "nl 8512.34.567 b01",
+            "vat_number": "nl 8083.73.894 b01",
             "address": {"line1": "Dam 1", "city": "Amsterdam", "postal_code": "1012 JS", "country": "nl"},
             "locale": "en-gb",
             "pricelist": pricelist,
@@ -115,7 +115,8 @@ scenarios! {
         assert_eq!(r.body["object"], "customer");
         assert_eq!(r.body["livemode"], false);
         assert_eq!(r.body["email"], "Jane.Doe@example.com");
-        assert_eq!(r.body["vat_number"], "NL851234567B01");
+        assert_eq!(r.body["vat_number"], "NL808373894B01");
+        assert_eq!(r.body["vat_verification"]["status"], "verified", "test mode: well-formed");
         assert_eq!(r.body["address"]["country"], "NL");
         assert_eq!(r.body["locale"], "en-GB");
         assert_eq!(r.body["pricelist"], pricelist.as_str());
@@ -128,9 +129,11 @@ scenarios! {
 
         let patched = app.patch(&format!("/v1/customers/{id}"), json!({
             "name": null, "company": "Doe Holding", "salesperson": null, "locale": "nl",
-            "address": {"country": "BE"},
+            "address": {"country": "BE"}, "vat_number": "BE 0428.759.497",
         })).await;
         assert_eq!(patched.status, 200, "{}", patched.text);
+        assert_eq!(patched.body["vat_number"], "BE0428759497");
+        assert_eq!(patched.body["vat_verification"]["status"], "verified");
         assert_eq!(patched.body["name"], Value::Null);
         assert_eq!(patched.body["company"], "Doe Holding");
         assert_eq!(patched.body["salesperson"], Value::Null);

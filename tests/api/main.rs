@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use renewly_tests::fixtures::*;
-use renewly_tests::{TestApp, scenarios};
+use renewly_tests::{TestApp, scenarios, scenarios_with};
 use serde_json::json;
 
 mod analytics;
@@ -26,4 +26,5 @@ mod portal_sessions;
 mod schemathesis;
 mod support;
 mod trust;
+mod vat;
 mod widget_wire;

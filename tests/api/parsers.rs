@@ -1,5 +1,5 @@
 //! Property tests of outside input through the real router: JSON bodies of any
-//! shape, amounts, dates and idempotency keys. Never a 5xx; a refusal is a 4xx
+//! shape, amounts, dates, VAT numbers and idempotency keys. Never a 5xx; a refusal is a 4xx
 //! problem+json naming the field; what the documented grammar allows is
 //! accepted and comes back as it was sent. (The parsers themselves are
 //! property-tested in `api/tests/parsers.rs`.)
@@ -183,6 +183,30 @@ scenarios! {
             } else {
                 assert_refusal(&r)?;
                 prop_assert_eq!(&r.body["param"], "as_of", "{:?}: {}", raw, r.text);
+            }
+            Ok(())
+        });
+    }
+
+    async fn vat_numbers_are_accepted_exactly_as_the_member_state_defines(app) {
+        let numbers = prop_oneof![
+            odd_text(),
+            "(DE|de|NL|EL|GR|XI|AT)[ .-]?[0-9A-Z .-]{0,16}",
+            "DE[0-9]{9}",
+        ];
+        check(64, numbers, |raw| {
+            let body = json!({"email": "vat@example.de", "vat_number": raw, "address": {"country": "DE"}});
+            let r = wait(app.post("/v1/customers", body));
+            match renewly::domain::vat::parse(&raw, Some("DE")) {
+                Ok(n) => {
+                    prop_assert_eq!(r.status, 201, "{:?}: {}", raw, r.text);
+                    prop_assert_eq!(&r.body["vat_number"], &json!(n.map(|n| n.as_str().to_owned())));
+                }
+                Err(_) => {
+                    assert_refusal(&r)?;
+                    prop_assert_eq!(r.status, 422);
+                    prop_assert_eq!(&r.body["param"], "vat_number");
+                }
             }
             Ok(())
         });

@@ -36,7 +36,7 @@ async fn published_plan(app: &TestApp, amount: &str) -> (String, String) {
 fn checkout_body(plan: &str, price: &str, email: &str, name: &str, number: &str) -> Value {
     json!({"plan": plan, "price": price, "quantity": 1,
         "customer": {"email": email, "name": name, "company": "Intruder BV",
-            "vat_number": "DE123456789",
+            "vat_number": "DE136308783",
             "address": {"line1": "Elsewhere 1", "city": "Berlin", "country": "DE"}},
         "payment_method": {"card": card(number)}})
 }

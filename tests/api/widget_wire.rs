@@ -480,14 +480,14 @@ scenarios! {
 
         // Contact details: `Some(None)` clears, `Some(Some(…))` sets, `None` keeps.
         let update = wire::UpdatePortalCustomer { name: Some(None), company: Some(Some("Shopper BV".to_owned())),
-            vat_number: Some(Some("nl 123.456.789 b01".to_owned())), locale: Some("en".to_owned()), ..Default::default() };
+            vat_number: Some(Some("nl 0044.95.445 b01".to_owned())), locale: Some("en".to_owned()), ..Default::default() };
         let r = psend(app, reqwest::Method::PATCH, &token, "/customer", &update).await;
         let me: wire::PortalCustomer = read(&r, 200);
         mirrors(&me, &r.body);
         assert_eq!((me.name.as_deref(), &r.body["name"]), (None, &Value::Null));
         assert_eq!((me.company.as_deref(), me.email.as_str(), me.locale.as_str()),
             (Some("Shopper BV"), "sam@example.com", "en"));
-        assert_eq!((me.vat_number.as_deref(), &me.address), (Some("NL123456789B01"), &c.address));
+        assert_eq!((me.vat_number.as_deref(), &me.address), (Some("NL004495445B01"), &c.address));
         assert_eq!(me.default_payment_method.as_ref().map(|p| p.last4.as_str()), Some("4444"));
 
         // Cancelling, with the offer that goes with the reason.

@@ -454,3 +454,47 @@ macro_rules! scenarios {
         )*
     };
 }
+
+/// Like [`scenarios!`], with something started before the server (such as a
+/// stand-in for an outside service) that changes the server's settings:
+/// `$setup().await` makes it, `$configure(&it, &mut config)` applies it, and
+/// each scenario receives it as its second argument.
+///
+/// ```ignore
+/// scenarios_with! { StandIn::start => StandIn, StandIn::configure;
+///     async fn vies_is_asked_once(app, vies) {
+///         assert_eq!(vies.calls(), 0);
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! scenarios_with {
+    ($setup:path => $ty:ty, $configure:path;
+     $(async fn $name:ident($app:ident, $ctx:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: &$crate::TestApp, $ctx: &$ty) $body
+
+                async fn on(backend: $crate::Backend) {
+                    let ctx: $ty = $setup().await;
+                    let app = $crate::TestApp::start_with(backend, |c| $configure(&ctx, c)).await;
+                    run(&app, &ctx).await;
+                    app.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    on($crate::Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    on($crate::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}

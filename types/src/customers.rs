@@ -16,6 +16,10 @@ pub struct Customer {
     pub name: Option<String>,
     pub company: Option<String>,
     pub vat_number: Option<String>,
+    /// What VIES answered for `vat_number` (null without a number or an EU
+    /// prefix). Reverse charge applies only to a `verified` number.
+    #[serde(default)]
+    pub vat_verification: Option<VatVerification>,
     pub address: Address,
     /// BCP 47 language tag, e.g. `en` or `nl`.
     pub locale: String,
@@ -24,6 +28,32 @@ pub struct Customer {
     pub salesperson: Option<String>,
     pub default_payment_method: Option<String>,
     pub created: String,
+}
+
+/// The outcome of checking a VAT number with VIES, the EU's register; kept 30
+/// days per number, merchant and mode.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VatVerification {
+    pub status: VatVerificationStatus,
+    /// When VIES was asked (RFC 3339).
+    pub checked_at: String,
+    /// VIES's consultation number, the proof of the check (live mode; absent
+    /// when VIES could not be reached or gives none).
+    pub consultation_number: Option<String>,
+}
+
+/// Whether a VAT number may be reverse-charged.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum VatVerificationStatus {
+    /// VIES confirmed the number is registered.
+    Verified,
+    /// VIES says the number is not registered: VAT is charged.
+    Invalid,
+    /// VIES could not be reached: VAT is charged, and it is asked again soon.
+    Unverified,
 }
 
 /// A new customer.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use renewly_types::{
     BillTo, Customer, ItemInput, Merchant, Plan, Price, Pricelist, Product, Recurring, TaxBehavior,
+    VatVerificationStatus,
 };
 use rust_decimal::Decimal;
 
@@ -15,7 +16,7 @@ use crate::domain::invoice::{LineInput, TaxChoice, Totals, totals};
 use crate::domain::money::round;
 use crate::domain::mrr::line_mrr;
 use crate::domain::pricing::{ListedPrice, apply};
-use crate::domain::tax::{REVERSE_CHARGE_NOTE, is_reverse_charge};
+use crate::domain::tax::{REVERSE_CHARGE_NOTE, is_reverse_charge, vat_charged_note};
 use crate::store::subscriptions::{NewItem, tax_behavior_name};
 use crate::store::{Scope, catalog, pricelists, prices, tax_rates};
 
@@ -188,33 +189,52 @@ async fn price_item(
 }
 
 /// Who is taxed how: the customer's billing country decides the rate; an EU
-/// business customer in another member state is reverse-charged.
+/// business customer in another member state is reverse-charged once VIES has
+/// verified their VAT number, and charged VAT with a note saying why until then.
 #[derive(Debug, Clone)]
 pub struct TaxContext {
     pub country: String,
     pub reverse_charge: bool,
+    /// Why VAT is charged to a customer who gave a VAT number.
+    vat_note: Option<String>,
     rates: HashMap<String, TaxChoice>,
 }
 
 impl TaxContext {
-    /// The context for this merchant and customer.
+    /// The context for this merchant and customer (with the customer's last VIES
+    /// answer, `Customer::vat_verification`).
     pub fn new(merchant: &Merchant, customer: &Customer) -> Self {
         let customer_country = customer.address.country.as_deref();
-        let reverse_charge = is_reverse_charge(
+        let eligible = is_reverse_charge(
             &merchant.country,
             customer_country,
             customer.vat_number.as_deref(),
         );
+        let status = customer.vat_verification.as_ref().map(|v| v.status);
+        let reverse_charge = eligible && status == Some(VatVerificationStatus::Verified);
+        let vat_note = match (&customer.vat_number, eligible && !reverse_charge) {
+            (Some(number), true) => Some(vat_charged_note(
+                number,
+                status == Some(VatVerificationStatus::Invalid),
+            )),
+            _ => None,
+        };
         Self {
             country: customer_country.unwrap_or(&merchant.country).to_owned(),
             reverse_charge,
+            vat_note,
             rates: HashMap::new(),
         }
     }
 
-    /// The mention a document carries.
+    /// The mention a document carries: the reverse charge, or why VAT is charged
+    /// although the customer gave a VAT number.
     pub fn note(&self) -> Option<String> {
-        self.reverse_charge.then(|| REVERSE_CHARGE_NOTE.to_owned())
+        if self.reverse_charge {
+            Some(REVERSE_CHARGE_NOTE.to_owned())
+        } else {
+            self.vat_note.clone()
+        }
     }
 
     /// The tax for a product's category (looked up once per category).

@@ -13,3 +13,4 @@ pub mod recurrence;
 pub mod revenue;
 pub mod subscription;
 pub mod tax;
+pub mod vat;

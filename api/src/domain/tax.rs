@@ -147,9 +147,25 @@ mod tests {
 pub const REVERSE_CHARGE_NOTE: &str = "Reverse charge: VAT to be accounted for by the recipient \
      (Article 196, Council Directive 2006/112/EC).";
 
-/// Whether an EU business customer is reverse-charged (SPEC §3): the merchant and
-/// the customer are in different EU member states and the customer gave a VAT
-/// number.
+/// The mention on an invoice that charges VAT to a customer who gave a VAT
+/// number the reverse charge would apply to, had VIES confirmed it: `invalid`
+/// when VIES says it is not registered, else VIES could not be asked yet.
+pub fn vat_charged_note(vat_number: &str, invalid: bool) -> String {
+    if invalid {
+        format!(
+            "VAT charged: the customer's VAT number {vat_number} is not registered in VIES, \
+             so the reverse charge does not apply."
+        )
+    } else {
+        format!(
+            "VAT charged: the customer's VAT number {vat_number} could not be verified with VIES."
+        )
+    }
+}
+
+/// Whether an EU business customer qualifies for the reverse charge (SPEC §3):
+/// the merchant and the customer are in different EU member states and the
+/// customer gave a VAT number. It applies once VIES has verified the number.
 pub fn is_reverse_charge(
     merchant_country: &str,
     customer_country: Option<&str>,
@@ -174,13 +190,13 @@ mod reverse_charge_tests {
 
     #[test]
     fn only_cross_border_eu_business_customers_are_reverse_charged() {
-        assert!(is_reverse_charge("NL", Some("DE"), Some("DE123456789")));
+        assert!(is_reverse_charge("NL", Some("DE"), Some("DE136308783")));
         assert!(
             !is_reverse_charge("NL", Some("DE"), None),
             "a consumer pays German VAT"
         );
         assert!(
-            !is_reverse_charge("NL", Some("NL"), Some("NL123")),
+            !is_reverse_charge("NL", Some("NL"), Some("NL004495445B01")),
             "domestic B2B pays NL VAT"
         );
         assert!(

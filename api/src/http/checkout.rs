@@ -15,7 +15,7 @@ use renewly_types::{
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use super::customers::{email_address, locale, vat_number};
+use super::customers::{email_address, locale, vat_number, verify_vat};
 use super::extract::{AnyKey, ApiJson, path_id};
 use super::merchant::address_input;
 use super::middleware::RequestKey;
@@ -176,7 +176,12 @@ fn entered_customer(req: &CheckoutRequest, scope: &Scope, need_email: bool) -> A
         email,
         name: optional_text("customer.name", c.name.as_deref(), 200)?,
         company: optional_text("customer.company", c.company.as_deref(), 200)?,
-        vat_number: vat_number("customer.vat_number", c.vat_number.as_deref())?,
+        vat_number: vat_number(
+            "customer.vat_number",
+            c.vat_number.as_deref(),
+            address.country.as_deref(),
+        )?,
+        vat_verification: None,
         address,
         locale: match &c.locale {
             Some(l) => locale("customer.locale", l)?,
@@ -201,7 +206,8 @@ pub async fn preview(
 ) -> ApiResult<Json<CheckoutPreview>> {
     let plan = public_plan(&state, &scope, &req.plan).await?;
     let items = items_of(&req, &plan)?;
-    let customer = entered_customer(&req, &scope, false)?;
+    let mut customer = entered_customer(&req, &scope, false)?;
+    verify_vat(&state, &scope, &mut customer, crate::vies::Reuse::Fresh).await?;
     let merchant = merchants::get_merchant(&state.db, &scope)
         .await?
         .ok_or_else(|| ApiError::not_found("merchant", scope.merchant_id.clone()))?;
@@ -296,7 +302,9 @@ pub async fn checkout(
     let (customer, payment_method) = match earlier_attempt(&state, &scope, &charge_key).await? {
         Some(earlier) => earlier,
         None => {
-            let customer = create_customer(&state, &scope, entered).await?;
+            let mut customer = create_customer(&state, &scope, entered).await?;
+            // VIES's answer decides the reverse charge; an outage charges VAT, never blocks.
+            verify_vat(&state, &scope, &mut customer, crate::vies::Reuse::Fresh).await?;
             let card = req.payment_method.as_ref().filter(|_| needs_card);
             let pm = match card {
                 Some(p) => Some(

@@ -14,6 +14,7 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{Kind, is_id_of, new_id};
 use crate::store::{Scope, customers, now, users};
+use crate::vies::Reuse;
 
 /// Filters of `GET /v1/customers`.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -32,6 +33,10 @@ pub async fn create_customer(
     SecretKey(scope): SecretKey,
     ApiJson(body): ApiJson<CreateCustomer>,
 ) -> ApiResult<(StatusCode, Json<Customer>)> {
+    let address = match &body.address {
+        Some(a) => address_input("address", a)?,
+        None => Address::default(),
+    };
     let customer = Customer {
         id: new_id(Kind::Customer),
         object: "customer".to_owned(),
@@ -39,18 +44,22 @@ pub async fn create_customer(
         email: email_address("email", &body.email)?,
         name: optional_text("name", body.name.as_deref(), 200)?,
         company: optional_text("company", body.company.as_deref(), 200)?,
-        vat_number: vat_number("vat_number", body.vat_number.as_deref())?,
-        address: match &body.address {
-            Some(a) => address_input("address", a)?,
-            None => Address::default(),
-        },
+        vat_number: vat_number(
+            "vat_number",
+            body.vat_number.as_deref(),
+            address.country.as_deref(),
+        )?,
+        vat_verification: None,
+        address,
         locale: locale("locale", body.locale.as_deref().unwrap_or("en"))?,
         pricelist: pricelist(&state.db, &scope, body.pricelist.as_deref()).await?,
         salesperson: salesperson(&state.db, &scope, body.salesperson.as_deref()).await?,
         default_payment_method: None,
         created: now(),
     };
+    let mut customer = customer;
     customers::insert_customer(&state.db, &scope, &customer).await?;
+    verify_vat(&state, &scope, &mut customer, Reuse::FreshAnswer).await?;
     Ok((StatusCode::CREATED, Json(customer)))
 }
 
@@ -103,12 +112,10 @@ pub async fn update_customer(
     if let Some(company) = &body.company {
         c.company = optional_text("company", company.as_deref(), 200)?;
     }
-    if let Some(vat) = &body.vat_number {
-        c.vat_number = vat_number("vat_number", vat.as_deref())?;
-    }
     if let Some(address) = &body.address {
         c.address = address_input("address", address)?;
     }
+    revalidate_vat(&mut c, body.vat_number.as_ref(), body.address.is_some())?;
     if let Some(l) = &body.locale {
         c.locale = locale("locale", l)?;
     }
@@ -119,6 +126,9 @@ pub async fn update_customer(
         c.salesperson = salesperson(&state.db, &scope, s.as_deref()).await?;
     }
     customers::update_customer(&state.db, &scope, &c).await?;
+    if body.vat_number.is_some() || body.address.is_some() {
+        verify_vat(&state, &scope, &mut c, Reuse::FreshAnswer).await?;
+    }
     Ok(Json(c))
 }
 
@@ -206,22 +216,68 @@ pub fn email_address(param: &str, raw: &str) -> ApiResult<String> {
     Ok(format!("{local}@{}", domain.to_lowercase()))
 }
 
-/// A VAT number: letters and digits once spaces and dots are removed; stored
-/// compact and upper-cased (`NL 123.456.789 B01` → `NL123456789B01`). Blank clears.
-pub fn vat_number(param: &str, raw: Option<&str>) -> ApiResult<Option<String>> {
-    let Some(t) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+/// A VAT number of a customer billed in `country`, stored compact and
+/// upper-cased (`NL 0044.95.445 b01` → `NL004495445B01`): an EU member state's
+/// prefix, format and check digits (see [`crate::domain::vat`]). Blank clears.
+pub fn vat_number(
+    param: &str,
+    raw: Option<&str>,
+    country: Option<&str>,
+) -> ApiResult<Option<String>> {
+    let Some(raw) = raw else {
         return Ok(None);
     };
-    let compact: String = t.chars().filter(|c| !matches!(c, ' ' | '.')).collect();
-    if t.chars().count() > 32 || !compact.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(ApiError::invalid(
+    match crate::domain::vat::parse(raw, country) {
+        Ok(n) => Ok(n.map(|n| n.as_str().to_owned())),
+        Err(e) => Err(ApiError::invalid(
             param,
-            format!(
-                "'{t}' is not a VAT number: at most 32 letters and digits, such as NL123456789B01"
-            ),
-        ));
+            format!("'{}' is not a valid VAT number: {e}", raw.trim()),
+        )),
     }
-    Ok(Some(compact.to_ascii_uppercase()))
+}
+
+/// Checks the customer's VAT number with VIES (or takes the answer kept for
+/// it) and shows the answer on the customer. An outage is an `unverified`
+/// answer, never an error.
+pub async fn verify_vat(
+    state: &AppState,
+    scope: &Scope,
+    c: &mut Customer,
+    reuse: crate::vies::Reuse,
+) -> ApiResult<()> {
+    let Some(number) = c.vat_number.as_deref() else {
+        c.vat_verification = None;
+        return Ok(());
+    };
+    let requester = crate::store::merchants::get_merchant(&state.db, scope)
+        .await?
+        .and_then(|m| m.vat_number);
+    c.vat_verification = crate::vies::verify(
+        &state.db,
+        &state.vies,
+        scope,
+        requester.as_deref(),
+        number,
+        reuse,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Applies a new VAT number, or checks the kept one against a new billing
+/// country: a number must always match the country it is billed in.
+pub fn revalidate_vat(
+    c: &mut Customer,
+    new: Option<&Option<String>>,
+    address_changed: bool,
+) -> ApiResult<()> {
+    let raw = match new {
+        Some(v) => v.clone(),
+        None if address_changed => c.vat_number.clone(),
+        None => return Ok(()),
+    };
+    c.vat_number = vat_number("vat_number", raw.as_deref(), c.address.country.as_deref())?;
+    Ok(())
 }
 
 /// A well-formed BCP 47 language tag (`en`, `nl`, `en-GB`, `zh-Hant-TW`), in
@@ -332,14 +388,13 @@ mod tests {
     #[test]
     fn vat_numbers_are_stored_compact() {
         assert_eq!(
-            vat_number("v", Some(" nl 123.456.789 b01 "))
-                .unwrap()
-                .as_deref(),
-            Some("NL123456789B01")
+            vat_number("v", Some(" nl 0044.95.445 b01 "), Some("NL")).unwrap(),
+            Some("NL004495445B01".to_owned())
         );
-        assert_eq!(vat_number("v", Some("  ")).unwrap(), None);
-        assert!(vat_number("v", Some("NL-123")).is_err());
-        assert!(vat_number("v", Some(&"1".repeat(33))).is_err());
+        assert_eq!(vat_number("v", Some("  "), Some("NL")).unwrap(), None);
+        assert!(vat_number("v", Some("NL-123"), None).is_err());
+        assert!(vat_number("v", Some("DE136308783"), Some("NL")).is_err());
+        assert!(vat_number("v", Some(&"1".repeat(33)), None).is_err());
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The payment provider: the built-in test provider by default.
     pub provider: crate::payments::Provider,
+    /// Where live-mode VAT numbers are verified.
+    pub vies: crate::vies::Vies,
 }
 
 /// A validated, trimmed, non-empty string field of at most `max` characters.

@@ -22,6 +22,19 @@ struct CustomerRow {
     salesperson_id: Option<String>,
     default_payment_method: Option<String>,
     created: String,
+    vat_status: Option<String>,
+    vat_checked_at: Option<String>,
+    vat_consultation_number: Option<String>,
+}
+
+/// The customer's columns and the cached VIES answer for its VAT number.
+macro_rules! select_customer {
+    () => {
+        "SELECT c.*, v.status AS vat_status, v.checked_at AS vat_checked_at, \
+     v.consultation_number AS vat_consultation_number FROM customers c \
+     LEFT JOIN vat_verifications v ON v.merchant_id = c.merchant_id \
+     AND v.livemode = c.livemode AND v.vat_number = c.vat_number "
+    };
 }
 
 impl From<CustomerRow> for Customer {
@@ -33,6 +46,9 @@ impl From<CustomerRow> for Customer {
             email: r.email,
             name: r.name,
             company: r.company,
+            vat_verification: r.vat_number.as_ref().and_then(|_| {
+                super::vat::verification(r.vat_status, r.vat_checked_at, r.vat_consultation_number)
+            }),
             vat_number: r.vat_number,
             address: from_json_text::<Address>(&r.address),
             locale: r.locale,
@@ -101,9 +117,10 @@ pub async fn get_customer(
     scope: &Scope,
     id: &str,
 ) -> Result<Option<Customer>, sqlx::Error> {
-    let row: Option<CustomerRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM customers WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
-    )
+    let row: Option<CustomerRow> = with_db!(db, pool => sqlx::query_as(concat!(
+        select_customer!(),
+        "WHERE c.id = $1 AND c.merchant_id = $2 AND c.livemode = $3"
+    ))
     .bind(id)
     .bind(&scope.merchant_id)
     .bind(scope.livemode)
@@ -120,10 +137,11 @@ pub async fn list_customers(
     email: Option<&str>,
     page: &Page,
 ) -> Result<(Vec<Customer>, bool), sqlx::Error> {
-    let rows: Vec<CustomerRow> = with_db!(db, pool => sqlx::query_as(
-        "SELECT * FROM customers WHERE merchant_id = $1 AND livemode = $2 AND id < $3 \
-         AND ($4 = 0 OR LOWER(email) = LOWER($5)) ORDER BY id DESC LIMIT $6",
-    )
+    let rows: Vec<CustomerRow> = with_db!(db, pool => sqlx::query_as(concat!(
+        select_customer!(),
+        "WHERE c.merchant_id = $1 AND c.livemode = $2 AND c.id < $3 \
+         AND ($4 = 0 OR LOWER(c.email) = LOWER($5)) ORDER BY c.id DESC LIMIT $6"
+    ))
     .bind(&scope.merchant_id)
     .bind(scope.livemode)
     .bind(page.cursor())

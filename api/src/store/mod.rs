@@ -27,6 +27,7 @@ pub mod tax_rates;
 pub mod test_clock;
 pub mod tooling;
 pub mod users;
+pub mod vat;
 
 /// Whose data a request may see: one merchant, in test or live mode.
 #[derive(Debug, Clone, PartialEq, Eq)]

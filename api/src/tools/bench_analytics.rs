@@ -65,6 +65,7 @@ pub async fn analytics(
         db: db.clone(),
         config: std::sync::Arc::new(config.clone()),
         provider: crate::payments::Provider::for_config(&config),
+        vies: crate::vies::Vies::new(&config),
     };
     let router = app::router(state);
     let first = Month::new(FIRST.0, FIRST.1).unwrap_or_else(|| Month::of(chrono::NaiveDate::MIN));

@@ -198,7 +198,7 @@ pub async fn seed_catalog(api: &Api, site_origin: &str) -> anyhow::Result<Vec<St
         "/v1/merchant",
         json!({
             "allowed_origins": [site_origin],
-            "vat_number": "NL123456789B01",
+            "vat_number": "NL004495445B01",
             "timezone": "Europe/Amsterdam",
             "address": {"line1": "Keizersgracht 1", "city": "Amsterdam", "postal_code": "1015 CC", "country": "NL"}
         }),

@@ -16,7 +16,7 @@ use super::view::Context;
 use super::{Portal, email_change, merge_pages};
 use crate::billing::{clock, present, worker};
 use crate::error::{ApiError, ApiResult};
-use crate::http::customers::{email_address, locale, vat_number};
+use crate::http::customers::{email_address, locale, revalidate_vat, verify_vat};
 use crate::http::extract::{ApiJson, ApiQuery, ListQuery, path_id};
 use crate::http::invoice_pdf::{PdfQuery, pdf_response};
 use crate::http::merchant::address_input;
@@ -69,12 +69,10 @@ pub async fn update_customer(
     if let Some(company) = &body.company {
         c.company = optional_text("company", company.as_deref(), 200)?;
     }
-    if let Some(vat) = &body.vat_number {
-        c.vat_number = vat_number("vat_number", vat.as_deref())?;
-    }
     if let Some(address) = &body.address {
         c.address = address_input("address", address)?;
     }
+    revalidate_vat(c, body.vat_number.as_ref(), body.address.is_some())?;
     if let Some(l) = &body.locale {
         c.locale = locale("locale", l)?;
     }
@@ -82,6 +80,9 @@ pub async fn update_customer(
         email_change::ask(&state, &portal, c, new_email).await?;
     }
     customers::update_customer(&state.db, &portal.scope, c).await?;
+    if body.vat_number.is_some() || body.address.is_some() {
+        verify_vat(&state, &portal.scope, c, crate::vies::Reuse::FreshAnswer).await?;
+    }
     Ok(Json(ctx.customer_view(&state.db).await?))
 }
 

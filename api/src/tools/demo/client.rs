@@ -51,6 +51,7 @@ impl Api {
             db: db.clone(),
             config: std::sync::Arc::new(config.clone()),
             provider: crate::payments::Provider::for_config(&config),
+            vies: crate::vies::Vies::new(&config),
         };
         Self::new(state, secret_key, publishable_key)
     }

@@ -283,15 +283,36 @@ pub(super) fn profile(rng: &mut StdRng, taken: &mut HashSet<String>) -> Profile 
     }
 }
 
-/// A well-formed (not registered) VAT number of the country.
+/// A VAT number of the country with a valid format and check digits (not a
+/// registered one): the published example of the member state with its digits
+/// drawn at random until they pass.
 fn vat_number(rng: &mut StdRng, country: &str) -> String {
-    let digits = rng.random_range(100_000_000..1_000_000_000_u32);
-    match country {
-        "NL" => format!("NL{digits}B01"),
-        "BE" => format!("BE0{digits}"),
-        "FR" => format!("FR{:02}{digits}", rng.random_range(10..100_u32)),
-        other => format!("{other}{digits}"),
+    use crate::domain::vat;
+    let Some(rule) = vat::RULES
+        .iter()
+        .find(|r| r.country == country && r.prefix != "XI")
+    else {
+        return format!(
+            "{country}{}",
+            rng.random_range(100_000_000..1_000_000_000_u32)
+        );
+    };
+    for _ in 0..20_000 {
+        let (prefix, national) = rule.example.split_at(2);
+        let drawn: String = national
+            .chars()
+            .enumerate()
+            .map(|(i, c)| match (i, c.is_ascii_digit()) {
+                (0, _) | (_, false) => c,
+                (_, true) => char::from(b'0' + rng.random_range(0..10_u8)),
+            })
+            .collect();
+        let candidate = format!("{prefix}{drawn}");
+        if vat::parse(&candidate, Some(country)).is_ok() {
+            return candidate;
+        }
     }
+    rule.example.to_owned()
 }
 
 /// Lower-case ASCII letters and digits of a name, for e-mail addresses.
@@ -333,6 +354,14 @@ mod tests {
         let profiles: Vec<Profile> = (0..300).map(|_| profile(&mut rng, &mut taken)).collect();
         assert_eq!(taken.len(), 300);
         assert!(profiles.iter().any(|p| p.vat_number.is_some()));
+        for p in &profiles {
+            if let Some(v) = &p.vat_number {
+                assert!(
+                    crate::domain::vat::parse(v, Some(&v[..2].replace("EL", "GR"))).is_ok(),
+                    "{v}"
+                );
+            }
+        }
         assert!(profiles.iter().any(|p| !p.is_business()));
         for p in &profiles {
             let c = p.customer_json();
