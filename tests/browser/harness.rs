@@ -351,7 +351,8 @@ where
 }
 
 impl Browser {
-    /// The delivered e-mails (`.eml` files) that contain `needle`.
+    /// The delivered e-mails (`.eml` files) that contain `needle`, with the
+    /// quoted-printable soft line breaks and `=3D` undone (enough to read links).
     pub fn mails_containing(&self, needle: &str) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(self.dir.join("outbox")) else {
             return Vec::new();
@@ -359,6 +360,11 @@ impl Browser {
         entries
             .flatten()
             .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .map(|text| {
+                text.replace("=\r\n", "")
+                    .replace("=\n", "")
+                    .replace("=3D", "=")
+            })
             .filter(|text| text.contains(needle))
             .collect()
     }

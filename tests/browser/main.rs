@@ -558,7 +558,7 @@ fn a_customer_fixes_a_refused_email_and_moves_house_in_the_portal_and_it_sticks(
         b.text_contains(PORTAL, ".rw-pending-email", &new_email)
             .await?;
         let head = b
-            .text_contains(PORTAL, ".rw-portal-head p", "Peeters BV")
+            .text_contains(PORTAL, ".rw-portal-head h2 + p", "Peeters BV")
             .await?;
         assert!(
             !head.contains(&new_email),
@@ -574,12 +574,17 @@ fn a_customer_fixes_a_refused_email_and_moves_house_in_the_portal_and_it_sticks(
             .await?
             .click()
             .await?;
-        let confirmed = b
-            .js("return document.querySelector('h1').textContent")
-            .await?;
-        assert_eq!(confirmed, "E-mail address confirmed");
+        // The button's post navigates: wait for the page it leads to.
+        eventually("the address confirmed", || async {
+            let h1 = b
+                .js("return document.querySelector('h1').textContent")
+                .await
+                .ok()?;
+            (h1 == "E-mail address confirmed").then_some(())
+        })
+        .await?;
         b.client.goto(portal.as_str()).await?;
-        b.text_contains(PORTAL, ".rw-portal-head p", &new_email)
+        b.text_contains(PORTAL, ".rw-portal-head h2 + p", &new_email)
             .await?;
         assert!(!b.present(PORTAL, ".rw-pending-email").await);
         Ok(())
