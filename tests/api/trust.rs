@@ -199,6 +199,29 @@ scenarios! {
             .await.assert_problem(422, "unknown_field", Some("customer_rights.can_fly"));
     }
 
+    async fn a_remembered_checkout_answer_keeps_no_token_or_key_in_clear(app) {
+        let (plan, price) = published_plan(app, "30.00").await;
+        let body = checkout_body(&plan, &price, "kim@example.com", "Kim", CARD_OK);
+        let key = [("idempotency-key", "checkout-kim-0001")];
+        let pk = Some(app.keys.pk.as_str());
+        let first = app.send(reqwest::Method::POST, "/v1/public/checkout", pk, Some(&body), &key).await;
+        assert_eq!(first.status, 201, "{}", first.text);
+        let portal_url = first.body["portal_url"].as_str().expect("a portal url").to_owned();
+        let token = portal_url.rsplit('/').next().unwrap().to_owned();
+        let rows: Vec<(String, Vec<u8>)> = app.db()
+            .fetch_all("SELECT idem_key, response_body FROM idempotency_keys", &[]).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        let (stored_key, stored_body) = &rows[0];
+        assert!(!stored_key.contains("checkout-kim"), "the key is kept as a hash: {stored_key}");
+        let clear = String::from_utf8_lossy(stored_body);
+        assert!(!clear.contains(&token) && !clear.contains("kim@example.com"), "{clear}");
+        // The client with the key still gets its answer again, word for word.
+        let again = app.send(reqwest::Method::POST, "/v1/public/checkout", pk, Some(&body), &key).await;
+        assert_eq!(again.status, 201);
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+        assert_eq!(again.body, first.body);
+    }
+
     async fn idempotency_keys_and_delivered_email_bodies_are_forgotten_in_time(app) {
         let key = [("idempotency-key", "create-jane")];
         let body = json!({"email": "jane@example.com", "address": {"country": "NL"}});
