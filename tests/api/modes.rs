@@ -16,7 +16,7 @@ fn changed_settings(tag: &str, origin: &str) -> Value {
         "country": "DE",
         "default_currency": "USD",
         "reporting_currency": "GBP",
-        "vat_number": "DE123456789",
+        "vat_number": "DE136308783",
         "address": {"line1": format!("{tag} street 1"), "city": "Berlin", "country": "DE"},
         "timezone": "Europe/Berlin",
         "invoice_prefix": tag,
@@ -138,7 +138,7 @@ scenarios! {
         let live = ok(app.patch_as(&live_sk, "/v1/merchant",
             changed_settings("LIVE", "https://shop.example.com")).await);
         assert_eq!(live["livemode"], true);
-        assert_eq!(live["vat_number"], "DE123456789");
+        assert_eq!(live["vat_number"], "DE136308783");
         assert_eq!(live["allowed_origins"], json!(["https://shop.example.com"]));
         assert_eq!(ok(app.get_as(&live_sk, "/v1/merchant").await), live);
 

@@ -302,6 +302,29 @@ scenarios_with! { StandIn::start => StandIn, StandIn::configure;
         assert!(p["tax_note"].as_str().unwrap().contains("could not be verified"), "{p}");
         assert_eq!(vies.calls(), 0, "test mode never asks VIES");
     }
+
+    async fn answers_for_numbers_no_customer_has_are_forgotten_after_thirty_days(app, _vies) {
+        german_business(app, &app.keys.sk, "DE136308783").await;
+        let (plan, price) = plan_of(app, "10.00", "month", 1).await;
+        // An anonymous preview leaves an answer for a number that is no customer's.
+        ok(app.post_as(&app.keys.pk, "/v1/public/checkout/preview",
+            preview_body(&plan, &price, "DE111111117")).await);
+        let kept = || async {
+            let rows: Vec<(String,)> = app.db()
+                .fetch_all("SELECT vat_number FROM vat_verifications ORDER BY vat_number", &[]).await.unwrap();
+            rows.into_iter().map(|(n,)| n).collect::<Vec<_>>()
+        };
+        assert_eq!(kept().await, ["DE111111117", "DE136308783"]);
+        let config = Config::for_database(&app.database_url);
+        let now = chrono::Utc::now();
+        assert_eq!(renewly::housekeeping::sweep(app.db(), &config, now).await.unwrap().vat_checks, 0);
+        let aged = (now - chrono::Duration::days(31)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        renewly::with_db!(app.db(), pool => sqlx::query("UPDATE vat_verifications SET checked_at = $1")
+            .bind(&aged).execute(pool).await.unwrap().rows_affected());
+        let swept = renewly::housekeeping::sweep(app.db(), &config, now).await.unwrap();
+        assert_eq!(swept.vat_checks, 1);
+        assert_eq!(kept().await, ["DE136308783"], "the customer's answer is kept as proof");
+    }
 }
 
 scenarios! {
@@ -340,5 +363,15 @@ scenarios! {
         let greek = created(app.post("/v1/customers", json!({"email": "c@example.gr",
             "vat_number": "el 094 501 040", "address": {"country": "GR"}})).await);
         assert_eq!(greek["vat_number"], "EL094501040");
+        // The merchant's own number follows the same rules, for its country.
+        app.patch("/v1/merchant", json!({"vat_number": "NL004495446B01"})).await
+            .assert_problem(422, "invalid_field", Some("vat_number"));
+        let m = app.patch("/v1/merchant", json!({"vat_number": "nl 0044.95.445 b01"})).await;
+        assert_eq!(m.status, 200, "{}", m.text);
+        assert_eq!(m.body["vat_number"], "NL004495445B01");
+        app.patch("/v1/merchant", json!({"country": "DE"})).await
+            .assert_problem(422, "invalid_field", Some("vat_number"));
+        let moved = app.patch("/v1/merchant", json!({"country": "DE", "vat_number": "DE136308783"})).await;
+        assert_eq!(moved.status, 200, "{}", moved.text);
     }
 }

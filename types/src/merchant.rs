@@ -46,7 +46,8 @@ pub struct UpdateMerchant {
     pub country: Option<String>,
     pub default_currency: Option<String>,
     pub reporting_currency: Option<String>,
-    /// `null` clears it.
+    /// The prefix, format and check digits of the merchant's country (checked
+    /// again when the country changes); `null` clears it.
     #[serde(default, with = "crate::nullable")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub vat_number: Option<Option<String>>,

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use renewly_types::{Address, Merchant, Problem, UpdateMerchant};
 
-use super::customers::email_address;
+use super::customers::{email_address, vat_number};
 use super::extract::{ApiJson, SecretKey};
 use super::{AppState, optional_text, required_text};
 use crate::domain::country::Country;
@@ -63,6 +63,12 @@ pub async fn update_merchant(
     }
     if let Some(vat) = &body.vat_number {
         m.vat_number = optional_text("vat_number", vat.as_deref(), 32)?;
+    }
+    if body.vat_number.is_some() || body.country.is_some() {
+        // The merchant's own number goes on every invoice and is the requester
+        // of each VIES check: the same prefix, format and check digits as a
+        // customer's, for the merchant's country (a move re-checks it).
+        m.vat_number = vat_number("vat_number", m.vat_number.as_deref(), Some(&m.country))?;
     }
     if let Some(address) = &body.address {
         m.address = address_input("address", address)?;

@@ -121,3 +121,18 @@ pub async fn stale(
         })
         .collect())
 }
+
+/// Forgets answers checked before `before` for numbers that are no customer's
+/// (left by checkout previews and abandoned checkouts); a customer's answer is
+/// kept as the proof of its check.
+pub async fn purge_unused(db: &Db, before: &str) -> Result<u64, sqlx::Error> {
+    Ok(with_db!(db, pool => sqlx::query(
+        "DELETE FROM vat_verifications WHERE checked_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.merchant_id = vat_verifications.merchant_id \
+           AND c.livemode = vat_verifications.livemode AND c.vat_number = vat_verifications.vat_number)",
+    )
+    .bind(before)
+    .execute(pool)
+    .await?
+    .rows_affected()))
+}
