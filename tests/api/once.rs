@@ -221,4 +221,63 @@ scenarios! {
         assert_eq!(app.provider_charges().len(), 2, "the first invoice and the upgrade");
         assert_eq!(count(app, "SELECT COUNT(*) FROM invoices WHERE billing_reason = 'subscription_update'").await, 1);
     }
+
+    async fn a_portal_upgrade_retried_with_its_idempotency_key_after_a_crash_is_charged_once(app) {
+        let (plan, price) = plan_of(app, "10.00", "month", 1).await;
+        let c = customer_with_card(app, "v@example.com", "NL").await;
+        let pm = ok(app.get(&format!("/v1/customers/{c}")).await)["default_payment_method"]
+            .as_str().unwrap().to_owned();
+        let sub = id(&subscribe(app, &c, &plan, &price).await);
+        let session = created(app.post(&format!("/v1/customers/{c}/portal_sessions"), json!({})).await);
+        let token = session["token"].as_str().unwrap();
+        let path = format!("/v1/portal/{token}/subscriptions/{sub}/change");
+        let two_seats = json!({"items": [{"price": price, "quantity": 2}]});
+        let send = |headers: &'static [(&'static str, &'static str)]| {
+            app.send(reqwest::Method::POST, &path, None, Some(&two_seats), headers)
+        };
+        let mut preview = two_seats.clone();
+        preview["preview"] = json!(true);
+        let preview = ok(app.send(reqwest::Method::POST, &path, None, Some(&preview), &[]).await);
+        let amount: rust_decimal::Decimal = preview["preview"]["amount_due_now"].as_str()
+            .unwrap_or_else(|| panic!("{preview}")).parse().unwrap();
+        assert!(amount > rust_decimal::Decimal::ZERO, "{preview}");
+
+        // The first attempt claimed the subscription, recorded its charge and
+        // died right after the provider charged the card.
+        let scope = test_scope(app);
+        let parsed: renewly_types::ChangeSubscription = serde_json::from_value(two_seats.clone()).unwrap();
+        let key = derived_key("seats-2", &path, &serde_json::to_value(&parsed).unwrap());
+        let version = subscriptions::version(app.db(), &scope, &sub).await.unwrap().unwrap();
+        assert!(subscriptions::claim_change(app.db(), &scope, &sub, version, &key, "1970-01-01T00:00:00.000Z")
+            .await.unwrap());
+        let invoice = new_id(Kind::Invoice);
+        let pending = NewCharge {
+            id: new_id(Kind::Charge),
+            payment_method_id: pm.clone(),
+            amount,
+            currency: "EUR".to_owned(),
+            idempotency_key: key.clone(),
+            invoice_id: Some(invoice.clone()),
+            created: renewly::store::now(),
+        };
+        assert!(matches!(charges::begin(app.db(), &scope, &pending).await.unwrap(), Stored::Pending(_)));
+        let card = payment_methods::charge_source(app.db(), &scope, &pm).await.unwrap().unwrap().token;
+        TestProvider::with_ledger(Some(app.provider_ledger.clone()))
+            .charge(&card, amount, "EUR", &key).await.unwrap();
+
+        // The same change without the key cannot charge while the claim holds.
+        send(&[]).await.assert_problem(409, "change_in_progress", None);
+        // The widget retries with the key: the charge is found, not made again.
+        let again = ok(send(&[("idempotency-key", "seats-2")]).await);
+        assert_eq!(again["applied"], true, "{again}");
+        assert_eq!(again["invoice"]["id"], invoice.as_str());
+        assert_eq!(again["invoice"]["status"], "paid");
+        let charged = app.provider_charges();
+        assert_eq!(charged.len(), 2, "the first invoice and the upgrade: {charged:?}");
+        assert_eq!(charged[&key].requests, 2, "asked twice under one key");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM charges").await, 2);
+        // Asked once more, the change is already made: nothing more is charged.
+        let third = ok(send(&[("idempotency-key", "seats-2")]).await);
+        assert_eq!(app.provider_charges().len(), 2, "{third}");
+    }
 }

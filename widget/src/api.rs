@@ -6,6 +6,23 @@ use gloo_net::http::{Request, RequestBuilder};
 use crate::json::{self, Fields, FromJson, Json, ToJson, field};
 use crate::wire::{CheckoutPreview, CheckoutRequest, PortalOverview, Problem, PublicPlan};
 
+/// A random hex string for idempotency keys.
+pub fn new_nonce() -> String {
+    format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64)
+}
+
+/// An `Idempotency-Key` that is the same for the same request while no answer
+/// came back (a retry after a lost connection cannot charge twice) and differs
+/// for anything else; callers renew the nonce after every answer.
+pub fn idempotency_key(nonce: &str, body: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in body.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("rw_{nonce}_{hash:016x}")
+}
+
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
@@ -232,19 +249,21 @@ impl Client {
     /// `POST /v1/portal/{token}{rest}` with a JSON body (`{}` when `None`):
     /// changes, cancellations, pause and resume, cards, paying an invoice. The
     /// answer is the API's JSON text, as the element's events hand it on; read
-    /// it with [`parse`].
+    /// it with [`parse`]. `idempotency_key` makes a retry of a change that
+    /// charges safe.
     pub async fn portal_post(
         &self,
         token: &str,
         rest: &str,
         body: Option<String>,
+        idempotency_key: Option<&str>,
     ) -> Result<String, ApiError> {
         let url = self.portal_url(token, rest);
-        request(
-            Request::post(&url),
-            Some(body.unwrap_or_else(|| "{}".to_owned())),
-        )
-        .await
+        let mut builder = Request::post(&url);
+        if let Some(key) = idempotency_key {
+            builder = builder.header("Idempotency-Key", key);
+        }
+        request(builder, Some(body.unwrap_or_else(|| "{}".to_owned()))).await
     }
 
     /// `PATCH /v1/portal/{token}/customer`: new contact details and address.

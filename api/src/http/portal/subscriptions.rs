@@ -2,7 +2,8 @@
 //! subscription, within the rights its plan gives them.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::HeaderMap;
 use renewly_types::{
     ChangeSubscription, CloseWhen, Plan, PortalCancel, PortalCancellation, PortalChangeResult,
     PortalSubscription, Problem,
@@ -14,6 +15,7 @@ use crate::billing::change::{self, Actor};
 use crate::billing::{clock, engine, portal_ops};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::ApiJson;
+use crate::http::middleware::{RequestKey, idempotency_key, request_hash};
 use crate::http::{AppState, optional_text};
 use crate::store::billing::SubscriptionRow;
 use crate::store::plans;
@@ -61,7 +63,8 @@ pub async fn get_subscription(
 /// plan, prices, quantities or add-ons, as far as the plan's customer rights
 /// allow: `upgrade_only` refuses a downgrade with 409 `change_not_allowed`. An
 /// upgrade is charged pro rata now on the card on file; a downgrade waits for the
-/// next renewal.
+/// next renewal. With an `Idempotency-Key`, a retry of the same change finds the
+/// charge of the first attempt and never charges twice.
 #[utoipa::path(post, path = "/v1/portal/{token}/subscriptions/{id}/change", tag = "portal",
     request_body = ChangeSubscription,
     params(("token" = String, Path, description = "The portal token"), ("id" = String, Path, description = "sub_…")),
@@ -71,10 +74,25 @@ pub async fn change_subscription(
     State(state): State<AppState>,
     portal: Portal,
     Path(path): Path<(String, String)>,
+    uri: OriginalUri,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<ChangeSubscription>,
 ) -> ApiResult<Json<PortalChangeResult>> {
     let id = path.1;
     owned_subscription(&state.db, &portal, &id).await?;
+    // A retry of the same change (same `Idempotency-Key`, same session, same
+    // body) finds the charge the first attempt recorded instead of charging
+    // again. The session's token is in the path, so no other customer's key
+    // can meet this one.
+    let charge_key = match idempotency_key(&headers)? {
+        Some(key) => {
+            let canonical = serde_json::to_vec(&body)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding the change: {e}")))?;
+            let hash = request_hash("POST", uri.path(), "", &canonical);
+            Some(RequestKey::new(&key, &hash).charge_key())
+        }
+        None => None,
+    };
     let today = clock::today(&state.db, &portal.scope).await?;
     let result = change::change(
         &state.db,
@@ -85,7 +103,7 @@ pub async fn change_subscription(
         today,
         change::Caller {
             actor: Actor::Customer,
-            charge_key: None,
+            charge_key: charge_key.as_deref(),
         },
     )
     .await?;

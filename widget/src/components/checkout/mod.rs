@@ -14,6 +14,7 @@ use yew::prelude::*;
 use super::field::{error_text, focus_first_invalid};
 use super::status::{FailedProps, failed, loading};
 use crate::api::{ApiError, Subscribed};
+use crate::api::{idempotency_key, new_nonce};
 use crate::form::{Edit, Field, Form, SignMode, explain};
 use crate::format::money;
 use crate::i18n::Locale;
@@ -146,23 +147,6 @@ pub struct CheckoutProps {
     /// Shown as "Back to plans" when the checkout was opened from a pricing table.
     #[prop_or_default]
     pub onback: Option<Callback<()>>,
-}
-
-/// A random hex string for idempotency keys.
-fn new_nonce() -> String {
-    format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64)
-}
-
-/// An `Idempotency-Key` that is the same for the same request while no answer
-/// came back (a retry after a lost connection cannot charge twice) and differs
-/// for anything else; the nonce is renewed after every answer.
-fn idempotency_key(nonce: &str, body: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in body.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("rw_{nonce}_{hash:016x}")
 }
 
 /// Tells the host page, with the objects the API returned.

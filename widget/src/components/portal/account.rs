@@ -363,7 +363,7 @@ pub(super) fn card_flow(props: &CardFlowProps) -> Html {
             spawn_local(async move {
                 let answer = settings
                     .client
-                    .portal_post(&token, "/payment_methods", Some(request))
+                    .portal_post(&token, "/payment_methods", Some(request), None)
                     .await;
                 match answer {
                     Ok(_) => {

@@ -250,7 +250,10 @@ fn act_callback(
         );
         spawn_local(async move {
             let locale = settings.locale;
-            let answer = settings.client.portal_post(&token, &a.path, None).await;
+            let answer = settings
+                .client
+                .portal_post(&token, &a.path, None, None)
+                .await;
             let note = match answer {
                 Ok(json) => {
                     if !a.event.is_empty() {

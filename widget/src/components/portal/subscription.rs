@@ -1,6 +1,7 @@
 //! A subscription on the overview, and what its customer may do with it within
 //! its plan's rights: change plan or quantity, pause and resume, cancel.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::wire::{
@@ -12,7 +13,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::{Actions, Mode, badge, card_text, flow_head, spin};
-use crate::api::parse;
+use crate::api::{ApiError, idempotency_key, new_nonce, parse};
 use crate::components::field::{StepperProps, error_text, input_value, stepper};
 use crate::components::status::use_focus;
 use crate::form::explain;
@@ -254,7 +255,10 @@ impl Cancelling {
                 let (token, path, body) = (token.clone(), path.clone(), request.to_json());
                 busy.set(true);
                 spawn_local(async move {
-                    let answer = settings.client.portal_post(&token, &path, Some(body)).await;
+                    let answer = settings
+                        .client
+                        .portal_post(&token, &path, Some(body), None)
+                        .await;
                     match answer.and_then(|text| {
                         dispatch(&settings, "renewly:cancelled", &text, false);
                         parse::<PortalCancellation>(&text)
@@ -407,6 +411,7 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
     let preview = use_state(|| None::<Rc<PortalChangeResult>>);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
+    let nonce = use_mut_ref(new_nonce);
     let heading = use_focus(0);
     let back = props.onclose.reform(|_: MouseEvent| None);
     let options = change_options(sub);
@@ -420,6 +425,7 @@ pub(super) fn change_flow(props: &FlowProps) -> Html {
             token: props.token.clone(),
             path: format!("/subscriptions/{}/change", sub.id),
             body: request.to_json(),
+            nonce: nonce.clone(),
             preview: preview.clone(),
             error: error.clone(),
             busy: busy.clone(),
@@ -517,6 +523,9 @@ struct Sending {
     token: String,
     path: String,
     body: String,
+    /// Renewed after every answer, so that only a retry of an unanswered change
+    /// carries the same `Idempotency-Key`.
+    nonce: Rc<RefCell<String>>,
     preview: UseStateHandle<Option<Rc<PortalChangeResult>>>,
     error: UseStateHandle<Option<String>>,
     busy: UseStateHandle<bool>,
@@ -530,11 +539,21 @@ impl Sending {
         this.error.set(None);
         spawn_local(async move {
             let locale = this.settings.locale;
+            // Only an applied change can charge; a preview needs no key.
+            let key = apply.then(|| idempotency_key(&this.nonce.borrow(), &this.body));
             let answer = this
                 .settings
                 .client
-                .portal_post(&this.token, &this.path, Some(this.body.clone()))
+                .portal_post(
+                    &this.token,
+                    &this.path,
+                    Some(this.body.clone()),
+                    key.as_deref(),
+                )
                 .await;
+            if !matches!(answer, Err(ApiError::Network)) {
+                *this.nonce.borrow_mut() = new_nonce();
+            }
             if let (Ok(text), true) = (&answer, apply) {
                 dispatch(&this.settings, "renewly:plan-changed", text, false);
             }
