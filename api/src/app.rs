@@ -30,6 +30,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::http::answers::forget_after_writes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             middleware::authenticate,
         ));
     let request_id = axum::http::HeaderName::from_static("x-request-id");
@@ -191,15 +195,8 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
     config
         .base_url
         .get_or_insert_with(|| format!("http://{addr}"));
-    let provider = crate::payments::Provider::for_config(&config);
-    let vies = crate::vies::Vies::new(&config);
     let config = Arc::new(config);
-    let state = AppState {
-        db: db.clone(),
-        config: config.clone(),
-        provider,
-        vies,
-    };
+    let state = AppState::new(db.clone(), config.clone());
     let app = router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -271,6 +268,7 @@ async fn housekeeping(db: &Db, config: &Config) {
         Ok(s) if s != crate::housekeeping::Swept::default() => tracing::info!(
             idempotency_keys = s.idempotency_keys,
             email_bodies = s.email_bodies,
+            vat_checks = s.vat_checks,
             "housekeeping"
         ),
         Ok(_) => {}

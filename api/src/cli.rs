@@ -115,6 +115,9 @@ pub enum BenchCommand {
         /// PostgreSQL server to create the scratch database on.
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
         pg_url: String,
+        /// Print one JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -298,7 +301,11 @@ async fn bench(command: BenchCommand) -> anyhow::Result<()> {
             seconds,
             concurrency,
             pg_url,
-        } => crate::tools::bench_api::api(database, seconds, concurrency as usize, &pg_url).await,
+            json,
+        } => {
+            crate::tools::bench_api::api(database, seconds, concurrency as usize, &pg_url, json)
+                .await
+        }
         BenchCommand::Analytics {
             subscriptions,
             database,

@@ -52,6 +52,11 @@ pub struct Config {
     pub widget_dir: PathBuf,
     /// How long idempotency keys are remembered (`RENEWLY_IDEMPOTENCY_HOURS`; default 48).
     pub idempotency_ttl: Duration,
+    /// How often a kept answer of the public endpoints (and a key's grant) is
+    /// checked against the database, which is how long a change made by another
+    /// process takes to show (`RENEWLY_ANSWER_RECHECK_MS`, 0 to 60 000; default
+    /// 1 000). Changes made through this server show at once.
+    pub answer_recheck: Duration,
     /// Where emails go: an SMTP server (`RENEWLY_SMTP_URL`, e.g. `smtp://127.0.0.1:2525`,
     /// `smtps://user:pass@mail.example.com`, `smtp://host?tls=required`). Plain
     /// `smtp://` is accepted for a loopback host only. Unset: `.eml` files in `outbox_dir`.
@@ -339,7 +344,20 @@ impl Config {
                 reason: "must be from 1 to 60 seconds".to_owned(),
             });
         }
+        let answer_recheck: u64 = parse(
+            "RENEWLY_ANSWER_RECHECK_MS",
+            get("RENEWLY_ANSWER_RECHECK_MS"),
+            "1000",
+        )?;
+        if answer_recheck > 60_000 {
+            return Err(ConfigError {
+                variable: "RENEWLY_ANSWER_RECHECK_MS",
+                value: answer_recheck.to_string(),
+                reason: "must be from 0 to 60000 milliseconds".to_owned(),
+            });
+        }
         Ok(Self {
+            answer_recheck: Duration::from_millis(answer_recheck),
             vies_url: vies_url(get("RENEWLY_VIES_URL").as_deref().unwrap_or(VIES_URL))?,
             vies_timeout: Duration::from_secs(vies_timeout),
             database_url: Secret::new(database_url),
@@ -398,6 +416,7 @@ impl Config {
             billing_tick: Duration::from_secs(60),
             widget_dir: PathBuf::from("widget/dist"),
             idempotency_ttl: Duration::from_secs(48 * 3600),
+            answer_recheck: Duration::from_secs(1),
             smtp_url: None,
             outbox_dir: PathBuf::from("outbox"),
             test_provider_ledger: None,

@@ -6,6 +6,7 @@ use renewly_tests::{TestApp, scenarios, scenarios_with};
 use serde_json::json;
 
 mod analytics;
+mod answers;
 mod billing;
 mod catalog;
 mod conventions;

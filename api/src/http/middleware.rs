@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use crate::error::ApiError;
 use crate::store::idempotency::{self, Claim};
-use crate::store::merchants::{self, KeyGrant};
+use crate::store::merchants::KeyGrant;
 
 /// Resolves `Authorization: Bearer <key>` to a [`KeyGrant`] in the request's
 /// extensions; no key or an unknown one → 401. CORS preflights pass untouched.
@@ -23,7 +23,9 @@ pub async fn authenticate(
         return Ok(next.run(req).await);
     }
     let key = bearer(req.headers())?;
-    let grant = merchants::authenticate(&state.db, &key)
+    let grant = state
+        .answers
+        .grant(&state.db, &key)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("Invalid API key".to_owned()))?;
     req.extensions_mut().insert(grant);
@@ -98,6 +100,28 @@ impl RequestKey {
 /// Longest accepted `Idempotency-Key`.
 const MAX_KEY_LEN: usize = 255;
 
+/// The request's `Idempotency-Key`, if it has one: 1 to 255 visible ASCII
+/// characters, else 422 naming the header.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(raw_key) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    raw_key
+        .to_str()
+        .ok()
+        .filter(|k| {
+            // Visible ASCII only: `to_str` also lets spaces and tabs through.
+            !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic())
+        })
+        .map(|k| Some(k.to_owned()))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "Idempotency-Key",
+                format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"),
+            )
+        })
+}
+
 /// Makes POST requests with an `Idempotency-Key` run at most once: a retry gets
 /// the first response byte for byte, the same key with another request 422, a
 /// retry while the first is still running 409. Validation, auth and server errors
@@ -113,23 +137,9 @@ pub async fn idempotency(
     if req.method() != Method::POST {
         return Ok(next.run(req).await);
     }
-    let Some(raw_key) = req.headers().get("idempotency-key") else {
+    let Some(key) = idempotency_key(req.headers())? else {
         return Ok(next.run(req).await);
     };
-    let key = raw_key
-        .to_str()
-        .ok()
-        .filter(|k| {
-            // Visible ASCII only: `to_str` also lets spaces and tabs through.
-            !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic())
-        })
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "Idempotency-Key",
-                format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"),
-            )
-        })?
-        .to_owned();
     let Some(grant) = req.extensions().get::<KeyGrant>().cloned() else {
         return Ok(next.run(req).await);
     };
@@ -220,7 +230,7 @@ pub async fn public_cors(State(state): State<AppState>, req: Request, next: Next
                 header::ACCESS_CONTROL_MAX_AGE,
                 HeaderValue::from_static("600"),
             );
-            h.insert(header::VARY, HeaderValue::from_static("Origin"));
+            h.append(header::VARY, HeaderValue::from_static("Origin"));
         }
         return response;
     }
@@ -229,7 +239,7 @@ pub async fn public_cors(State(state): State<AppState>, req: Request, next: Next
     let (Some(origin), Some(scope)) = (origin, scope) else {
         return response;
     };
-    let allowed = match merchants::get_merchant(&state.db, &scope).await {
+    let allowed = match state.answers.merchant(&state.db, &scope).await {
         Ok(Some(m)) => {
             m.allowed_origins.is_empty()
                 || origin
@@ -241,7 +251,7 @@ pub async fn public_cors(State(state): State<AppState>, req: Request, next: Next
     if allowed {
         let h = response.headers_mut();
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        h.append(header::VARY, HeaderValue::from_static("Origin"));
         h.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static("x-request-id, idempotent-replayed"),

@@ -1,6 +1,7 @@
 //! The HTTP API: one module per resource, thin handlers over the store.
 
 pub mod analytics;
+pub mod answers;
 pub mod checkout;
 pub mod customers;
 pub mod dashboard;
@@ -41,6 +42,21 @@ pub struct AppState {
     pub provider: crate::payments::Provider,
     /// Where live-mode VAT numbers are verified.
     pub vies: crate::vies::Vies,
+    /// Answers of the public endpoints kept in memory.
+    pub answers: Arc<answers::Answers>,
+}
+
+impl AppState {
+    /// The state of a server on `db` with `config`.
+    pub fn new(db: Db, config: Arc<Config>) -> Self {
+        Self {
+            provider: crate::payments::Provider::for_config(&config),
+            vies: crate::vies::Vies::new(&config),
+            answers: Arc::new(answers::Answers::new(config.answer_recheck)),
+            db,
+            config,
+        }
+    }
 }
 
 /// A validated, trimmed, non-empty string field of at most `max` characters.

@@ -3,12 +3,15 @@
 //! `openapi::public_routes`.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use renewly_types::{List, Plan, Price, Problem, Product, PublicPlan};
 
 use super::AppState;
+use super::answers::Answer;
 use super::extract::{AnyKey, ApiQuery};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{Kind, is_id_of};
@@ -28,31 +31,82 @@ pub struct PublicPlansQuery {
 const MAX_PICKED: usize = 20;
 
 /// The merchant's published plans with their prices expanded, for a pricing table.
+///
+/// Kept in memory per merchant and mode until the catalog changes, with an
+/// `ETag`: a request with `If-None-Match` naming it is answered 304.
 #[utoipa::path(get, path = "/v1/public/plans", tag = "public", params(PublicPlansQuery),
-    responses((status = 200, body = List<PublicPlan>), (status = 422, body = Problem)),
+    responses((status = 200, body = List<PublicPlan>,
+            headers(("ETag" = String, description = "Changes whenever the answer does"))),
+        (status = 304, description = "The answer is the one `If-None-Match` names"),
+        (status = 422, body = Problem)),
     security(("publishable_key" = []), ("secret_key" = [])))]
 pub async fn list_public_plans(
     State(state): State<AppState>,
     AnyKey(scope): AnyKey,
     ApiQuery(q): ApiQuery<PublicPlansQuery>,
-) -> ApiResult<Json<List<PublicPlan>>> {
-    let plans = match q.plans.as_deref() {
-        None => plans::list_published_plans(&state.db, &scope).await?,
-        Some(raw) => picked_plans(&state, &scope, raw).await?,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let name = q.plans.as_deref().unwrap_or_default().trim();
+    let at = state.answers.current(&state.db, &scope).await?;
+    let answer = match state.answers.body(&scope, at, name) {
+        Some(kept) => kept,
+        None => {
+            let plans = public_plans(&state, &scope, q.plans.as_deref()).await?;
+            let body = serde_json::to_vec(&List::new(plans, false))
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding plans: {e}")))?;
+            let answer = Arc::new(Answer::new(body.into()));
+            state.answers.keep(&scope, at, name, answer.clone());
+            answer
+        }
+    };
+    let status = if answer.matches(headers.get(header::IF_NONE_MATCH)) {
+        StatusCode::NOT_MODIFIED
+    } else {
+        StatusCode::OK
+    };
+    let mut response = if status == StatusCode::OK {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            answer.body.clone(),
+        )
+            .into_response()
+    } else {
+        status.into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(header::ETAG, answer.etag.clone());
+    // Revalidated on every use: a browser keeps the bytes and asks with
+    // `If-None-Match`; the answer depends on the key.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.append(header::VARY, HeaderValue::from_static("Authorization"));
+    Ok(response)
+}
+
+/// The published plans (or the picked ones) with their prices and products.
+async fn public_plans(
+    state: &AppState,
+    scope: &Scope,
+    picked: Option<&str>,
+) -> ApiResult<Vec<PublicPlan>> {
+    let plans = match picked {
+        None => plans::list_published_plans(&state.db, scope).await?,
+        Some(raw) => picked_plans(state, scope, raw).await?,
     };
     let price_ids: Vec<String> = plans
         .iter()
         .flat_map(|p| p.prices.iter().chain(&p.addons).chain(&p.setup_fee))
         .cloned()
         .collect();
-    let found = prices::get_prices(&state.db, &scope, &price_ids).await?;
+    let found = prices::get_prices(&state.db, scope, &price_ids).await?;
     let product_ids: Vec<&str> = found.values().map(|p| p.product.as_str()).collect();
-    let products = catalog::get_products(&state.db, &scope, &product_ids).await?;
-    let data = plans
+    let products = catalog::get_products(&state.db, scope, &product_ids).await?;
+    Ok(plans
         .into_iter()
         .map(|p| public_plan(p, &found, &products))
-        .collect();
-    Ok(Json(List::new(data, false)))
+        .collect())
 }
 
 /// The published, active plans among the comma-separated ids, in their order.

@@ -66,7 +66,7 @@ pub async fn insert_product(db: &Db, scope: &Scope, p: &Product) -> Result<(), s
         ],
     )
     .await?;
-    Ok(())
+    super::versions::bump(db, scope).await
 }
 
 /// Writes the changeable fields of a product back.
@@ -86,7 +86,7 @@ pub async fn update_product(db: &Db, scope: &Scope, p: &Product) -> Result<(), s
         ],
     )
     .await?;
-    Ok(())
+    super::versions::bump(db, scope).await
 }
 
 /// One product of this merchant and mode.

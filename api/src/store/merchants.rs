@@ -348,7 +348,7 @@ pub async fn save_merchant(db: &Db, scope: &Scope, m: &Merchant) -> Result<(), s
     // Live mode has no recipients list: its statement binds one value less.
     let used = if scope.livemode { 10 } else { all.len() };
     db.execute(sql, &all[..used]).await?;
-    Ok(())
+    super::versions::bump(db, scope).await
 }
 
 /// The merchant's name in the scope's mode, read inside a transaction ("" when

@@ -28,9 +28,10 @@ pub mod test_clock;
 pub mod tooling;
 pub mod users;
 pub mod vat;
+pub mod versions;
 
 /// Whose data a request may see: one merchant, in test or live mode.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Scope {
     pub merchant_id: String,
     pub livemode: bool,

@@ -80,7 +80,7 @@ pub async fn insert_plan(db: &Db, scope: &Scope, p: &Plan) -> Result<(), sqlx::E
         &[plan_values(scope, p).as_slice(), &args![&p.created]].concat(),
     )
     .await?;
-    Ok(())
+    super::versions::bump(db, scope).await
 }
 
 /// `$1`…`$20` of [`insert_plan`] and [`update_plan`]: the plan's key and every
@@ -122,7 +122,7 @@ pub async fn update_plan(db: &Db, scope: &Scope, p: &Plan) -> Result<(), sqlx::E
         &plan_values(scope, p),
     )
     .await?;
-    Ok(())
+    super::versions::bump(db, scope).await
 }
 
 /// One plan of this merchant and mode.

@@ -110,7 +110,7 @@ pub async fn insert_price(db: &Db, scope: &Scope, p: &Price) -> Result<(), sqlx:
         ],
     )
     .await?;
-    Ok(())
+    super::versions::bump(db, scope).await
 }
 
 /// Writes the changeable fields of a price (nickname, active) back.
@@ -127,7 +127,7 @@ pub async fn update_price(db: &Db, scope: &Scope, p: &Price) -> Result<(), sqlx:
         ],
     )
     .await?;
-    Ok(())
+    super::versions::bump(db, scope).await
 }
 
 /// One price of this merchant and mode.

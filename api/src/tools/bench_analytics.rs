@@ -61,12 +61,7 @@ pub async fn analytics(
         counts.invoices,
         counts.lines
     );
-    let state = crate::http::AppState {
-        db: db.clone(),
-        config: std::sync::Arc::new(config.clone()),
-        provider: crate::payments::Provider::for_config(&config),
-        vies: crate::vies::Vies::new(&config),
-    };
+    let state = crate::http::AppState::new(db.clone(), std::sync::Arc::new(config.clone()));
     let router = app::router(state);
     let first = Month::new(FIRST.0, FIRST.1).unwrap_or_else(|| Month::of(chrono::NaiveDate::MIN));
     let last = first.plus(MONTHS - 1);

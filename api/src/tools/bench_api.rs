@@ -2,8 +2,10 @@
 //! small catalog made through the API; then C keep-alive clients on loopback send
 //! `GET /v1/public/plans`, and next `POST /v1/public/checkout` (a new customer per
 //! request, the test card), for S seconds each, the way the widget calls them.
-//! Prints throughput and latency percentiles per endpoint, and fails unless every
-//! checkout answered 201 left exactly one active subscription.
+//! Prints throughput and latency percentiles per endpoint (`--json`: one object),
+//! with the same bytes served by a bare axum handler in the same run as the
+//! baseline of the plans, and fails unless every checkout answered 201 left
+//! exactly one active subscription.
 //!
 //! Client and server share the process and its cores, so the figures are a floor
 //! for what a separate machine would measure.
@@ -88,6 +90,9 @@ pub struct Report {
     pub concurrency: usize,
     /// `GET /v1/public/plans`.
     pub plans: Phase,
+    /// The same bytes and headers from a bare axum handler, in the same run:
+    /// what the framework, the clients and the machine allow.
+    pub bare_plans: Phase,
     /// `POST /v1/public/checkout`.
     pub checkout: Phase,
     /// Subscriptions in the database after the checkout phase.
@@ -103,8 +108,14 @@ pub async fn api(
     seconds: u64,
     concurrency: usize,
     pg_admin_url: &str,
+    json: bool,
 ) -> anyhow::Result<()> {
     let per_phase = Duration::from_secs(seconds);
+    if json {
+        let report = measure(backend, pg_admin_url, per_phase, concurrency).await?;
+        println!("{}", serde_json::to_string_pretty(&report.json())?);
+        return check(&report);
+    }
     println!(
         "renewly bench api: {concurrency} keep-alive clients on 127.0.0.1, {seconds} s per endpoint ({})",
         match backend {
@@ -117,7 +128,7 @@ pub async fn api(
         "  {:<26} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7}",
         "endpoint", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors"
     );
-    for phase in [&report.plans, &report.checkout] {
+    for phase in [&report.plans, &report.bare_plans, &report.checkout] {
         println!(
             "  {:<26} {:>9} {:>9.0} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>7}",
             phase.endpoint,
@@ -136,10 +147,48 @@ pub async fn api(
         }
     }
     println!(
+        "  {PLANS}: {:.0} % of the bare handler's throughput",
+        100.0 * report.plans.per_second() / report.bare_plans.per_second().max(f64::EPSILON)
+    );
+    println!(
         "  checkouts answered 201: {}; subscriptions in the database: {} ({} active)",
         report.checkout.ok, report.subscriptions, report.active_subscriptions
     );
     check(&report)
+}
+
+impl Report {
+    /// The figures as one JSON object, for other tools.
+    pub fn json(&self) -> Value {
+        let endpoint = |p: &Phase, baseline: Option<&Phase>| {
+            json!({
+                "name": p.endpoint,
+                "requests": p.requests(),
+                "rps": round1(p.per_second()),
+                "p50_ms": round1(ms(p.percentile(50.0))),
+                "p90_ms": round1(ms(p.percentile(90.0))),
+                "p99_ms": round1(ms(p.percentile(99.0))),
+                "max_ms": round1(ms(p.max())),
+                "errors": p.errors,
+                "baseline_rps": baseline.map(|b| round1(b.per_second())),
+            })
+        };
+        json!({
+            "database": self.backend,
+            "concurrency": self.concurrency,
+            "endpoints": [
+                endpoint(&self.plans, Some(&self.bare_plans)),
+                endpoint(&self.checkout, None),
+            ],
+            "checkouts_ok": self.checkout.ok,
+            "subscriptions": self.subscriptions,
+            "active_subscriptions": self.active_subscriptions,
+        })
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 /// One active subscription per successful checkout, and nothing else.
@@ -227,6 +276,7 @@ async fn load(
         plans_target.request(Method::GET, "/v1/public/plans")
     })
     .await?;
+    let bare_plans = bare_baseline(&target, concurrency, per_phase).await?;
 
     let checkout_target = target.clone();
     let checkout = run_phase(CHECKOUT, concurrency, per_phase, move |n| {
@@ -242,10 +292,61 @@ async fn load(
         backend: running.db.backend(),
         concurrency,
         plans,
+        bare_plans,
         checkout,
         subscriptions,
         active_subscriptions,
     })
+}
+
+const BARE: &str = "GET bare axum, same bytes";
+
+/// Loads a bare axum handler that answers the bytes and headers Renewly
+/// answered for `GET /v1/public/plans` (status, content type, CORS, ETag),
+/// on its own loopback port, with the same clients for as long.
+async fn bare_baseline(
+    target: &Target,
+    concurrency: usize,
+    per_phase: Duration,
+) -> anyhow::Result<Phase> {
+    let answer = target
+        .request(Method::GET, "/v1/public/plans")
+        .send()
+        .await?;
+    let mut headers = axum::http::HeaderMap::new();
+    for name in [
+        reqwest::header::CONTENT_TYPE,
+        reqwest::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        reqwest::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        reqwest::header::VARY,
+        reqwest::header::ETAG,
+        reqwest::header::CACHE_CONTROL,
+    ] {
+        for value in answer.headers().get_all(&name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    let body = answer.bytes().await?;
+    let handler = move || {
+        let (headers, body) = (headers.clone(), body.clone());
+        async move { (headers, body) }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let router = axum::Router::new().route("/v1/public/plans", axum::routing::get(handler));
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let bare = Target {
+        client: target.client.clone(),
+        base,
+        key: target.key.clone(),
+    };
+    warm_up(&bare, concurrency).await?;
+    let phase = run_phase(BARE, concurrency, per_phase, move |_| {
+        bare.request(Method::GET, "/v1/public/plans")
+    })
+    .await;
+    server.abort();
+    phase
 }
 
 /// The merchant's secret key, for seeding the catalog.
@@ -554,7 +655,7 @@ mod tests {
         let report = measure(Backend::Sqlite, "", Duration::from_secs(1), 4)
             .await
             .unwrap();
-        for phase in [&report.plans, &report.checkout] {
+        for phase in [&report.plans, &report.bare_plans, &report.checkout] {
             assert!(phase.ok > 0, "{}: nothing succeeded", phase.endpoint);
             assert_eq!(
                 phase.errors, 0,
@@ -565,5 +666,15 @@ mod tests {
         assert_eq!(report.backend, "sqlite");
         assert_eq!(report.subscriptions, report.checkout.ok as i64);
         check(&report).unwrap();
+        let json = report.json();
+        assert_eq!(json["database"], "sqlite");
+        assert_eq!(json["endpoints"][0]["name"], PLANS);
+        assert!(
+            json["endpoints"][0]["baseline_rps"].as_f64().unwrap() > 0.0,
+            "{json}"
+        );
+        assert_eq!(json["endpoints"][1]["name"], CHECKOUT);
+        assert_eq!(json["endpoints"][1]["baseline_rps"], Value::Null);
+        assert_eq!(json["endpoints"][1]["errors"], 0);
     }
 }

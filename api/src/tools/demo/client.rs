@@ -47,12 +47,7 @@ impl Api {
             rate_limits: crate::config::RateLimits::off(),
             ..config.clone()
         };
-        let state = AppState {
-            db: db.clone(),
-            config: std::sync::Arc::new(config.clone()),
-            provider: crate::payments::Provider::for_config(&config),
-            vies: crate::vies::Vies::new(&config),
-        };
+        let state = AppState::new(db.clone(), std::sync::Arc::new(config));
         Self::new(state, secret_key, publishable_key)
     }
 
