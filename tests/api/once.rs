@@ -40,8 +40,12 @@ fn checkout_body(plan: &str, price: &str, email: &str) -> Value {
 
 /// The charge key a request with this `Idempotency-Key` and JSON body derives.
 fn derived_key(key: &str, path: &str, body: &Value) -> String {
-    let bytes = serde_json::to_vec(body).unwrap();
-    RequestKey::new(key, &request_hash("POST", path, "", &bytes)).charge_key()
+    derived_key_of(key, path, &serde_json::to_vec(body).unwrap())
+}
+
+/// The charge key of a `POST` with this `Idempotency-Key`, path and body bytes.
+fn derived_key_of(key: &str, path: &str, bytes: &[u8]) -> String {
+    RequestKey::new(key, &request_hash("POST", path, "", bytes)).charge_key()
 }
 
 scenarios! {
@@ -246,7 +250,7 @@ scenarios! {
         // died right after the provider charged the card.
         let scope = test_scope(app);
         let parsed: renewly_types::ChangeSubscription = serde_json::from_value(two_seats.clone()).unwrap();
-        let key = derived_key("seats-2", &path, &serde_json::to_value(&parsed).unwrap());
+        let key = derived_key_of("seats-2", &path, &serde_json::to_vec(&parsed).unwrap());
         let version = subscriptions::version(app.db(), &scope, &sub).await.unwrap().unwrap();
         assert!(subscriptions::claim_change(app.db(), &scope, &sub, version, &key, "1970-01-01T00:00:00.000Z")
             .await.unwrap());

@@ -251,10 +251,13 @@ impl Answers {
         });
     }
 
-    /// Forgets the scope's answers: it has just been written to.
+    /// Forgets the scope's answers and the grants of every key of its
+    /// merchant (a write may have revoked one, in either mode): it has just
+    /// been written to.
     pub fn forget(&self, scope: &Scope) {
         self.writes.fetch_add(1, Ordering::AcqRel);
         lock(&self.scopes).remove(scope);
+        lock(&self.keys).retain(|_, k| k.merchant_id != scope.merchant_id);
     }
 }
 
