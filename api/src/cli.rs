@@ -84,6 +84,24 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Bill N due subscriptions with 1, 2, 4… `renewly billing run` processes at
+    /// once (a fresh database for each count) and check each was renewed once.
+    ScaleOut {
+        #[arg(long, default_value_t = 20_000)]
+        subscriptions: usize,
+        #[arg(long, value_enum, default_value = "postgres")]
+        database: crate::tools::bench::Backend,
+        /// The counts of processes to run, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,4",
+            value_parser = clap::value_parser!(u16).range(1..=64))]
+        processes: Vec<u16>,
+        /// PostgreSQL server to create the scratch databases on.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        pg_url: String,
+        /// Print one JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Seed 36 months of MRR history for N subscriptions on a fresh database and
     /// time every analytics endpoint.
     Analytics {
@@ -296,6 +314,17 @@ async fn bench(command: BenchCommand) -> anyhow::Result<()> {
             pg_url,
             json,
         } => crate::tools::bench::billing(database, subscriptions, &pg_url, json).await,
+        BenchCommand::ScaleOut {
+            subscriptions,
+            database,
+            processes,
+            pg_url,
+            json,
+        } => {
+            let processes: Vec<usize> = processes.into_iter().map(usize::from).collect();
+            crate::tools::bench_scale::scale_out(database, subscriptions, &processes, &pg_url, json)
+                .await
+        }
         BenchCommand::Api {
             database,
             seconds,

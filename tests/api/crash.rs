@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 /// The `renewly` binary next to this test, built from this tree. Always asked of
 /// cargo (a no-op when it is current): a binary left by an older tree would lack
 /// this tree's migrations and refuse the database.
-fn renewly_binary() -> PathBuf {
+pub(crate) fn renewly_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(|d| d.parent()).unwrap().to_path_buf();
     let status = Command::new(env!("CARGO"))

@@ -7,6 +7,7 @@ use serde_json::json;
 
 mod analytics;
 mod answers;
+mod benchmarks;
 mod billing;
 mod catalog;
 mod conventions;

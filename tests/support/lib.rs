@@ -152,7 +152,8 @@ impl Resp {
     }
 }
 
-fn pg_admin_url() -> String {
+/// The PostgreSQL server the tests make their databases on (`RENEWLY_TEST_PG_URL`).
+pub fn pg_admin_url() -> String {
     std::env::var("RENEWLY_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }

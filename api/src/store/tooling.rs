@@ -262,3 +262,39 @@ pub async fn create_floor_copy(db: &Db, table: PassTable) -> Result<Table, sqlx:
     db.execute(create, &[]).await?;
     Ok(copy)
 }
+
+/// What a billing pass left, all merchants, for the benchmarks' check:
+/// invoices, the subscriptions they bill, succeeded charges, and the invoices
+/// those charges pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenewalCounts {
+    pub invoices: i64,
+    pub subscriptions_invoiced: i64,
+    pub charges_succeeded: i64,
+    pub invoices_charged: i64,
+}
+
+/// Counts what a billing pass left; see [`RenewalCounts`].
+pub async fn renewal_counts(db: &Db) -> Result<RenewalCounts, sqlx::Error> {
+    let invoices: Option<(i64, i64)> = db
+        .fetch_optional(
+            "SELECT COUNT(*), COUNT(DISTINCT subscription_id) FROM invoices",
+            &args![],
+        )
+        .await?;
+    let charges: Option<(i64, i64)> = db
+        .fetch_optional(
+            "SELECT COUNT(*), COUNT(DISTINCT invoice_id) FROM charges \
+             WHERE outcome = 'succeeded'",
+            &args![],
+        )
+        .await?;
+    let (invoices, subscriptions_invoiced) = invoices.unwrap_or_default();
+    let (charges_succeeded, invoices_charged) = charges.unwrap_or_default();
+    Ok(RenewalCounts {
+        invoices,
+        subscriptions_invoiced,
+        charges_succeeded,
+        invoices_charged,
+    })
+}

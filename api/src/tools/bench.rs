@@ -316,7 +316,7 @@ impl Catalog {
 
 /// A merchant, a product, a monthly price, a plan, and N customers each with a
 /// card and a subscription whose next invoice is due on `day`.
-async fn seed(db: &Db, n: usize, day: NaiveDate) -> anyhow::Result<()> {
+pub(crate) async fn seed(db: &Db, n: usize, day: NaiveDate) -> anyhow::Result<()> {
     let new = NewMerchant {
         name: "Bench".to_owned(),
         country: "NL".to_owned(),

@@ -4,4 +4,5 @@
 pub mod bench;
 pub mod bench_analytics;
 pub mod bench_api;
+pub mod bench_scale;
 pub mod demo;
