@@ -25,6 +25,7 @@ mod parsers;
 mod portal;
 mod portal_sessions;
 mod schemathesis;
+mod stripe;
 mod support;
 mod trust;
 mod vat;

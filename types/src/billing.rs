@@ -305,8 +305,12 @@ pub struct SignatureInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutPayment {
-    /// A card for the test provider (test mode).
-    pub card: crate::CardDetails,
+    /// A card for the test provider (test mode, merchants without Stripe).
+    #[serde(default)]
+    pub card: Option<crate::CardDetails>,
+    /// A payment method collected by Stripe.js (`pm_…`), for a merchant on Stripe.
+    #[serde(default)]
+    pub stripe_payment_method: Option<String>,
 }
 
 /// A checkout (and, without payment and signature, its preview).
