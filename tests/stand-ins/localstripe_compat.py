@@ -3,7 +3,8 @@
 # xtask/localstripe-requirements.txt), a stateful fake of Stripe's API, started
 # on a loopback port by tests/support/localstripe.rs. This launcher adds the
 # PaymentIntent and Event fields that async-stripe 1.0's typed answers require
-# and localstripe 1.15.10 leaves out.
+# and localstripe 1.15.10 leaves out, and gives `GET /v1/balance` Stripe's
+# shape (lists of amounts), which Renewly calls to check a merchant's keys.
 """Start localstripe with the PaymentIntent fields that async-stripe 1.0 (strict typed deserialization) requires.
 Usage: venv/bin/python localstripe_compat.py --port 8420 --from-scratch"""
 from localstripe import resources, server
@@ -27,6 +28,17 @@ PI._export = _export
 EV = resources.Event
 EV.pending_webhooks = property(lambda s: 0)   # required (non-Option) in async-stripe 1.0 Event
 EV.request = property(lambda s: None)
+
+BAL = resources.Balance
+_orig_balance_export = BAL._export
+def _balance_export(self, expand=None):
+    d = _orig_balance_export(self, expand=expand)
+    for key in ('available', 'pending'):
+        if isinstance(d.get(key), dict):
+            d[key] = [d[key]]
+    d['object'] = 'balance'
+    return d
+BAL._export = _balance_export
 
 if __name__ == '__main__':
     server.start()

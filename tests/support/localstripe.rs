@@ -136,10 +136,17 @@ impl LocalStripe {
     /// `POST` a form to Stripe's API there, with the tests' secret key.
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Value {
         let base = self.base().expect("localstripe running");
+        // Form-encoded as Stripe's API takes it (through Url's encoder).
+        let encoded = reqwest::Url::parse_with_params("http://form.invalid/", form)
+            .expect("a form")
+            .query()
+            .unwrap_or_default()
+            .to_owned();
         self.client
             .post(format!("{base}{}", path.trim_start_matches('/')))
             .bearer_auth(SECRET_KEY)
-            .form(form)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encoded)
             .send()
             .await
             .expect("localstripe answers")

@@ -352,7 +352,7 @@ pub(super) fn card_flow(props: &CardFlowProps) -> Html {
                 return;
             }
             busy.set(true);
-            let request = AddPortalPaymentMethod { card: Some(card), stripe_payment_method: None }.to_json();
+            let request = AddPortalPaymentMethod { card }.to_json();
             let (form, busy, settings, token, onclose) = (
                 form.clone(),
                 busy.clone(),
