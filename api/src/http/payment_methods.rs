@@ -40,6 +40,10 @@ pub async fn attach_payment_method(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AttachPaymentMethod>,
 ) -> ApiResult<(StatusCode, Json<PaymentMethod>)> {
+    if scope.livemode && body.card.is_some() {
+        // Live card numbers are refused whoever the customer is.
+        return Err(live_card());
+    }
     let customer = find_customer(&state.db, &scope, &id).await?;
     let input = MethodInput {
         card: body.card.as_ref(),
@@ -107,16 +111,7 @@ pub async fn attach_method(
                     .to_owned(),
             });
         }
-        (Resolved::Test(_), Some(_), None) if scope.livemode => {
-            return Err(ApiError::Invalid {
-                param: "card".to_owned(),
-                code: "live_card_not_accepted",
-                detail: "Live cards go through Stripe: set the merchant's live Stripe keys and \
-                         collect cards with Stripe.js so card numbers never reach this server. \
-                         Card details are accepted in test mode only (sk_test_…)."
-                    .to_owned(),
-            });
-        }
+        (Resolved::Test(_), Some(_), None) if scope.livemode => return Err(live_card()),
         (Resolved::Test(test), Some(details), None) => {
             let card = card_input(details)?;
             let attached = test.attach_card(&card).await.map_err(card_problem)?;
@@ -142,6 +137,18 @@ pub async fn attach_method(
         retry_open_invoices(state, scope, customer_id, &pm.id).await?;
     }
     Ok(pm)
+}
+
+/// Card numbers in live mode: never taken.
+fn live_card() -> ApiError {
+    ApiError::Invalid {
+        param: "card".to_owned(),
+        code: "live_card_not_accepted",
+        detail: "Live cards go through Stripe: set the merchant's live Stripe keys and collect \
+                 cards with Stripe.js so card numbers never reach this server. Card details are \
+                 accepted in test mode only (sk_test_…)."
+            .to_owned(),
+    }
 }
 
 /// Attaches a Stripe payment method to the customer's Stripe Customer (made
