@@ -393,13 +393,13 @@ impl Config {
             });
         }
         let master_key = match get("RENEWLY_MASTER_KEY") {
-            Some(v) => Some(MasterKey::new(crate::vault::parse_master_key(&v).ok_or_else(
-                || ConfigError {
+            Some(v) => Some(MasterKey::new(
+                crate::vault::parse_master_key(&v).ok_or_else(|| ConfigError {
                     variable: "RENEWLY_MASTER_KEY",
                     value: "[redacted]".to_owned(),
                     reason: "expected 32 bytes as 64 hex digits or base64".to_owned(),
-                },
-            )?)),
+                })?,
+            )),
             None => None,
         };
         Ok(Self {

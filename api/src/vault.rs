@@ -64,7 +64,10 @@ impl Vault {
     }
 
     fn cipher(&self) -> Result<LessSafeKey, VaultError> {
-        let key = self.key.as_ref().map_err(|e| VaultError::NoKey(e.clone()))?;
+        let key = self
+            .key
+            .as_ref()
+            .map_err(|e| VaultError::NoKey(e.clone()))?;
         let unbound = UnboundKey::new(&CHACHA20_POLY1305, key).map_err(|_| VaultError::Damaged)?;
         Ok(LessSafeKey::new(unbound))
     }
@@ -129,10 +132,12 @@ fn master_key(config: &Config) -> Result<[u8; 32], String> {
         return Ok(*key.expose());
     }
     let Some(path) = sqlite_file(config.database_url.expose()) else {
-        return Err("Stripe keys are kept encrypted under the server's master key: set \
+        return Err(
+            "Stripe keys are kept encrypted under the server's master key: set \
                     RENEWLY_MASTER_KEY (32 bytes, hex or base64) for every process that \
                     shares this PostgreSQL database"
-            .to_owned());
+                .to_owned(),
+        );
     };
     let mut file = path.into_os_string();
     file.push(".master-key");
@@ -197,12 +202,16 @@ mod tests {
         let opened = vault.open("mer_1/test/secret_key", &sealed).unwrap();
         assert_eq!(opened.expose(), "sk_test_abc");
         assert!(vault.open("mer_2/test/secret_key", &sealed).is_err());
-        assert!(Vault::with_key([8; 32]).open("mer_1/test/secret_key", &sealed).is_err());
+        assert!(
+            Vault::with_key([8; 32])
+                .open("mer_1/test/secret_key", &sealed)
+                .is_err()
+        );
     }
 
     #[test]
     fn a_key_file_is_made_once_with_mode_0600() {
-        let dir = std::env::temp_dir().join(format!("renewly-vault-{}", ulid::Ulid::new()));
+        let dir = std::env::temp_dir().join(format!("renewly-vault-{}", ulid::Ulid::generate()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("k.master-key");
         let first = key_file(&path).unwrap();

@@ -26,11 +26,17 @@ async fn on_stripe(app: &TestApp, sk: &str) -> Value {
 /// A customer with a card collected by "Stripe.js" (made at localstripe) as
 /// default payment method.
 async fn stripe_customer(app: &TestApp, ls: &LocalStripe, email: &str, number: &str) -> String {
-    let c = customer(app, json!({"email": email, "name": "Noor", "address": {"country": "NL"}})).await;
+    let c = customer(
+        app,
+        json!({"email": email, "name": "Noor", "address": {"country": "NL"}}),
+    )
+    .await;
     let pm = ls.card(number).await;
     let r = app
-        .post(&format!("/v1/customers/{c}/payment_methods"),
-            json!({"stripe_payment_method": pm, "default": true}))
+        .post(
+            &format!("/v1/customers/{c}/payment_methods"),
+            json!({"stripe_payment_method": pm, "default": true}),
+        )
         .await;
     assert_eq!(created(r)["provider"], "stripe");
     c
@@ -312,5 +318,84 @@ scenarios! {
             .assert_problem(409, "stripe_not_configured", None);
         app.post(&format!("/v1/customers/{c}/payment_methods"), json!({"stripe_payment_method": "pm_x"})).await
             .assert_problem(422, "stripe_not_configured", Some("stripe_payment_method"));
+    }
+}
+
+/// Gives the merchant's test mode Stripe keys straight in the database, with
+/// the server's Stripe API base left where nothing answers (the discard port).
+async fn on_unreachable_stripe(app: &TestApp) -> renewly::store::Scope {
+    let scope = renewly::store::Scope {
+        merchant_id: app.keys.merchant.clone(),
+        livemode: false,
+    };
+    // The master key the test servers run with (tests/support).
+    let vault = renewly::vault::Vault::with_key([42; 32]);
+    let sealed = vault
+        .seal(
+            &renewly::store::stripe::context(&scope, "secret_key"),
+            SECRET_KEY,
+        )
+        .unwrap();
+    let config = renewly::store::stripe::StripeConfig {
+        publishable_key: PUBLISHABLE_KEY.to_owned(),
+        secret_key_sealed: sealed,
+        secret_key_last4: "4242".to_owned(),
+        webhook_secret_sealed: None,
+    };
+    renewly::store::stripe::save(app.db(), &scope, &config)
+        .await
+        .unwrap();
+    scope
+}
+
+scenarios! {
+    async fn a_stripe_that_cannot_be_reached_is_a_502_at_checkout_and_a_pending_charge_in_the_worker(app) {
+        advance(app, "2027-03-01").await;
+        let (plan, price) = plan_of(app, "29.00", "month", 1).await;
+        let c = customer_with_card(app, "away@example.com", "NL").await;
+        let sid = id(&subscribe(app, &c, &plan, &price).await);
+        let scope = on_unreachable_stripe(app).await;
+
+        let pk = app.keys.pk.clone();
+        let body = json!({"plan": plan, "price": price, "quantity": 1,
+            "customer": {"email": "late@example.com", "name": "Lee", "address": {"country": "NL"}},
+            "signature": {"name": "Lee"}, "payment_method": {"stripe_payment_method": "pm_card_visa"}});
+        let r = app.post_as(&pk, "/v1/public/checkout", body).await;
+        r.assert_problem(502, "provider_unavailable", None);
+        assert!(!r.text.contains("127.0.0.1"), "{}", r.text);
+        app.post_as(&pk, "/v1/public/setup_intents", json!({})).await
+            .assert_problem(502, "provider_unavailable", None);
+
+        // The customer's default card is now a Stripe one (made while Stripe answered).
+        let pm = renewly_types::PaymentMethod {
+            id: format!("pm_{}", ulid::Ulid::generate().to_string().to_ascii_lowercase()),
+            object: "payment_method".to_owned(),
+            livemode: false,
+            customer: c.clone(),
+            provider: "stripe".to_owned(),
+            brand: "visa".to_owned(),
+            last4: "4242".to_owned(),
+            exp_month: 12,
+            exp_year: 2034,
+            is_default: true,
+            created: renewly::store::now(),
+        };
+        renewly::store::payment_methods::attach(app.db(), &scope, &pm, "cus_away/pm_away", true)
+            .await.unwrap();
+        // Made the default through the API, which moves the subscription onto it.
+        ok(app.post(&format!("/v1/customers/{c}/payment_methods/{}/default", pm.id), json!({})).await);
+        // The renewal's charge cannot be made: it stays pending, the invoice at its
+        // first attempt and the subscription active, for the next run.
+        advance(app, "2027-04-01").await;
+        let list = ok(app.get(&format!("/v1/invoices?subscription={sid}")).await);
+        let renewal = list["data"].as_array().unwrap().iter()
+            .find(|i| i["status"] == "open").cloned().unwrap_or_else(|| panic!("an open renewal: {list}"));
+        assert_eq!(renewal["attempt_count"], 0, "{renewal}");
+        assert_eq!(ok(app.get(&format!("/v1/subscriptions/{sid}")).await)["status"], "active");
+        let tried = payments(app, &id(&renewal)).await;
+        assert_eq!(tried.len(), 1, "{tried:?}");
+        assert_eq!((&tried[0]["status"], &tried[0]["provider"]), (&json!("pending"), &json!("stripe")));
+        advance(app, "2027-04-02").await;
+        assert_eq!(payments(app, &id(&renewal)).await.len(), 1, "asked again under the same key");
     }
 }

@@ -59,7 +59,10 @@ impl LocalStripe {
         let present = python.exists()
             && tools::runs(&python.to_string_lossy(), &["-c", "import localstripe"]);
         if !present && std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{} is missing on CI: {}", LOCALSTRIPE.what, LOCALSTRIPE.install);
+            panic!(
+                "{} is missing on CI: {}",
+                LOCALSTRIPE.what, LOCALSTRIPE.install
+            );
         }
         if !tools::available(&LOCALSTRIPE, present) {
             return Self {
@@ -97,7 +100,10 @@ impl LocalStripe {
             if up {
                 return me;
             }
-            assert!(Instant::now() < deadline, "localstripe did not start on {base}");
+            assert!(
+                Instant::now() < deadline,
+                "localstripe did not start on {base}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

@@ -74,7 +74,10 @@ impl std::fmt::Debug for StripeKeys {
         f.debug_struct("StripeKeys")
             .field("secret_key", &"[redacted]")
             .field("publishable_key", &self.publishable_key)
-            .field("webhook_secret", &self.webhook_secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }

@@ -293,7 +293,12 @@ pub async fn checkout(
     super::rate_limit::check_checkout_email(&state.config.rate_limits, &scope, &entered.email)?;
     let signature = signature_of(&req, &plan, meta)?;
     let needs_card = needs_card(&req, &plan)?;
-    if needs_card && scope.livemode && crate::store::stripe::get(&state.db, &scope).await?.is_none() {
+    if needs_card
+        && scope.livemode
+        && crate::store::stripe::get(&state.db, &scope)
+            .await?
+            .is_none()
+    {
         return Err(ApiError::Invalid {
             param: "payment_method".to_owned(),
             code: "live_card_not_accepted",

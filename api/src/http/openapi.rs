@@ -144,7 +144,9 @@ pub fn public_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(public_route(routes!(checkout::preview)))
         .routes(public_route(routes!(checkout::checkout)))
         .routes(public_route(routes!(checkout::confirm)))
-        .routes(public_route(routes!(super::payments::create_public_setup_intent)))
+        .routes(public_route(routes!(
+            super::payments::create_public_setup_intent
+        )))
         .routes(public_route(routes!(super::portal::sessions::request_link)));
     match state {
         Some(state) => routes.layer(axum::middleware::from_fn_with_state(

@@ -9,9 +9,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use renewly_types::{
-    AttachPaymentMethod, CardDetails, List, PaymentMethod, Problem, SetupIntent,
-};
+use renewly_types::{AttachPaymentMethod, CardDetails, List, PaymentMethod, Problem, SetupIntent};
 
 use super::AppState;
 use super::customers::find_customer;

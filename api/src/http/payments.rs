@@ -53,12 +53,18 @@ pub async fn list_payments(
             .ok_or_else(|| ApiError::invalid("limit", "limit must be from 1 to 100"))?,
     };
     let (rows, more) = charges::list_payments(&state.db, &scope, invoice, limit).await?;
-    Ok(Json(List::new(rows.into_iter().map(payment).collect(), more)))
+    Ok(Json(List::new(
+        rows.into_iter().map(payment).collect(),
+        more,
+    )))
 }
 
 /// A charge as a payment: `pay_` and the charge id's sortable part.
 fn payment(r: PaymentRow) -> Payment {
-    let failure_message = r.failure_code.as_deref().map(|c| failure_message(c).to_owned());
+    let failure_message = r
+        .failure_code
+        .as_deref()
+        .map(|c| failure_message(c).to_owned());
     Payment {
         id: format!("pay_{}", r.id.strip_prefix("ch_").unwrap_or(&r.id)),
         object: "payment".to_owned(),
@@ -118,11 +124,8 @@ pub async fn create_portal_setup_intent(
     State(state): State<AppState>,
     portal: Portal,
 ) -> ApiResult<(StatusCode, Json<SetupIntent>)> {
-    let intent = super::payment_methods::setup_intent_for(
-        &state,
-        &portal.scope,
-        Some(&portal.customer_id),
-    )
-    .await?;
+    let intent =
+        super::payment_methods::setup_intent_for(&state, &portal.scope, Some(&portal.customer_id))
+            .await?;
     Ok((StatusCode::CREATED, Json(intent)))
 }

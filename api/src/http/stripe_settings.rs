@@ -12,16 +12,18 @@ use crate::store::stripe::{self, StripeConfig};
 
 /// Fills in what is shown of the mode's Stripe settings.
 pub async fn show(state: &AppState, scope: &Scope, m: &mut Merchant) -> ApiResult<()> {
-    m.stripe = stripe::get(&state.db, scope).await?.map(|c| MerchantStripe {
-        publishable_key: c.publishable_key,
-        secret_key_last4: c.secret_key_last4,
-        webhook_secret_set: c.webhook_secret_sealed.is_some(),
-        webhook_url: format!(
-            "{}/v1/webhooks/stripe/{}",
-            super::portal::base_url(state),
-            scope.merchant_id
-        ),
-    });
+    m.stripe = stripe::get(&state.db, scope)
+        .await?
+        .map(|c| MerchantStripe {
+            publishable_key: c.publishable_key,
+            secret_key_last4: c.secret_key_last4,
+            webhook_secret_set: c.webhook_secret_sealed.is_some(),
+            webhook_url: format!(
+                "{}/v1/webhooks/stripe/{}",
+                super::portal::base_url(state),
+                scope.merchant_id
+            ),
+        });
     Ok(())
 }
 
@@ -33,8 +35,7 @@ pub async fn apply(state: &AppState, scope: &Scope, keys: Option<&StripeKeys>) -
     };
     let mode = if scope.livemode { "live" } else { "test" };
     let secret = keys.secret_key.trim();
-    if !(secret.starts_with(&format!("sk_{mode}_")) || secret.starts_with(&format!("rk_{mode}_")))
-    {
+    if !(secret.starts_with(&format!("sk_{mode}_")) || secret.starts_with(&format!("rk_{mode}_"))) {
         return Err(ApiError::Invalid {
             param: "stripe.secret_key".to_owned(),
             code: "stripe_key_mode_mismatch",

@@ -99,9 +99,10 @@ impl CardError {
     /// The card field at fault.
     pub fn field(self) -> &'static str {
         match self {
-            Self::Declined | Self::InsufficientFunds | Self::IncorrectNumber | Self::NotAccepted => {
-                "number"
-            }
+            Self::Declined
+            | Self::InsufficientFunds
+            | Self::IncorrectNumber
+            | Self::NotAccepted => "number",
             Self::Expired { in_year: true } => "exp_year",
             Self::Expired { in_year: false } => "exp_month",
             Self::InvalidCvc => "cvc",
@@ -220,12 +221,19 @@ impl Provider {
     }
 
     /// A Stripe client for `secret_key` at the server's Stripe API base.
-    pub fn stripe_client(&self, secret_key: &crate::config::Secret) -> Result<StripeProvider, ProviderError> {
+    pub fn stripe_client(
+        &self,
+        secret_key: &crate::config::Secret,
+    ) -> Result<StripeProvider, ProviderError> {
         StripeProvider::new(&self.stripe_api_base, secret_key)
     }
 
     /// The merchant mode's Stripe account, when its keys are set.
-    pub async fn stripe(&self, db: &Db, scope: &Scope) -> Result<Option<StripeProvider>, ProviderError> {
+    pub async fn stripe(
+        &self,
+        db: &Db,
+        scope: &Scope,
+    ) -> Result<Option<StripeProvider>, ProviderError> {
         let Some(config) = crate::store::stripe::get(db, scope)
             .await
             .map_err(|e| ProviderError::Unavailable(format!("the database: {e}")))?
@@ -234,7 +242,10 @@ impl Provider {
         };
         let key = self
             .vault
-            .open(&crate::store::stripe::context(scope, "secret_key"), &config.secret_key_sealed)
+            .open(
+                &crate::store::stripe::context(scope, "secret_key"),
+                &config.secret_key_sealed,
+            )
             .map_err(|e| ProviderError::Unavailable(e.to_string()))?;
         self.stripe_client(&key).map(Some)
     }
@@ -249,14 +260,21 @@ impl Provider {
     }
 
     /// The provider a stored payment method belongs to (`test` or `stripe`).
-    pub async fn named(&self, db: &Db, scope: &Scope, name: &str) -> Result<Resolved, ProviderError> {
+    pub async fn named(
+        &self,
+        db: &Db,
+        scope: &Scope,
+        name: &str,
+    ) -> Result<Resolved, ProviderError> {
         match name {
             "test" => Ok(Resolved::Test(self.test.clone())),
             "stripe" => self
                 .stripe(db, scope)
                 .await?
                 .map(Resolved::Stripe)
-                .ok_or_else(|| ProviderError::Unavailable("the merchant's Stripe keys were removed".into())),
+                .ok_or_else(|| {
+                    ProviderError::Unavailable("the merchant's Stripe keys were removed".into())
+                }),
             _ => Err(ProviderError::UnknownReference),
         }
     }
@@ -286,8 +304,14 @@ impl PaymentProvider for Resolved {
         invoice: Option<&str>,
     ) -> Result<ChargeOutcome, ProviderError> {
         match self {
-            Self::Test(p) => p.charge(token, amount, currency, idempotency_key, invoice).await,
-            Self::Stripe(p) => p.charge(token, amount, currency, idempotency_key, invoice).await,
+            Self::Test(p) => {
+                p.charge(token, amount, currency, idempotency_key, invoice)
+                    .await
+            }
+            Self::Stripe(p) => {
+                p.charge(token, amount, currency, idempotency_key, invoice)
+                    .await
+            }
         }
     }
 
@@ -378,11 +402,7 @@ pub async fn charge(
 }
 
 /// Checks a new charge and records it as pending.
-async fn begin(
-    db: &Db,
-    scope: &Scope,
-    req: &ChargeRequest<'_>,
-) -> Result<Stored, ChargeError> {
+async fn begin(db: &Db, scope: &Scope, req: &ChargeRequest<'_>) -> Result<Stored, ChargeError> {
     if req.amount <= Decimal::ZERO {
         return Err(ChargeError::InvalidAmount);
     }

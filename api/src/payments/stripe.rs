@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
-use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest as _};
+use stripe::{
+    Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest as _,
+};
 use stripe_core::balance::RetrieveForMyAccountBalance;
 use stripe_core::customer::CreateCustomer;
 use stripe_core::payment_intent::{CreatePaymentIntent, CreatePaymentIntentOffSession};
@@ -115,10 +117,7 @@ impl StripeProvider {
         if let Some(customer) = customer {
             req = req.customer(customer);
         }
-        let intent = req
-            .send(&self.client)
-            .await
-            .map_err(unavailable)?;
+        let intent = req.send(&self.client).await.map_err(unavailable)?;
         intent
             .client_secret
             .ok_or_else(|| ProviderError::Unavailable("a SetupIntent without client secret".into()))
@@ -203,10 +202,10 @@ impl PaymentProvider for StripeProvider {
     ) -> Result<ChargeOutcome, ProviderError> {
         let (customer, pm) = split_token(token)?;
         let minor = minor_units(amount, currency)?;
-        let currency: stripe_types::Currency = currency
-            .to_ascii_lowercase()
-            .parse()
-            .map_err(|_| ProviderError::Unavailable(format!("Stripe has no currency {currency}")))?;
+        let currency: stripe_types::Currency =
+            currency.to_ascii_lowercase().parse().map_err(|_| {
+                ProviderError::Unavailable(format!("Stripe has no currency {currency}"))
+            })?;
         let mut req = CreatePaymentIntent::new(minor, currency)
             .customer(customer)
             .payment_method(pm)

@@ -356,7 +356,11 @@ mod tests {
             p.confirm(&auth.reference).await.unwrap().status,
             ChargeStatus::Succeeded
         );
-        assert!(p.charge("tok_other", amount, "EUR", "k4", None).await.is_err());
+        assert!(
+            p.charge("tok_other", amount, "EUR", "k4", None)
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]
@@ -369,10 +373,19 @@ mod tests {
         // Two providers stand for two processes (one started after the other died).
         let first = TestProvider::with_ledger(Some(ledger.clone()));
         let second = TestProvider::with_ledger(Some(ledger.clone()));
-        let a = first.charge(&token, amount, "EUR", "inv_1", None).await.unwrap();
-        let b = second.charge(&token, amount, "EUR", "inv_1", None).await.unwrap();
+        let a = first
+            .charge(&token, amount, "EUR", "inv_1", None)
+            .await
+            .unwrap();
+        let b = second
+            .charge(&token, amount, "EUR", "inv_1", None)
+            .await
+            .unwrap();
         assert_eq!(a, b);
-        second.charge(&token, amount, "EUR", "inv_2", None).await.unwrap();
+        second
+            .charge(&token, amount, "EUR", "inv_2", None)
+            .await
+            .unwrap();
         let text = std::fs::read_to_string(&ledger).unwrap();
         std::fs::remove_file(&ledger).unwrap();
         assert_eq!(

@@ -377,8 +377,18 @@ pub async fn detach_payment_method(
     if pm.is_default {
         return Err(is_default());
     }
+    let source = payment_methods::charge_source(&state.db, &portal.scope, &pm_id).await?;
     match payment_methods::detach(&state.db, &portal.scope, &customer.id, &pm_id).await? {
-        Detached::Done => {}
+        Detached::Done => {
+            if let Some(source) = source.filter(|s| s.provider == "stripe") {
+                crate::http::payment_methods::detach_at_stripe(
+                    &state,
+                    &portal.scope,
+                    &source.token,
+                )
+                .await;
+            }
+        }
         Detached::NotFound => return Err(not_found()),
         Detached::IsDefault => return Err(is_default()),
     }
