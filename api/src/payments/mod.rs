@@ -202,7 +202,8 @@ impl Default for Provider {
 #[derive(Debug, Clone)]
 pub enum Resolved {
     Test(TestProvider),
-    Stripe(StripeProvider),
+    /// Boxed: Stripe's client is large, and this is made once per request.
+    Stripe(Box<StripeProvider>),
 }
 
 impl Provider {
@@ -254,7 +255,7 @@ impl Provider {
     /// the test provider.
     pub async fn for_scope(&self, db: &Db, scope: &Scope) -> Result<Resolved, ProviderError> {
         Ok(match self.stripe(db, scope).await? {
-            Some(s) => Resolved::Stripe(s),
+            Some(s) => Resolved::Stripe(Box::new(s)),
             None => Resolved::Test(self.test.clone()),
         })
     }
@@ -271,7 +272,7 @@ impl Provider {
             "stripe" => self
                 .stripe(db, scope)
                 .await?
-                .map(Resolved::Stripe)
+                .map(|s| Resolved::Stripe(Box::new(s)))
                 .ok_or_else(|| {
                     ProviderError::Unavailable("the merchant's Stripe keys were removed".into())
                 }),

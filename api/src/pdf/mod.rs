@@ -99,6 +99,7 @@ pub(crate) mod tests {
             invoice_prefix: "INV".into(),
             allowed_origins: vec![],
             test_email_recipients: vec![],
+            stripe: None,
             created: "2026-01-01T00:00:00.000Z".into(),
         }
     }
