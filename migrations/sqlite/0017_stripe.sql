@@ -15,3 +15,21 @@ CREATE TABLE merchant_stripe (
 
 -- The Stripe Customer of a Renewly customer, made when first needed.
 ALTER TABLE customers ADD COLUMN stripe_customer_id TEXT;
+
+-- Refunds of paid invoices, through the provider that took the payment.
+ALTER TABLE invoices ADD COLUMN amount_refunded_minor BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE refunds (
+    id                 TEXT PRIMARY KEY,
+    merchant_id        TEXT NOT NULL REFERENCES merchants (id),
+    livemode           BOOLEAN NOT NULL,
+    invoice_id         TEXT NOT NULL REFERENCES invoices (id),
+    charge_id          TEXT NOT NULL REFERENCES charges (id),
+    amount_minor       BIGINT NOT NULL,
+    currency           TEXT NOT NULL,
+    reason             TEXT,
+    provider_reference TEXT NOT NULL,
+    idempotency_key    TEXT NOT NULL,
+    created            TEXT NOT NULL,
+    UNIQUE (merchant_id, livemode, idempotency_key)
+);
+CREATE INDEX refunds_invoice ON refunds (invoice_id, id);

@@ -321,6 +321,88 @@ scenarios! {
     }
 }
 
+/// The first invoice of a new subscription of `customer` (paid at once).
+async fn first_invoice(app: &TestApp, customer: &str) -> String {
+    let (plan, price) = plan_of(app, "29.00", "month", 1).await;
+    let s = subscribe(app, customer, &plan, &price).await;
+    let list = ok(app
+        .get(&format!("/v1/invoices?subscription={}", id(&s)))
+        .await);
+    let inv = &list["data"][0];
+    assert_eq!(inv["status"], "paid", "{inv}");
+    id(inv)
+}
+
+async fn refunded_events(app: &TestApp) -> usize {
+    let events = ok(app.get("/v1/events?limit=100").await);
+    events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "invoice.refunded")
+        .count()
+}
+
+scenarios_with! { LocalStripe::start => LocalStripe, LocalStripe::configure;
+    async fn a_stripe_invoice_is_refunded_in_part_then_in_full_and_never_beyond(app, ls) {
+        if !ls.running() { return; }
+        on_stripe(app, &app.keys.sk).await;
+        let c = stripe_customer(app, ls, "back@example.com", "4242424242424242").await;
+        let inv = first_invoice(app, &c).await;
+        let path = format!("/v1/invoices/{inv}/refund");
+        let pi = payments(app, &inv).await[0]["provider_reference"].as_str().unwrap().to_owned();
+
+        app.post(&path, json!({"amount": "35.10"})).await
+            .assert_problem(422, "refund_too_large", Some("amount"));
+        let part = ok(app.send(reqwest::Method::POST, &path, Some(&app.keys.sk),
+            Some(&json!({"amount": "10.00", "reason": "goodwill"})), &[("idempotency-key", "r-1")]).await);
+        assert_eq!(part["amount_refunded"], "10.00");
+        // A retry with the same key refunds once.
+        let again = ok(app.send(reqwest::Method::POST, &path, Some(&app.keys.sk),
+            Some(&json!({"amount": "10.00", "reason": "goodwill"})), &[("idempotency-key", "r-1")]).await);
+        assert_eq!(again["amount_refunded"], "10.00");
+        let rest = ok(app.post(&path, json!({})).await);
+        assert_eq!(rest["amount_refunded"], "35.09");
+        app.post(&path, json!({"amount": "0.01"})).await
+            .assert_problem(422, "refund_too_large", Some("amount"));
+
+        let at_stripe = ls.get(&format!("/v1/refunds?payment_intent={pi}&limit=100")).await;
+        let amounts: Vec<i64> = at_stripe["data"].as_array().unwrap().iter()
+            .filter(|r| r["payment_intent"] == pi.as_str())
+            .map(|r| r["amount"].as_i64().unwrap()).collect();
+        assert_eq!(amounts.iter().sum::<i64>(), 3509, "{at_stripe}");
+        assert_eq!(amounts.len(), 2, "{at_stripe}");
+        assert_eq!(refunded_events(app).await, 2);
+    }
+}
+
+scenarios! {
+    async fn a_test_provider_invoice_is_refunded_with_ledger_lines_and_an_event(app) {
+        let c = customer_with_card(app, "tp@example.com", "NL").await;
+        let inv = first_invoice(app, &c).await;
+        let path = format!("/v1/invoices/{inv}/refund");
+        app.post(&path, json!({"amount": "-1"})).await.assert_problem(422, "invalid_field", Some("amount"));
+        app.post(&path, json!({"amount": "1.001"})).await.assert_problem(422, "invalid_field", Some("amount"));
+        let part = ok(app.post(&path, json!({"amount": "5.09"})).await);
+        assert_eq!((&part["amount_refunded"], &part["amount_paid"]), (&json!("5.09"), &json!("35.09")));
+        app.post(&path, json!({"amount": "30.01"})).await
+            .assert_problem(422, "refund_too_large", Some("amount"));
+        assert_eq!(ok(app.post(&path, json!({})).await)["amount_refunded"], "35.09");
+        assert_eq!(refunded_events(app).await, 2);
+        let (debits, credits): (i64, i64) = app.db()
+            .fetch_optional(
+                "SELECT CAST(COALESCE(SUM(debit_minor), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(credit_minor), 0) AS BIGINT) \
+                 FROM ledger_entries WHERE journal = 'refund' AND invoice_id = $1",
+                &[renewly::db::Arg::from(inv.as_str())],
+            )
+            .await.unwrap().unwrap();
+        assert_eq!((debits, credits), (3509, 3509));
+        app.post("/v1/invoices/inv_01jdx0000000000000000000000/refund", json!({})).await
+            .assert_problem(404, "resource_missing", None);
+    }
+}
+
 /// Gives the merchant's test mode Stripe keys straight in the database, with
 /// the server's Stripe API base left where nothing answers (the discard port).
 async fn on_unreachable_stripe(app: &TestApp) -> renewly::store::Scope {

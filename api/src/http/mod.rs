@@ -24,6 +24,7 @@ pub mod prices;
 pub mod products;
 pub mod public;
 pub mod rate_limit;
+pub mod refunds;
 pub mod stripe_settings;
 pub mod subscriptions;
 pub mod tax_rates;

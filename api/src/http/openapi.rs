@@ -113,6 +113,7 @@ pub fn v1_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(subscriptions::subscription_mrr))
         .routes(routes!(invoices::list_invoices))
         .routes(routes!(invoices::get_invoice))
+        .routes(routes!(super::refunds::refund_invoice))
         .routes(routes!(super::invoice_pdf::get_invoice_pdf))
         .routes(routes!(ledger::list_ledger))
         .routes(routes!(ledger::trial_balance))
