@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use base64::Engine as _;
+
 /// A value that must never be printed: `Debug` shows `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -48,6 +50,17 @@ impl fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
     }
+}
+
+/// 32 bytes written as 64 hex digits or as base64.
+pub fn parse_master_key(raw: &str) -> Option<[u8; 32]> {
+    let raw = raw.trim();
+    let bytes = if raw.len() == 64 {
+        hex::decode(raw).ok()?
+    } else {
+        base64::engine::general_purpose::STANDARD.decode(raw).ok()?
+    };
+    bytes.try_into().ok()
 }
 
 /// The typed configuration.
@@ -393,13 +406,13 @@ impl Config {
             });
         }
         let master_key = match get("RENEWLY_MASTER_KEY") {
-            Some(v) => Some(MasterKey::new(
-                crate::vault::parse_master_key(&v).ok_or_else(|| ConfigError {
+            Some(v) => Some(MasterKey::new(parse_master_key(&v).ok_or_else(|| {
+                ConfigError {
                     variable: "RENEWLY_MASTER_KEY",
                     value: "[redacted]".to_owned(),
                     reason: "expected 32 bytes as 64 hex digits or base64".to_owned(),
-                })?,
-            )),
+                }
+            })?)),
             None => None,
         };
         Ok(Self {

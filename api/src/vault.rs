@@ -12,11 +12,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::config::{Config, Secret};
+use crate::config::{Config, Secret, parse_master_key};
 
 /// The prefix of a sealed value (the format's version).
 const SEALED_PREFIX: &str = "v1:";
@@ -116,17 +115,6 @@ impl Vault {
     }
 }
 
-/// 32 bytes written as 64 hex digits or as base64.
-pub fn parse_master_key(raw: &str) -> Option<[u8; 32]> {
-    let raw = raw.trim();
-    let bytes = if raw.len() == 64 {
-        hex::decode(raw).ok()?
-    } else {
-        base64::engine::general_purpose::STANDARD.decode(raw).ok()?
-    };
-    bytes.try_into().ok()
-}
-
 fn master_key(config: &Config) -> Result<[u8; 32], String> {
     if let Some(key) = &config.master_key {
         return Ok(*key.expose());
@@ -192,6 +180,8 @@ fn key_file(path: &Path) -> std::io::Result<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use base64::Engine as _;
+
     use super::*;
 
     #[test]

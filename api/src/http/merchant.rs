@@ -118,9 +118,7 @@ pub async fn update_merchant(
             .map(|(i, e)| email_address(&format!("test_email_recipients.{i}"), e))
             .collect::<Result<_, _>>()?;
     }
-    if let Some(keys) = &body.stripe {
-        super::stripe_settings::apply(&state, &scope, keys.as_ref()).await?;
-    }
+    super::stripe_settings::apply(&state, &scope, body.stripe.as_ref()).await?;
     merchants::save_merchant(&state.db, &scope, &m).await?;
     super::stripe_settings::show(&state, &scope, &mut m).await?;
     Ok(Json(m))

@@ -41,33 +41,7 @@ pub async fn refund_invoice(
         .await?
         .ok_or_else(|| ApiError::not_found("invoice", id.clone()))?;
     let cur = inv.currency();
-    let left = inv.amount_paid_minor - inv.amount_refunded_minor;
-    let amount = match body.amount.as_deref() {
-        None => left,
-        Some(raw) => raw
-            .trim()
-            .parse::<Decimal>()
-            .ok()
-            .filter(|a| *a > Decimal::ZERO && a.scale() <= cur.minor_units())
-            .and_then(|a| to_minor(a, &cur))
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "amount",
-                    format!("'{raw}' is not a positive amount in {}", cur.code()),
-                )
-            })?,
-    };
-    if amount > left || amount <= 0 {
-        return Err(ApiError::Invalid {
-            param: "amount".to_owned(),
-            code: "refund_too_large",
-            detail: format!(
-                "{} {} is left to refund on this invoice",
-                from_minor(left, &cur),
-                cur.code()
-            ),
-        });
-    }
+    let amount = refund_amount(&body, &inv)?;
     let reason = body
         .reason
         .as_deref()
@@ -132,6 +106,40 @@ pub async fn refund_invoice(
         }
     }
     invoice(&state, &scope, &inv.id).await
+}
+
+/// The amount to refund in minor units: as asked (or all that is left), never
+/// more than what is left of the payment.
+fn refund_amount(body: &RefundInvoice, inv: &invoices::InvoiceRow) -> ApiResult<i64> {
+    let cur = inv.currency();
+    let left = inv.amount_paid_minor - inv.amount_refunded_minor;
+    let amount = match body.amount.as_deref() {
+        None => left,
+        Some(raw) => raw
+            .trim()
+            .parse::<Decimal>()
+            .ok()
+            .filter(|a| *a > Decimal::ZERO && a.scale() <= cur.minor_units())
+            .and_then(|a| to_minor(a, &cur))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "amount",
+                    format!("'{raw}' is not a positive amount in {}", cur.code()),
+                )
+            })?,
+    };
+    if amount > left || amount <= 0 {
+        return Err(ApiError::Invalid {
+            param: "amount".to_owned(),
+            code: "refund_too_large",
+            detail: format!(
+                "{} {} is left to refund on this invoice",
+                from_minor(left, &cur),
+                cur.code()
+            ),
+        });
+    }
+    Ok(amount)
 }
 
 async fn invoice(state: &AppState, scope: &Scope, id: &str) -> ApiResult<Json<Invoice>> {

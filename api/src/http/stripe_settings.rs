@@ -27,8 +27,16 @@ pub async fn show(state: &AppState, scope: &Scope, m: &mut Merchant) -> ApiResul
     Ok(())
 }
 
-/// Sets the mode's Stripe keys once Stripe accepted them, or removes them.
-pub async fn apply(state: &AppState, scope: &Scope, keys: Option<&StripeKeys>) -> ApiResult<()> {
+/// Sets the mode's Stripe keys once Stripe accepted them, or removes them
+/// (`Some(None)`); `None` leaves them as they are.
+pub async fn apply(
+    state: &AppState,
+    scope: &Scope,
+    change: Option<&Option<StripeKeys>>,
+) -> ApiResult<()> {
+    let Some(keys) = change else {
+        return Ok(());
+    };
     let Some(keys) = keys else {
         stripe::remove(&state.db, scope).await?;
         return Ok(());
