@@ -642,6 +642,30 @@ mod tests {
     }
 
     #[test]
+    fn the_master_key_and_the_stripe_base_are_checked_and_the_key_never_echoed() {
+        let c = Config::from_vars(BTreeMap::new()).unwrap();
+        assert_eq!(c.stripe_api_base, STRIPE_API_BASE);
+        assert_eq!(c.master_key, None);
+        let hex_key = "ab".repeat(32);
+        let c = Config::from_vars(vars(&[("RENEWLY_MASTER_KEY", &hex_key)])).unwrap();
+        assert_eq!(c.master_key, Some(MasterKey::new([0xab; 32])));
+        assert!(!format!("{c:?}").contains(&hex_key));
+        let e = Config::from_vars(vars(&[("RENEWLY_MASTER_KEY", "not-a-key-0123")])).unwrap_err();
+        assert_eq!(e.variable, "RENEWLY_MASTER_KEY");
+        assert!(!e.value.contains("not-a-key"));
+        let local = vars(&[("RENEWLY_STRIPE_API_BASE", "http://127.0.0.1:8420/")]);
+        assert_eq!(
+            Config::from_vars(local).unwrap().stripe_api_base,
+            "http://127.0.0.1:8420/"
+        );
+        let plain = vars(&[("RENEWLY_STRIPE_API_BASE", "http://stripe.example.com/")]);
+        assert_eq!(
+            Config::from_vars(plain).unwrap_err().variable,
+            "RENEWLY_STRIPE_API_BASE"
+        );
+    }
+
+    #[test]
     fn defaults_work_on_a_fresh_machine() {
         let c = Config::from_vars(BTreeMap::new()).unwrap();
         assert_eq!(c.database_url.expose(), "sqlite://renewly.db");
