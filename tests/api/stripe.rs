@@ -361,8 +361,10 @@ scenarios_with! { LocalStripe::start => LocalStripe, LocalStripe::configure;
         let again = ok(app.send(reqwest::Method::POST, &path, Some(&app.keys.sk),
             Some(&json!({"amount": "10.00", "reason": "goodwill"})), &[("idempotency-key", "r-1")]).await);
         assert_eq!(again["amount_refunded"], "10.00");
+        assert_eq!(payments(app, &inv).await[0]["status"], "succeeded");
         let rest = ok(app.post(&path, json!({})).await);
         assert_eq!(rest["amount_refunded"], "35.09");
+        assert_eq!(payments(app, &inv).await[0]["status"], "refunded");
         app.post(&path, json!({"amount": "0.01"})).await
             .assert_problem(422, "refund_too_large", Some("amount"));
 

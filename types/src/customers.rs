@@ -288,7 +288,7 @@ pub struct Payment {
     /// Decimal string in the currency's units, e.g. `"35.09"`.
     pub amount: String,
     pub currency: String,
-    /// `pending`, `succeeded`, `failed` or `requires_action`.
+    /// `pending`, `succeeded`, `failed`, `requires_action` or `refunded` (in full).
     pub status: String,
     /// `test` or `stripe`.
     pub provider: String,

@@ -24,8 +24,8 @@ pub struct PaymentsQuery {
     pub limit: Option<String>,
 }
 
-/// Lists charge attempts, newest first: pending, succeeded, failed or waiting
-/// for the card holder to authenticate.
+/// Lists charge attempts, newest first: pending, succeeded, failed, waiting
+/// for the card holder to authenticate, or refunded in full.
 #[utoipa::path(get, path = "/v1/payments", tag = "invoices",
     params(PaymentsQuery),
     responses((status = 200, body = List<Payment>), (status = 422, body = Problem)),
@@ -65,13 +65,23 @@ fn payment(r: PaymentRow) -> Payment {
         .failure_code
         .as_deref()
         .map(|c| failure_message(c).to_owned());
+    // A succeeded charge given back in full reads as refunded.
+    let charged_minor = crate::domain::currency::Currency::parse(&r.currency)
+        .zip(r.amount.parse().ok())
+        .and_then(|(cur, amount)| crate::domain::money::to_minor(amount, &cur));
+    let refunded = r.outcome == "succeeded" && charged_minor.is_some_and(|c| r.refunded_minor >= c);
+    let status = if refunded {
+        "refunded".to_owned()
+    } else {
+        r.outcome
+    };
     Payment {
         id: format!("pay_{}", r.id.strip_prefix("ch_").unwrap_or(&r.id)),
         object: "payment".to_owned(),
         invoice: r.invoice_id,
         amount: r.amount,
         currency: r.currency,
-        status: r.outcome,
+        status,
         provider: r.provider,
         provider_reference: r.provider_reference,
         failure_code: r.failure_code,

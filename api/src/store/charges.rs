@@ -365,6 +365,8 @@ pub struct PaymentRow {
     pub failure_code: Option<String>,
     pub payment_method_id: String,
     pub created: String,
+    /// What was refunded of it, in minor units.
+    pub refunded_minor: i64,
 }
 
 /// The scope's charge attempts, newest first, of one invoice or all; at most
@@ -378,7 +380,9 @@ pub async fn list_payments(
     let mut rows: Vec<PaymentRow> = db
         .fetch_all(
             "SELECT c.id, c.invoice_id, c.amount, c.currency, c.outcome, p.provider, \
-             c.provider_reference, c.failure_code, c.payment_method_id, c.created \
+             c.provider_reference, c.failure_code, c.payment_method_id, c.created, \
+             CAST((SELECT COALESCE(SUM(r.amount_minor), 0) FROM refunds r \
+             WHERE r.charge_id = c.id) AS BIGINT) AS refunded_minor \
              FROM charges c JOIN payment_methods p ON p.id = c.payment_method_id \
              WHERE c.merchant_id = $1 AND c.livemode = $2 \
              AND ($3 = '' OR c.invoice_id = $3) \
