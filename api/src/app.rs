@@ -254,6 +254,9 @@ impl Background {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let running = spawn(config).await?;
     tracing::info!(url = %running.url(), database = running.db.backend(), "Renewly is listening");
+    if let Some(reason) = crate::vault::Vault::for_config(&running.config).unavailable() {
+        tracing::warn!("{reason}; until then no merchant can set Stripe keys");
+    }
     let background = Background::start(&running);
     shutdown_signal().await;
     background.stop();

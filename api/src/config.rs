@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use base64::Engine as _;
+
 /// A value that must never be printed: `Debug` shows `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -26,6 +28,39 @@ impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
     }
+}
+
+/// The server's 32-byte master key (`RENEWLY_MASTER_KEY`): `Debug` shows `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MasterKey([u8; 32]);
+
+impl MasterKey {
+    /// Wraps a key.
+    pub fn new(key: [u8; 32]) -> Self {
+        Self(key)
+    }
+
+    /// The key itself, for the vault.
+    pub fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// 32 bytes written as 64 hex digits or as base64.
+pub fn parse_master_key(raw: &str) -> Option<[u8; 32]> {
+    let raw = raw.trim();
+    let bytes = if raw.len() == 64 {
+        hex::decode(raw).ok()?
+    } else {
+        base64::engine::general_purpose::STANDARD.decode(raw).ok()?
+    };
+    bytes.try_into().ok()
 }
 
 /// The typed configuration.
@@ -87,7 +122,19 @@ pub struct Config {
     /// How long one VIES request may take before the number counts as unverified
     /// for now (`RENEWLY_VIES_TIMEOUT_SECONDS`; default 10, at most 60).
     pub vies_timeout: Duration,
+    /// The key that seals merchants' Stripe secrets at rest (`RENEWLY_MASTER_KEY`:
+    /// 32 bytes as 64 hex digits or base64). Unset on SQLite: a key file
+    /// `<database file>.master-key` beside the database; required on PostgreSQL
+    /// to set Stripe keys (see [`crate::vault`]).
+    pub master_key: Option<MasterKey>,
+    /// Where Stripe's API is reached, for every merchant (`RENEWLY_STRIPE_API_BASE`;
+    /// default [`STRIPE_API_BASE`]). Plain `http://` is accepted for a loopback
+    /// host only (a stand-in for Stripe in tests).
+    pub stripe_api_base: String,
 }
+
+/// Stripe's API.
+pub const STRIPE_API_BASE: &str = "https://api.stripe.com/";
 
 /// The European Commission's VIES REST endpoint.
 pub const VIES_URL: &str = "https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number";
@@ -252,6 +299,8 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "RENEWLY_TEST_PROVIDER_LEDGER",
     "RENEWLY_VIES_URL",
     "RENEWLY_VIES_TIMEOUT_SECONDS",
+    "RENEWLY_MASTER_KEY",
+    "RENEWLY_STRIPE_API_BASE",
 ];
 
 impl Config {
@@ -356,7 +405,24 @@ impl Config {
                 reason: "must be from 0 to 60000 milliseconds".to_owned(),
             });
         }
+        let master_key = match get("RENEWLY_MASTER_KEY") {
+            Some(v) => Some(MasterKey::new(parse_master_key(&v).ok_or_else(|| {
+                ConfigError {
+                    variable: "RENEWLY_MASTER_KEY",
+                    value: "[redacted]".to_owned(),
+                    reason: "expected 32 bytes as 64 hex digits or base64".to_owned(),
+                }
+            })?)),
+            None => None,
+        };
         Ok(Self {
+            master_key,
+            stripe_api_base: loopback_or_https(
+                "RENEWLY_STRIPE_API_BASE",
+                get("RENEWLY_STRIPE_API_BASE")
+                    .as_deref()
+                    .unwrap_or(STRIPE_API_BASE),
+            )?,
             answer_recheck: Duration::from_millis(answer_recheck),
             vies_url: vies_url(get("RENEWLY_VIES_URL").as_deref().unwrap_or(VIES_URL))?,
             vies_timeout: Duration::from_secs(vies_timeout),
@@ -427,6 +493,9 @@ impl Config {
             // Nothing listens on the discard port: tests reach no outside VIES.
             vies_url: "http://127.0.0.1:9/check-vat-number".to_owned(),
             vies_timeout: Duration::from_secs(2),
+            master_key: None,
+            // Nothing listens on the discard port: tests reach no outside Stripe.
+            stripe_api_base: "http://127.0.0.1:9/".to_owned(),
         }
     }
 }
@@ -434,8 +503,13 @@ impl Config {
 /// An https URL, or http to this machine only: the answer decides whether VAT
 /// is charged, so it must not be open to tampering on the way.
 fn vies_url(raw: &str) -> Result<String, ConfigError> {
+    loopback_or_https("RENEWLY_VIES_URL", raw)
+}
+
+/// An https URL, or http to this machine only.
+fn loopback_or_https(variable: &'static str, raw: &str) -> Result<String, ConfigError> {
     let fail = |reason: String| ConfigError {
-        variable: "RENEWLY_VIES_URL",
+        variable,
         value: raw.to_owned(),
         reason,
     };
@@ -565,6 +639,30 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn the_master_key_and_the_stripe_base_are_checked_and_the_key_never_echoed() {
+        let c = Config::from_vars(BTreeMap::new()).unwrap();
+        assert_eq!(c.stripe_api_base, STRIPE_API_BASE);
+        assert_eq!(c.master_key, None);
+        let hex_key = "ab".repeat(32);
+        let c = Config::from_vars(vars(&[("RENEWLY_MASTER_KEY", &hex_key)])).unwrap();
+        assert_eq!(c.master_key, Some(MasterKey::new([0xab; 32])));
+        assert!(!format!("{c:?}").contains(&hex_key));
+        let e = Config::from_vars(vars(&[("RENEWLY_MASTER_KEY", "not-a-key-0123")])).unwrap_err();
+        assert_eq!(e.variable, "RENEWLY_MASTER_KEY");
+        assert!(!e.value.contains("not-a-key"));
+        let local = vars(&[("RENEWLY_STRIPE_API_BASE", "http://127.0.0.1:8420/")]);
+        assert_eq!(
+            Config::from_vars(local).unwrap().stripe_api_base,
+            "http://127.0.0.1:8420/"
+        );
+        let plain = vars(&[("RENEWLY_STRIPE_API_BASE", "http://stripe.example.com/")]);
+        assert_eq!(
+            Config::from_vars(plain).unwrap_err().variable,
+            "RENEWLY_STRIPE_API_BASE"
+        );
     }
 
     #[test]

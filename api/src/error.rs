@@ -63,6 +63,10 @@ pub enum ApiError {
     /// Too many requests from one client; answered with `Retry-After`.
     #[error("Too many requests; wait a few minutes and try again")]
     RateLimited,
+    /// The payment provider could not be reached or could not process the
+    /// request; nothing was charged that a retry would charge again.
+    #[error("The payment provider could not be reached; nothing was charged twice, please retry")]
+    ProviderUnavailable,
     /// Something failed on our side; the cause is logged, never answered.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -170,6 +174,12 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
                 "Too many requests",
+                None,
+            ),
+            Self::ProviderUnavailable => (
+                StatusCode::BAD_GATEWAY,
+                "provider_unavailable",
+                "Payment provider unavailable",
                 None,
             ),
             Self::Internal(_) => (

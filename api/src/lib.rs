@@ -22,6 +22,7 @@ pub mod pdf;
 pub mod store;
 pub mod templates;
 pub mod tools;
+pub mod vault;
 pub mod vies;
 
 /// `renewly demo`, under its former path.

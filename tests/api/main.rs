@@ -26,6 +26,7 @@ mod parsers;
 mod portal;
 mod portal_sessions;
 mod schemathesis;
+mod stripe;
 mod support;
 mod trust;
 mod vat;

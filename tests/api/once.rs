@@ -183,7 +183,7 @@ scenarios! {
         };
         let token = payment_methods::charge_source(app.db(), &scope, &pm).await.unwrap().unwrap().token;
         let provider = TestProvider::with_ledger(Some(app.provider_ledger.clone()));
-        provider.charge(&token, pending.amount, "EUR", &key).await.unwrap();
+        provider.charge(&token, pending.amount, "EUR", &key, None).await.unwrap();
 
         // The client retries with the same key: the pending charge is completed
         // with the provider's answer to the same key, and the subscription made.
@@ -267,7 +267,7 @@ scenarios! {
         assert!(matches!(charges::begin(app.db(), &scope, &pending).await.unwrap(), Stored::Pending(_)));
         let card = payment_methods::charge_source(app.db(), &scope, &pm).await.unwrap().unwrap().token;
         TestProvider::with_ledger(Some(app.provider_ledger.clone()))
-            .charge(&card, amount, "EUR", &key).await.unwrap();
+            .charge(&card, amount, "EUR", &key, None).await.unwrap();
 
         // The same change without the key cannot charge while the claim holds.
         send(&[]).await.assert_problem(409, "change_in_progress", None);

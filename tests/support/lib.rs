@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fixtures;
+pub mod localstripe;
 pub mod tools;
 
 use renewly::app::{Running, spawn};
@@ -199,6 +200,8 @@ impl TestApp {
         let provider_ledger =
             std::env::temp_dir().join(format!("renewly-provider-{}.tsv", unique()));
         config.test_provider_ledger = Some(provider_ledger.clone());
+        // Stripe secrets are sealed under a master key; PostgreSQL needs it set.
+        config.master_key = Some(renewly::config::MasterKey::new([42; 32]));
         configure(&mut config);
         let running = spawn(config).await.expect("start the server");
         let database_url = url.clone();

@@ -240,6 +240,10 @@ pub struct Invoice {
     pub total: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub amount_paid: Decimal,
+    /// What was given back of what was paid (`POST /v1/invoices/{id}/refund`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub amount_refunded: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub amount_due: Decimal,
     pub tax_breakdown: Vec<TaxBreakdown>,
@@ -305,8 +309,12 @@ pub struct SignatureInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutPayment {
-    /// A card for the test provider (test mode).
-    pub card: crate::CardDetails,
+    /// A card for the test provider (test mode, merchants without Stripe).
+    #[serde(default)]
+    pub card: Option<crate::CardDetails>,
+    /// A payment method collected by Stripe.js (`pm_…`), for a merchant on Stripe.
+    #[serde(default)]
+    pub stripe_payment_method: Option<String>,
 }
 
 /// A checkout (and, without payment and signature, its preview).
@@ -572,4 +580,18 @@ pub struct ChangeResult {
 pub struct StartClock {
     /// The test mode's today (`YYYY-MM-DD`).
     pub now: String,
+}
+
+/// A refund of a paid invoice.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefundInvoice {
+    /// Decimal string in the invoice's currency; default all that was paid and
+    /// not refunded yet.
+    #[serde(default)]
+    pub amount: Option<String>,
+    /// Why, for the merchant's records (at most 500 characters).
+    #[serde(default)]
+    pub reason: Option<String>,
 }

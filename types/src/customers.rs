@@ -207,7 +207,12 @@ impl std::fmt::Debug for CardDetails {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AttachPaymentMethod {
-    pub card: CardDetails,
+    /// A card for the test provider (test mode, merchants without Stripe).
+    #[serde(default)]
+    pub card: Option<CardDetails>,
+    /// A payment method collected by Stripe.js (`pm_…`), for a merchant on Stripe.
+    #[serde(default)]
+    pub stripe_payment_method: Option<String>,
     /// Make it the customer's default. A customer's first payment method always is.
     #[serde(default)]
     pub default: bool,
@@ -258,4 +263,39 @@ mod secret_digits {
 pub struct MergeCustomer {
     /// The customer that stays (`cus_…`).
     pub into: String,
+}
+
+/// A SetupIntent for Stripe.js to collect a card for later charges.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetupIntent {
+    /// For `stripe.confirmSetup` in the browser.
+    pub client_secret: String,
+    /// The merchant mode's Stripe publishable key.
+    pub publishable_key: String,
+}
+
+/// One charge attempt, through the test provider or Stripe.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Payment {
+    /// `pay_…`
+    pub id: String,
+    /// Always `"payment"`.
+    pub object: String,
+    /// The invoice paid (`inv_…`), when the charge pays one.
+    pub invoice: Option<String>,
+    /// Decimal string in the currency's units, e.g. `"35.09"`.
+    pub amount: String,
+    pub currency: String,
+    /// `pending`, `succeeded`, `failed`, `requires_action` or `refunded` (in full).
+    pub status: String,
+    /// `test` or `stripe`.
+    pub provider: String,
+    /// The provider's id of the charge (`pi_…` at Stripe); empty while pending.
+    pub provider_reference: String,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    pub payment_method: String,
+    pub created: String,
 }

@@ -34,7 +34,52 @@ pub struct Merchant {
     /// empty in live mode.
     #[serde(default)]
     pub test_email_recipients: Vec<String>,
+    /// Stripe as this mode's payment provider, when set (never a secret).
+    #[serde(default)]
+    pub stripe: Option<MerchantStripe>,
     pub created: String,
+}
+
+/// What is shown of a mode's Stripe settings: never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MerchantStripe {
+    /// `pk_test_…` or `pk_live_…`.
+    pub publishable_key: String,
+    /// The last four characters of the secret key, to tell which one is set.
+    pub secret_key_last4: String,
+    /// Whether a webhook signing secret is set.
+    pub webhook_secret_set: bool,
+    /// Where Stripe should send this merchant's events.
+    pub webhook_url: String,
+}
+
+/// A mode's Stripe keys, as the merchant sets them. `Debug` shows no secret.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StripeKeys {
+    /// `sk_test_…` with a test key, `sk_live_…` with a live key (or a restricted
+    /// `rk_…` key of the same mode).
+    pub secret_key: String,
+    /// `pk_test_…` or `pk_live_…`, of the same mode.
+    pub publishable_key: String,
+    /// `whsec_…`: the signing secret of the webhook endpoint registered at Stripe.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+}
+
+impl std::fmt::Debug for StripeKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeKeys")
+            .field("secret_key", &"[redacted]")
+            .field("publishable_key", &self.publishable_key)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
 }
 
 /// Changes to the merchant; absent fields stay as they are.
@@ -58,4 +103,9 @@ pub struct UpdateMerchant {
     /// Test mode only (with a test key): replaces the list of addresses that
     /// test-mode e-mail may be sent to over SMTP.
     pub test_email_recipients: Option<Vec<String>>,
+    /// Stripe keys for the mode of the key in use; `null` removes them (back to
+    /// the test provider in test mode, no provider in live mode).
+    #[serde(default, with = "crate::nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<StripeKeys>))]
+    pub stripe: Option<Option<StripeKeys>>,
 }

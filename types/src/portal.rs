@@ -290,7 +290,12 @@ pub struct PortalCancellation {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddPortalPaymentMethod {
-    pub card: CardDetails,
+    /// A card for the test provider (test mode, merchants without Stripe).
+    #[serde(default)]
+    pub card: Option<CardDetails>,
+    /// A payment method collected by Stripe.js (`pm_…`), for a merchant on Stripe.
+    #[serde(default)]
+    pub stripe_payment_method: Option<String>,
 }
 
 /// An order the customer placed (checkout or API), with its signature.

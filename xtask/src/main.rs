@@ -282,6 +282,7 @@ fn test() -> Result {
     let pdf = tools::ensure(&tools::PDFTOTEXT)?;
     let smtp = tools::ensure(&tools::AIOSMTPD)?;
     let schemathesis = tools::ensure(&tools::SCHEMATHESIS)?;
+    let localstripe = tools::ensure(&tools::LOCALSTRIPE)?;
     run(&cargo, &["fmt", "--all", "--", "--check"])?;
     ensure_wasm_target()?;
     run(
@@ -318,6 +319,7 @@ fn test() -> Result {
         (pdf, &tools::PDFTOTEXT, PDF_TESTS),
         (smtp, &tools::AIOSMTPD, SMTP_TESTS),
         (schemathesis, &tools::SCHEMATHESIS, SCHEMATHESIS_TESTS),
+        (localstripe, &tools::LOCALSTRIPE, STRIPE_TESTS),
     ] {
         if !ready {
             let n = count_tests(&["-p", "renewly-tests", "--test", "api"], Some(filter))?;
@@ -373,6 +375,8 @@ const SMTP_TESTS: &str = "smtp_delivery_succeeds_and_a_dead_server_is_retried_la
 
 /// The scenarios that run schemathesis against the server (`tests/api/schemathesis.rs`).
 const SCHEMATHESIS_TESTS: &str = "schemathesis::";
+/// The scenarios that charge through localstripe.
+const STRIPE_TESTS: &str = "stripe::";
 
 /// How many tests `cargo test <target> -- --list [filter]` names.
 fn count_tests(target: &[&str], filter: Option<&str>) -> Result<usize> {

@@ -1,7 +1,8 @@
 //! The programs the tests drive besides Rust, installed when missing: Chromium
 //! and chromedriver (the browser tests and the widget's wasm-bindgen tests),
 //! poppler's pdftotext (invoice PDFs read back as text), aiosmtpd (a local
-//! SMTP server) and schemathesis (the API fuzzed against its OpenAPI document).
+//! SMTP server), schemathesis (the API fuzzed against its OpenAPI document) and
+//! localstripe (a stand-in for Stripe's API, which the tests cannot reach).
 //! Installing needs root and apt-get (aiosmtpd can also come from pip);
 //! schemathesis comes from pip into a virtualenv of its own. Where that is impossible `cargo xtask test` stops and says what to
 //! install, unless the tests that need the program are skipped explicitly with
@@ -87,22 +88,57 @@ pub const SCHEMATHESIS: Tool = Tool {
     },
 };
 
-/// The virtualenv of the Python tools, `~/.cache/renewly/schemathesis-venv`
+/// The pinned localstripe.
+const LOCALSTRIPE_REQUIREMENTS: &str = "localstripe-requirements.txt";
+
+pub const LOCALSTRIPE: Tool = Tool {
+    what: "localstripe",
+    needed_by: "the Stripe scenarios (tests/api/stripe.rs)",
+    opt_out: "RENEWLY_SKIP_STRIPE_TESTS",
+    apt: &[],
+    pip: Some("-r xtask/localstripe-requirements.txt"),
+    venv: Some(LOCALSTRIPE_REQUIREMENTS),
+    present: || {
+        let venv = venv_for(LOCALSTRIPE_REQUIREMENTS);
+        let pinned =
+            std::fs::read_to_string(crate::root().join("xtask").join(LOCALSTRIPE_REQUIREMENTS));
+        let installed = std::fs::read_to_string(venv.join(LOCALSTRIPE_REQUIREMENTS));
+        matches!((pinned, installed), (Ok(p), Ok(i)) if p == i)
+            && runs(
+                &venv.join("bin").join("python").to_string_lossy(),
+                &["-c", "import localstripe"],
+            )
+    },
+};
+
+/// The virtualenv of schemathesis, `~/.cache/renewly/schemathesis-venv`
 /// (`RENEWLY_SCHEMATHESIS_VENV` overrides); the tests find `st` there too.
 pub fn venv() -> PathBuf {
-    if let Some(dir) = std::env::var_os("RENEWLY_SCHEMATHESIS_VENV") {
-        return PathBuf::from(dir);
-    }
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-    home.join(".cache")
-        .join("renewly")
-        .join("schemathesis-venv")
+    venv_for(SCHEMATHESIS_REQUIREMENTS)
 }
 
-/// Creates [`venv`] and installs `requirements` into it; the copy of the file
-/// kept there tells later runs what is installed.
+/// The virtualenv a requirements file is installed into:
+/// `~/.cache/renewly/schemathesis-venv` (`RENEWLY_SCHEMATHESIS_VENV`) or
+/// `~/.cache/renewly/localstripe-venv` (`RENEWLY_LOCALSTRIPE_VENV`); the tests
+/// look there too.
+fn venv_for(requirements: &str) -> PathBuf {
+    let (var, dir) = if requirements == LOCALSTRIPE_REQUIREMENTS {
+        ("RENEWLY_LOCALSTRIPE_VENV", "localstripe-venv")
+    } else {
+        ("RENEWLY_SCHEMATHESIS_VENV", "schemathesis-venv")
+    };
+    if let Some(path) = std::env::var_os(var) {
+        return PathBuf::from(path);
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    home.join(".cache").join("renewly").join(dir)
+}
+
+/// Creates the requirements' virtualenv (idempotently) and installs
+/// `requirements` into it; the copy of the file kept there tells later runs
+/// what is installed.
 fn install_venv(requirements: &str) -> Result {
-    let venv = venv();
+    let venv = venv_for(requirements);
     let file = crate::root().join("xtask").join(requirements);
     let venv_s = venv.to_string_lossy().into_owned();
     eprintln!("installing {} into {venv_s}", file.display());
@@ -138,8 +174,12 @@ fn runs(program: &str, args: &[&str]) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Whether the user asked to skip the tests that need `tool`.
+/// Whether the user asked to skip the tests that need `tool`. On CI
+/// (`CI=true`) the Stripe scenarios are never skipped: they guard real money.
 fn opted_out(tool: &Tool) -> bool {
+    if tool.opt_out == LOCALSTRIPE.opt_out && std::env::var("CI").is_ok_and(|v| v == "true") {
+        return false;
+    }
     std::env::var(tool.opt_out).is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
@@ -163,13 +203,13 @@ pub fn ensure(tool: &Tool) -> Result<bool> {
     if (tool.present)() {
         return Ok(true);
     }
-    if tool.venv.is_some() {
+    if let Some(requirements) = tool.venv {
         return Err(format!(
             "{} not installable here (python3 -m venv and pip into {}); needed by {}. \
              Install python3 with venv and run again, or set {}=1 to skip those tests \
              (reported as skipped)",
             tool.what,
-            venv().display(),
+            venv_for(requirements).display(),
             tool.needed_by,
             tool.opt_out
         ));

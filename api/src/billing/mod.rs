@@ -74,6 +74,7 @@ impl From<BillingError> for ApiError {
                 param: Some("payment_method".to_owned()),
             },
             BillingError::Db(e) => ApiError::from(e),
+            BillingError::Charge(ChargeError::Provider(e)) => ApiError::from(e),
             BillingError::Charge(e) => ApiError::Internal(e.into()),
         }
     }

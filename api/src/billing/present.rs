@@ -124,6 +124,7 @@ pub fn invoice_wire(row: &InvoiceRow, lines: &[LineRow]) -> Invoice {
         tax: from_minor(row.tax_minor, &cur),
         total: from_minor(row.total_minor, &cur),
         amount_paid: from_minor(row.amount_paid_minor, &cur),
+        amount_refunded: from_minor(row.amount_refunded_minor, &cur),
         amount_due: row.amount_due(),
         tax_breakdown: breakdown,
         reverse_charge: row.reverse_charge,

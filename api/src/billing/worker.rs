@@ -23,7 +23,7 @@ use crate::domain::invoice::{LineInput, totals};
 use crate::domain::recurrence::period_containing;
 use crate::domain::subscription::{Event, Status, change, is_billed};
 use crate::ids::{Kind, new_id};
-use crate::payments::{ChargeOutcome, ChargeStatus, PaymentProvider, Provider};
+use crate::payments::{ChargeOutcome, ChargeStatus, PaymentProvider, Provider, ProviderError};
 use crate::store::billing::{InvoiceRow, ItemRow, SubscriptionRow, items_tx};
 use crate::store::charges::{self, NewCharge, Stored};
 use crate::store::invoices::{self, DueInvoice, Failure};
@@ -450,15 +450,16 @@ fn attempt_key(inv: &InvoiceRow) -> String {
 /// recording the charge as pending under its key: a worker killed after this
 /// point finds the pending charge on its next run (the invoice is still at the
 /// same attempt, so the key is the same) and asks again; the provider answers
-/// with the same charge. A charge completed before is not asked again.
-async fn ask_provider(db: &Db, provider: &Provider, d: &DueInvoice, key: &str) -> Answer {
+/// with the same charge. A charge completed before is not asked again. The
+/// payment method is charged through the provider it belongs to. `None` when
+/// the provider could not be reached: the charge stays pending and the invoice
+/// at its attempt, for the next run to ask again with the same key.
+async fn ask_provider(db: &Db, provider: &Provider, d: &DueInvoice, key: &str) -> Option<Answer> {
     let inv = &d.inv;
     let (Some(pm), Some(token), Some(name)) = (&d.pm_id, &d.pm_token, &d.pm_provider) else {
-        return Answer::failed("no_payment_method");
+        return Some(Answer::failed("no_payment_method"));
     };
-    if name != provider.name() {
-        return Answer::failed("no_payment_method");
-    }
+    let scope = inv.scope();
     let pending = NewCharge {
         id: new_id(Kind::Charge),
         payment_method_id: pm.clone(),
@@ -468,27 +469,38 @@ async fn ask_provider(db: &Db, provider: &Provider, d: &DueInvoice, key: &str) -
         invoice_id: Some(inv.id.clone()),
         created: crate::store::now(),
     };
-    let asked = match charges::begin(db, &inv.scope(), &pending).await {
+    let asked = match charges::begin(db, &scope, &pending).await {
         Ok(Stored::Done(c)) => Ok(ChargeOutcome {
             status: c.status,
             failure_code: c.failure_code,
             reference: c.provider_reference,
         }),
-        Ok(Stored::Pending(_)) => provider
-            .charge(token, inv.amount_due(), &inv.currency, key)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
+        Ok(Stored::Pending(_)) => match provider.named(db, &scope, name).await {
+            Ok(p) => {
+                p.charge(token, inv.amount_due(), &inv.currency, key, Some(&inv.id))
+                    .await
+            }
+            Err(ProviderError::UnknownReference) => {
+                return Some(Answer::failed("no_payment_method"));
+            }
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(ProviderError::Unavailable(format!("the database: {e}"))),
     };
     match asked {
-        Ok(o) => Answer {
+        Ok(o) => Some(Answer {
             status: o.status,
             code: o.failure_code.clone(),
             charge: Some((pm.clone(), o)),
-        },
-        Err(e) => {
-            tracing::warn!(invoice = %inv.id, error = %e, "charge could not be made");
-            Answer::failed("processing_error")
+        }),
+        Err(ProviderError::UnknownReference) => {
+            tracing::warn!(invoice = %inv.id, "the provider does not know the payment method");
+            Some(Answer::failed("processing_error"))
+        }
+        Err(e @ ProviderError::Unavailable(_)) => {
+            tracing::warn!(invoice = %inv.id, error = %e,
+                "charge could not be made; it stays pending for the next run");
+            None
         }
     }
 }
@@ -506,8 +518,9 @@ async fn attempt_page(
             continue;
         }
         let key = attempt_key(&d.inv);
-        let answer = ask_provider(run.db, provider, d, &key).await;
-        answers.push((d, key, answer));
+        if let Some(answer) = ask_provider(run.db, provider, d, &key).await {
+            answers.push((d, key, answer));
+        }
     }
     if answers.is_empty() {
         return Ok(());

@@ -20,7 +20,7 @@ use super::extract::{AnyKey, ApiJson, path_id};
 use super::merchant::address_input;
 use super::middleware::RequestKey;
 use super::optional_text;
-use super::payment_methods::attach_card;
+use super::payment_methods::attach_method;
 use crate::billing::engine::{self, Order, Signature};
 use crate::billing::present::document_amount;
 use crate::billing::{clock, pricing};
@@ -292,7 +292,21 @@ pub async fn checkout(
     let entered = entered_customer(&req, &scope, true)?;
     super::rate_limit::check_checkout_email(&state.config.rate_limits, &scope, &entered.email)?;
     let signature = signature_of(&req, &plan, meta)?;
-    let needs_card = needs_card(&req, &plan, &scope)?;
+    let needs_card = needs_card(&req, &plan)?;
+    if needs_card
+        && scope.livemode
+        && crate::store::stripe::get(&state.db, &scope)
+            .await?
+            .is_none()
+    {
+        return Err(ApiError::Invalid {
+            param: "payment_method".to_owned(),
+            code: "live_card_not_accepted",
+            detail: "This merchant takes no live payments yet: live checkouts charge through \
+                     Stripe, whose keys are not set for live mode"
+                .to_owned(),
+        });
+    }
     // Validate the order before anything is stored.
     let chosen = pricing::choose(&state.db, &scope, &plan, &items, None)
         .await
@@ -308,7 +322,7 @@ pub async fn checkout(
             let card = req.payment_method.as_ref().filter(|_| needs_card);
             let pm = match card {
                 Some(p) => Some(
-                    attach_card(&state, &scope, &customer.id, &p.card, true)
+                    attach_method(&state, &scope, &customer.id, p.into(), true)
                         .await
                         .map_err(payment_method_param)?
                         .id,
@@ -470,20 +484,11 @@ fn signature_of(
     Ok(signature)
 }
 
-/// Whether the plan charges a card, which must then be given (test mode only:
-/// live checkouts collect cards with Stripe Elements).
-fn needs_card(req: &CheckoutRequest, plan: &Plan, scope: &Scope) -> ApiResult<bool> {
+/// Whether the plan charges a card, which must then be given.
+fn needs_card(req: &CheckoutRequest, plan: &Plan) -> ApiResult<bool> {
     let needs_card = plan.payment_mode == renewly_types::PaymentMode::ChargeAutomatically;
     if needs_card && req.payment_method.is_none() {
         return Err(ApiError::missing("payment_method.card"));
-    }
-    if needs_card && scope.livemode {
-        return Err(ApiError::Invalid {
-            param: "payment_method".to_owned(),
-            code: "live_card_not_accepted",
-            detail: "Live checkouts collect cards with Stripe Elements; card details are accepted in test mode only"
-                .to_owned(),
-        });
     }
     Ok(needs_card)
 }

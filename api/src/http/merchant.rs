@@ -27,19 +27,22 @@ pub async fn get_merchant(
     State(state): State<AppState>,
     SecretKey(scope): SecretKey,
 ) -> ApiResult<Json<Merchant>> {
-    merchants::get_merchant(&state.db, &scope)
+    let mut m = merchants::get_merchant(&state.db, &scope)
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("merchant", scope.merchant_id))
+        .ok_or_else(|| ApiError::not_found("merchant", scope.merchant_id.clone()))?;
+    super::stripe_settings::show(&state, &scope, &mut m).await?;
+    Ok(Json(m))
 }
 
 /// Changes the merchant's settings of the key's mode.
 ///
 /// A test key changes test mode's settings only and a live key live mode's, so a
 /// test key never changes what live mode uses. `test_email_recipients` exists in
-/// test mode only.
+/// test mode only. `stripe` sets the mode's Stripe keys (checked with Stripe
+/// before they are stored, secrets encrypted) or, with `null`, removes them.
 #[utoipa::path(patch, path = "/v1/merchant", tag = "merchant", request_body = UpdateMerchant,
-    responses((status = 200, body = Merchant), (status = 422, body = Problem)),
+    responses((status = 200, body = Merchant), (status = 422, body = Problem),
+        (status = 502, description = "Stripe could not be reached to check the keys", body = Problem)),
     security(("secret_key" = [])))]
 pub async fn update_merchant(
     State(state): State<AppState>,
@@ -115,7 +118,9 @@ pub async fn update_merchant(
             .map(|(i, e)| email_address(&format!("test_email_recipients.{i}"), e))
             .collect::<Result<_, _>>()?;
     }
+    super::stripe_settings::apply(&state, &scope, body.stripe.as_ref()).await?;
     merchants::save_merchant(&state.db, &scope, &m).await?;
+    super::stripe_settings::show(&state, &scope, &mut m).await?;
     Ok(Json(m))
 }
 

@@ -77,6 +77,8 @@ pub fn v1_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(payment_methods::set_default_payment_method))
         .routes(routes!(payment_methods::detach_payment_method))
+        .routes(routes!(payment_methods::create_setup_intent))
+        .routes(routes!(super::payments::list_payments))
         .routes(routes!(super::portal::sessions::create_portal_session))
         .routes(routes!(super::portal::sessions::revoke_portal_session))
         .routes(routes!(users::create_user, users::list_users))
@@ -111,6 +113,7 @@ pub fn v1_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(subscriptions::subscription_mrr))
         .routes(routes!(invoices::list_invoices))
         .routes(routes!(invoices::get_invoice))
+        .routes(routes!(super::refunds::refund_invoice))
         .routes(routes!(super::invoice_pdf::get_invoice_pdf))
         .routes(routes!(ledger::list_ledger))
         .routes(routes!(ledger::trial_balance))
@@ -142,6 +145,9 @@ pub fn public_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(public_route(routes!(checkout::preview)))
         .routes(public_route(routes!(checkout::checkout)))
         .routes(public_route(routes!(checkout::confirm)))
+        .routes(public_route(routes!(
+            super::payments::create_public_setup_intent
+        )))
         .routes(public_route(routes!(super::portal::sessions::request_link)));
     match state {
         Some(state) => routes.layer(axum::middleware::from_fn_with_state(

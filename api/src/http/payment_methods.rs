@@ -1,32 +1,36 @@
 //! `/v1/customers/{id}/payment_methods`: the cards a customer keeps on file.
 //!
-//! Cards are typed into this endpoint only in test mode, with the test provider's
-//! test cards. Live cards are collected by Stripe.js Elements and never reach
-//! this server. The card number and CVC go to the provider and are dropped; only
-//! the token, brand, last four digits and expiry are stored.
+//! A merchant mode on Stripe sends `stripe_payment_method` (`pm_…`, collected by
+//! Stripe.js, so card numbers never reach this server): it is attached to the
+//! customer's Stripe Customer and its brand, last four digits and expiry read
+//! back. Without Stripe, cards are typed in test mode only, with the test
+//! provider's test cards; the number and CVC go to the provider and are dropped.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use renewly_types::{AttachPaymentMethod, CardDetails, List, PaymentMethod, Problem};
+use renewly_types::{AttachPaymentMethod, CardDetails, List, PaymentMethod, Problem, SetupIntent};
 
 use super::AppState;
 use super::customers::find_customer;
 use super::extract::{ApiJson, ApiQuery, ListQuery, SecretKey, path_id};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{Kind, new_id};
-use crate::payments::{Card, CardError, PaymentProvider};
+use crate::payments::stripe::AttachError;
+use crate::payments::{Card, CardError, PaymentProvider, Resolved, StripeProvider};
 use crate::store::now;
 use crate::store::payment_methods::{self, Detached};
 
-/// Attaches a test card to a customer (test mode only). A customer's first
-/// payment method becomes its default.
+/// Attaches a payment method to a customer: a Stripe payment method (`pm_…`)
+/// for a merchant mode on Stripe, else a test card (test mode only). A
+/// customer's first payment method becomes its default.
 #[utoipa::path(post, path = "/v1/customers/{id}/payment_methods", tag = "customers",
     request_body = AttachPaymentMethod,
     params(("id" = String, Path, description = "cus_…")),
     responses((status = 201, body = PaymentMethod),
         (status = 402, description = "The card was refused", body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem)),
+        (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 502, description = "Stripe could not be reached", body = Problem)),
     security(("secret_key" = [])))]
 pub async fn attach_payment_method(
     State(state): State<AppState>,
@@ -34,39 +38,90 @@ pub async fn attach_payment_method(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AttachPaymentMethod>,
 ) -> ApiResult<(StatusCode, Json<PaymentMethod>)> {
-    if scope.livemode {
-        return Err(ApiError::Invalid {
-            param: "card".to_owned(),
-            code: "live_card_not_accepted",
-            detail: "Live cards go through Stripe: collect them with Stripe.js Elements so card \
-                     numbers never reach this server. Card details are accepted in test mode \
-                     only (sk_test_…)."
-                .to_owned(),
-        });
+    if scope.livemode && body.card.is_some() {
+        // Live card numbers are refused whoever the customer is.
+        return Err(live_card());
     }
     let customer = find_customer(&state.db, &scope, &id).await?;
-    let pm = attach_card(&state, &scope, &customer.id, &body.card, body.default).await?;
+    let input = MethodInput {
+        card: body.card.as_ref(),
+        stripe_payment_method: body.stripe_payment_method.as_deref(),
+    };
+    let pm = attach_method(&state, &scope, &customer.id, input, body.default).await?;
     Ok((StatusCode::CREATED, Json(pm)))
 }
 
-/// Attaches a card (test provider) to a customer; when it becomes the default,
+/// A payment method as sent: a typed test card or a Stripe payment method.
+#[derive(Debug, Clone, Copy)]
+pub struct MethodInput<'a> {
+    pub card: Option<&'a CardDetails>,
+    pub stripe_payment_method: Option<&'a str>,
+}
+
+impl<'a> From<&'a renewly_types::CheckoutPayment> for MethodInput<'a> {
+    fn from(p: &'a renewly_types::CheckoutPayment) -> Self {
+        Self {
+            card: p.card.as_ref(),
+            stripe_payment_method: p.stripe_payment_method.as_deref(),
+        }
+    }
+}
+
+/// Attaches a payment method through the merchant mode's provider (Stripe when
+/// set, else the test provider in test mode); when it becomes the default,
 /// invoices left open by failed payments are retried with it at once.
-pub async fn attach_card(
+pub async fn attach_method(
     state: &AppState,
     scope: &crate::store::Scope,
     customer_id: &str,
-    details: &CardDetails,
+    input: MethodInput<'_>,
     make_default: bool,
 ) -> ApiResult<PaymentMethod> {
-    let card = card_input(details)?;
-    let provider = &state.provider;
-    let attached = provider.attach_card(&card).await.map_err(card_problem)?;
+    let provider = state.provider.for_scope(&state.db, scope).await?;
+    let (name, attached) = match (&provider, input.card, input.stripe_payment_method) {
+        (_, Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "stripe_payment_method",
+                "send either 'card' or 'stripe_payment_method', not both",
+            ));
+        }
+        (_, None, None) => return Err(ApiError::missing("card")),
+        (Resolved::Stripe(_), Some(_), None) => {
+            return Err(ApiError::Invalid {
+                param: "card".to_owned(),
+                code: "card_numbers_not_accepted",
+                detail: "This merchant takes cards through Stripe: collect them with Stripe.js \
+                         (a SetupIntent) and send 'stripe_payment_method'; card numbers are \
+                         never accepted here"
+                    .to_owned(),
+            });
+        }
+        (Resolved::Stripe(stripe), None, Some(pm)) => {
+            let attached = attach_stripe(state, scope, stripe, customer_id, pm).await?;
+            ("stripe", attached)
+        }
+        (Resolved::Test(_), None, Some(_)) => {
+            return Err(ApiError::Invalid {
+                param: "stripe_payment_method".to_owned(),
+                code: "stripe_not_configured",
+                detail: "This merchant has no Stripe keys for this mode; set them with \
+                         PATCH /v1/merchant {\"stripe\": {…}}"
+                    .to_owned(),
+            });
+        }
+        (Resolved::Test(_), Some(_), None) if scope.livemode => return Err(live_card()),
+        (Resolved::Test(test), Some(details), None) => {
+            let card = card_input(details)?;
+            let attached = test.attach_card(&card).await.map_err(card_problem)?;
+            ("test", attached)
+        }
+    };
     let mut pm = PaymentMethod {
         id: new_id(Kind::PaymentMethod),
         object: "payment_method".to_owned(),
         livemode: scope.livemode,
         customer: customer_id.to_owned(),
-        provider: provider.name().to_owned(),
+        provider: name.to_owned(),
         brand: attached.brand,
         last4: attached.last4,
         exp_month: attached.exp_month,
@@ -80,6 +135,114 @@ pub async fn attach_card(
         retry_open_invoices(state, scope, customer_id, &pm.id).await?;
     }
     Ok(pm)
+}
+
+/// Card numbers in live mode: never taken.
+fn live_card() -> ApiError {
+    ApiError::Invalid {
+        param: "card".to_owned(),
+        code: "live_card_not_accepted",
+        detail: "Live cards go through Stripe: set the merchant's live Stripe keys and collect \
+                 cards with Stripe.js so card numbers never reach this server. Card details are \
+                 accepted in test mode only (sk_test_…)."
+            .to_owned(),
+    }
+}
+
+/// Attaches a Stripe payment method to the customer's Stripe Customer (made
+/// when first needed).
+async fn attach_stripe(
+    state: &AppState,
+    scope: &crate::store::Scope,
+    stripe: &StripeProvider,
+    customer_id: &str,
+    pm: &str,
+) -> ApiResult<crate::payments::AttachedCard> {
+    let pm = pm.trim();
+    if !pm.starts_with("pm_") || pm.len() > 255 {
+        return Err(ApiError::invalid(
+            "stripe_payment_method",
+            "'stripe_payment_method' must be a Stripe payment method id (pm_…)",
+        ));
+    }
+    let customer = stripe_customer(state, scope, stripe, customer_id).await?;
+    stripe
+        .attach_method(&customer, pm)
+        .await
+        .map_err(|e| match e {
+            AttachError::Card(e) => ApiError::Card {
+                code: e.code(),
+                detail: e.to_string(),
+                param: Some("stripe_payment_method".to_owned()),
+            },
+            AttachError::UnknownMethod(pm) => ApiError::invalid(
+                "stripe_payment_method",
+                format!("Stripe has no payment method '{pm}' that this customer may use"),
+            ),
+            AttachError::Provider(e) => e.into(),
+        })
+}
+
+/// The customer's Stripe Customer, made at Stripe (and recorded) on first need.
+async fn stripe_customer(
+    state: &AppState,
+    scope: &crate::store::Scope,
+    stripe: &StripeProvider,
+    customer_id: &str,
+) -> ApiResult<String> {
+    if let Some(id) = crate::store::stripe::customer_id(&state.db, scope, customer_id).await? {
+        return Ok(id);
+    }
+    let customer = find_customer(&state.db, scope, customer_id).await?;
+    let made = stripe
+        .create_customer(&customer.id, &customer.email, customer.name.as_deref())
+        .await?;
+    Ok(crate::store::stripe::set_customer_id(&state.db, scope, customer_id, &made).await?)
+}
+
+/// A SetupIntent of the merchant mode's Stripe account, with its publishable key.
+pub async fn setup_intent_for(
+    state: &AppState,
+    scope: &crate::store::Scope,
+    customer_id: Option<&str>,
+) -> ApiResult<SetupIntent> {
+    let config = crate::store::stripe::get(&state.db, scope).await?;
+    let (Some(config), Some(stripe)) = (config, state.provider.stripe(&state.db, scope).await?)
+    else {
+        return Err(ApiError::Conflict {
+            code: "stripe_not_configured",
+            detail: "This merchant has no Stripe keys for this mode; cards are entered directly \
+                     (test provider) or Stripe keys are set first"
+                .to_owned(),
+            param: None,
+        });
+    };
+    let customer = match customer_id {
+        Some(c) => Some(stripe_customer(state, scope, &stripe, c).await?),
+        None => None,
+    };
+    let client_secret = stripe.setup_intent(customer.as_deref()).await?;
+    Ok(SetupIntent {
+        client_secret,
+        publishable_key: config.publishable_key,
+    })
+}
+
+/// Starts collecting a card for the customer with Stripe.js (merchant on Stripe).
+#[utoipa::path(post, path = "/v1/customers/{id}/setup_intents", tag = "customers",
+    params(("id" = String, Path, description = "cus_…")),
+    responses((status = 201, body = SetupIntent), (status = 404, body = Problem),
+        (status = 409, description = "No Stripe keys for this mode", body = Problem),
+        (status = 502, description = "Stripe could not be reached", body = Problem)),
+    security(("secret_key" = [])))]
+pub async fn create_setup_intent(
+    State(state): State<AppState>,
+    SecretKey(scope): SecretKey,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<SetupIntent>)> {
+    let customer = find_customer(&state.db, &scope, &id).await?;
+    let intent = setup_intent_for(&state, &scope, Some(&customer.id)).await?;
+    Ok((StatusCode::CREATED, Json(intent)))
 }
 
 /// A new default payment method during dunning: retry at once.
@@ -160,8 +323,14 @@ pub async fn detach_payment_method(
     let pm = payment_methods::get(&state.db, &scope, &customer.id, &pm_id, None)
         .await?
         .ok_or_else(not_found)?;
+    let source = payment_methods::charge_source(&state.db, &scope, &pm_id).await?;
     match payment_methods::detach(&state.db, &scope, &customer.id, &pm_id).await? {
-        Detached::Done => Ok(Json(pm)),
+        Detached::Done => {
+            if let Some(source) = source.filter(|s| s.provider == "stripe") {
+                detach_at_stripe(&state, &scope, &source.token).await;
+            }
+            Ok(Json(pm))
+        }
         Detached::NotFound => Err(not_found()),
         Detached::IsDefault => Err(ApiError::Conflict {
             code: "payment_method_is_default",
@@ -171,6 +340,19 @@ pub async fn detach_payment_method(
             ),
             param: None,
         }),
+    }
+}
+
+/// Detaches a payment method at Stripe too. Renewly no longer charges it either
+/// way; a failure is logged for the merchant to clean up at Stripe.
+pub async fn detach_at_stripe(state: &AppState, scope: &crate::store::Scope, token: &str) {
+    let result = match state.provider.stripe(&state.db, scope).await {
+        Ok(Some(stripe)) => stripe.detach(token).await,
+        Ok(None) => Ok(()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "a payment method could not be detached at Stripe");
     }
 }
 

@@ -165,6 +165,9 @@ pub fn portal_routes() -> OpenApiRouter<AppState> {
         )))
         .routes(portal_route(routes!(account::set_default_payment_method)))
         .routes(portal_route(routes!(account::detach_payment_method)))
+        .routes(portal_route(routes!(
+            super::payments::create_portal_setup_intent
+        )))
         .layer(cors)
 }
 

@@ -2,12 +2,14 @@
 //!
 //! [`PaymentProvider`] is what a provider does for us: keep a card and hand back
 //! a token, charge that token, confirm a charge that needed authentication.
-//! [`Provider`] picks the configured one (today only the built-in
-//! [`TestProvider`]). [`charge`] records every attempt in the `charges` table,
+//! [`Provider`] picks the one of a merchant's mode: Stripe when the merchant set
+//! its keys for the mode, else the built-in [`TestProvider`]; a stored payment
+//! method is always charged through the provider it belongs to. [`charge`] records every attempt in the `charges` table,
 //! keyed by an idempotency key, as pending before the provider is asked: a retry
 //! (of a client, of the worker, after a crash) finds it and never makes a second
 //! charge. [`confirm`] completes a charge that needed authentication.
 
+pub mod stripe;
 pub mod test_provider;
 
 use std::fmt;
@@ -15,6 +17,7 @@ use std::future::Future;
 
 use rust_decimal::Decimal;
 
+pub use stripe::StripeProvider;
 pub use test_provider::TestProvider;
 
 use crate::config::Config;
@@ -24,6 +27,7 @@ use crate::domain::currency::Currency;
 use crate::ids::{Kind, new_id};
 use crate::store::charges::{self, Charge, NewCharge, PendingCharge, Stored};
 use crate::store::{Scope, now, payment_methods};
+use crate::vault::Vault;
 
 /// A card as typed by the customer. It is handed to the provider and dropped:
 /// never stored, never logged (`Debug` masks the number and CVC).
@@ -74,6 +78,9 @@ pub enum CardError {
     Expired { in_year: bool },
     #[error("The card's security code is invalid")]
     InvalidCvc,
+    /// The provider takes no card numbers (Stripe: Stripe.js collects them).
+    #[error("Card numbers are not accepted: this merchant's cards are collected by Stripe")]
+    NotAccepted,
 }
 
 impl CardError {
@@ -85,13 +92,17 @@ impl CardError {
             Self::IncorrectNumber => "incorrect_number",
             Self::Expired { .. } => "expired_card",
             Self::InvalidCvc => "invalid_cvc",
+            Self::NotAccepted => "card_numbers_not_accepted",
         }
     }
 
     /// The card field at fault.
     pub fn field(self) -> &'static str {
         match self {
-            Self::Declined | Self::InsufficientFunds | Self::IncorrectNumber => "number",
+            Self::Declined
+            | Self::InsufficientFunds
+            | Self::IncorrectNumber
+            | Self::NotAccepted => "number",
             Self::Expired { in_year: true } => "exp_year",
             Self::Expired { in_year: false } => "exp_month",
             Self::InvalidCvc => "cvc",
@@ -108,6 +119,18 @@ pub enum ProviderError {
     Unavailable(String),
 }
 
+impl From<ProviderError> for crate::error::ApiError {
+    fn from(e: ProviderError) -> Self {
+        match e {
+            ProviderError::Unavailable(ref cause) => {
+                tracing::warn!(error = %cause, "payment provider unavailable");
+                Self::ProviderUnavailable
+            }
+            ProviderError::UnknownReference => Self::Internal(e.into()),
+        }
+    }
+}
+
 /// What a payment provider does for us.
 pub trait PaymentProvider: Send + Sync {
     /// The name stored with payment methods: `test` or `stripe`.
@@ -120,13 +143,15 @@ pub trait PaymentProvider: Send + Sync {
     ) -> impl Future<Output = Result<AttachedCard, CardError>> + Send;
 
     /// Charges `amount` in `currency` to a token. The provider sees the same
-    /// `idempotency_key` on a retry and must not charge twice.
+    /// `idempotency_key` on a retry and must not charge twice. `invoice` is the
+    /// invoice paid, noted with the charge at the provider.
     fn charge(
         &self,
         token: &str,
         amount: Decimal,
         currency: &str,
         idempotency_key: &str,
+        invoice: Option<&str>,
     ) -> impl Future<Output = Result<ChargeOutcome, ProviderError>> + Send;
 
     /// Completes a charge that answered `requires_action` once the card holder
@@ -135,41 +160,139 @@ pub trait PaymentProvider: Send + Sync {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<ChargeOutcome, ProviderError>> + Send;
+
+    /// Gives back `amount` (at most what the charge took) of a succeeded charge.
+    /// The same `idempotency_key` on a retry refunds once.
+    fn refund(
+        &self,
+        reference: &str,
+        amount: Decimal,
+        currency: &str,
+        idempotency_key: &str,
+    ) -> impl Future<Output = Result<RefundOutcome, ProviderError>> + Send;
 }
 
-/// The configured payment provider.
+/// The provider's answer to a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundOutcome {
+    /// The provider's id of the refund (`re_…`).
+    pub reference: String,
+}
+
+/// The payment providers of a server: the built-in test provider, and Stripe
+/// for each merchant mode whose keys are set.
 #[derive(Debug, Clone)]
-pub enum Provider {
-    /// The built-in provider with Stripe's test cards.
-    Test(TestProvider),
+pub struct Provider {
+    test: TestProvider,
+    stripe_api_base: String,
+    vault: Vault,
 }
 
 impl Default for Provider {
     fn default() -> Self {
-        Self::Test(TestProvider::default())
+        Self {
+            test: TestProvider::default(),
+            stripe_api_base: crate::config::STRIPE_API_BASE.to_owned(),
+            vault: Vault::with_key([0; 32]),
+        }
     }
+}
+
+/// One provider, ready to use for one merchant mode.
+#[derive(Debug, Clone)]
+pub enum Resolved {
+    Test(TestProvider),
+    /// Boxed: Stripe's client is large, and this is made once per request.
+    Stripe(Box<StripeProvider>),
 }
 
 impl Provider {
-    /// The provider the configuration asks for (the test provider until the
-    /// Stripe adapter lands).
+    /// The providers the configuration asks for.
     pub fn for_config(config: &Config) -> Self {
-        Self::Test(TestProvider::with_ledger(
-            config.test_provider_ledger.clone(),
-        ))
+        Self {
+            test: TestProvider::with_ledger(config.test_provider_ledger.clone()),
+            stripe_api_base: config.stripe_api_base.clone(),
+            vault: Vault::for_config(config),
+        }
+    }
+
+    /// What seals merchants' Stripe secrets.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// A Stripe client for `secret_key` at the server's Stripe API base.
+    pub fn stripe_client(
+        &self,
+        secret_key: &crate::config::Secret,
+    ) -> Result<StripeProvider, ProviderError> {
+        StripeProvider::new(&self.stripe_api_base, secret_key)
+    }
+
+    /// The merchant mode's Stripe account, when its keys are set.
+    pub async fn stripe(
+        &self,
+        db: &Db,
+        scope: &Scope,
+    ) -> Result<Option<StripeProvider>, ProviderError> {
+        let Some(config) = crate::store::stripe::get(db, scope)
+            .await
+            .map_err(|e| ProviderError::Unavailable(format!("the database: {e}")))?
+        else {
+            return Ok(None);
+        };
+        let key = self
+            .vault
+            .open(
+                &crate::store::stripe::context(scope, "secret_key"),
+                &config.secret_key_sealed,
+            )
+            .map_err(|e| ProviderError::Unavailable(e.to_string()))?;
+        self.stripe_client(&key).map(Some)
+    }
+
+    /// The provider new cards of the merchant mode go to: Stripe when set, else
+    /// the test provider.
+    pub async fn for_scope(&self, db: &Db, scope: &Scope) -> Result<Resolved, ProviderError> {
+        Ok(match self.stripe(db, scope).await? {
+            Some(s) => Resolved::Stripe(Box::new(s)),
+            None => Resolved::Test(self.test.clone()),
+        })
+    }
+
+    /// The provider a stored payment method belongs to (`test` or `stripe`).
+    pub async fn named(
+        &self,
+        db: &Db,
+        scope: &Scope,
+        name: &str,
+    ) -> Result<Resolved, ProviderError> {
+        match name {
+            "test" => Ok(Resolved::Test(self.test.clone())),
+            "stripe" => self
+                .stripe(db, scope)
+                .await?
+                .map(|s| Resolved::Stripe(Box::new(s)))
+                .ok_or_else(|| {
+                    ProviderError::Unavailable("the merchant's Stripe keys were removed".into())
+                }),
+            _ => Err(ProviderError::UnknownReference),
+        }
     }
 }
 
-impl PaymentProvider for Provider {
+impl PaymentProvider for Resolved {
     fn name(&self) -> &'static str {
         match self {
             Self::Test(p) => p.name(),
+            Self::Stripe(p) => p.name(),
         }
     }
 
     async fn attach_card(&self, card: &Card) -> Result<AttachedCard, CardError> {
         match self {
             Self::Test(p) => p.attach_card(card).await,
+            Self::Stripe(p) => p.attach_card(card).await,
         }
     }
 
@@ -179,15 +302,37 @@ impl PaymentProvider for Provider {
         amount: Decimal,
         currency: &str,
         idempotency_key: &str,
+        invoice: Option<&str>,
     ) -> Result<ChargeOutcome, ProviderError> {
         match self {
-            Self::Test(p) => p.charge(token, amount, currency, idempotency_key).await,
+            Self::Test(p) => {
+                p.charge(token, amount, currency, idempotency_key, invoice)
+                    .await
+            }
+            Self::Stripe(p) => {
+                p.charge(token, amount, currency, idempotency_key, invoice)
+                    .await
+            }
         }
     }
 
     async fn confirm(&self, reference: &str) -> Result<ChargeOutcome, ProviderError> {
         match self {
             Self::Test(p) => p.confirm(reference).await,
+            Self::Stripe(p) => p.confirm(reference).await,
+        }
+    }
+
+    async fn refund(
+        &self,
+        reference: &str,
+        amount: Decimal,
+        currency: &str,
+        idempotency_key: &str,
+    ) -> Result<RefundOutcome, ProviderError> {
+        match self {
+            Self::Test(p) => p.refund(reference, amount, currency, idempotency_key).await,
+            Self::Stripe(p) => p.refund(reference, amount, currency, idempotency_key).await,
         }
     }
 }
@@ -236,7 +381,7 @@ pub struct ChargeRequest<'a> {
 /// answers with the same charge instead of making a second one.
 pub async fn charge(
     db: &Db,
-    provider: &impl PaymentProvider,
+    provider: &Provider,
     scope: &Scope,
     req: &ChargeRequest<'_>,
 ) -> Result<Charge, ChargeError> {
@@ -246,7 +391,7 @@ pub async fn charge(
     }
     let stored = match charges::find_stored(db, scope, key).await? {
         Some(stored) => stored,
-        None => begin(db, provider, scope, req).await?,
+        None => begin(db, scope, req).await?,
     };
     if !stored.is_for(req.payment_method_id, req.amount, req.currency) {
         return Err(ChargeError::KeyReused(stored.id().to_owned()));
@@ -258,12 +403,7 @@ pub async fn charge(
 }
 
 /// Checks a new charge and records it as pending.
-async fn begin(
-    db: &Db,
-    provider: &impl PaymentProvider,
-    scope: &Scope,
-    req: &ChargeRequest<'_>,
-) -> Result<Stored, ChargeError> {
+async fn begin(db: &Db, scope: &Scope, req: &ChargeRequest<'_>) -> Result<Stored, ChargeError> {
     if req.amount <= Decimal::ZERO {
         return Err(ChargeError::InvalidAmount);
     }
@@ -272,7 +412,7 @@ async fn begin(
     let source = payment_methods::charge_source(db, scope, req.payment_method_id)
         .await?
         .ok_or_else(|| ChargeError::UnknownPaymentMethod(req.payment_method_id.to_owned()))?;
-    if source.provider != provider.name() {
+    if !matches!(source.provider.as_str(), "test" | "stripe") {
         return Err(ChargeError::OtherProvider(req.payment_method_id.to_owned()));
     }
     let new = NewCharge {
@@ -294,7 +434,7 @@ async fn begin(
 /// charge pending for the next retry.
 async fn ask(
     db: &Db,
-    provider: &impl PaymentProvider,
+    provider: &Provider,
     scope: &Scope,
     pending: &PendingCharge,
 ) -> Result<Charge, ChargeError> {
@@ -302,11 +442,14 @@ async fn ask(
         .await?
         .ok_or_else(|| ChargeError::UnknownPaymentMethod(pending.payment_method.clone()))?;
     let outcome = provider
+        .named(db, scope, &source.provider)
+        .await?
         .charge(
             &source.token,
             pending.amount,
             &pending.currency,
             &pending.idempotency_key,
+            pending.invoice_id.as_deref(),
         )
         .await?;
     Ok(charges::complete(db, scope, &pending.idempotency_key, &outcome).await?)
@@ -316,7 +459,7 @@ async fn ask(
 /// requires action is returned as it stands.
 pub async fn confirm(
     db: &Db,
-    provider: &impl PaymentProvider,
+    provider: &Provider,
     scope: &Scope,
     charge_id: &str,
 ) -> Result<Charge, ChargeError> {
@@ -326,7 +469,14 @@ pub async fn confirm(
     if charge.status != ChargeStatus::RequiresAction {
         return Ok(charge);
     }
-    let outcome = provider.confirm(&charge.provider_reference).await?;
+    let source = payment_methods::charge_source(db, scope, &charge.payment_method)
+        .await?
+        .ok_or_else(|| ChargeError::UnknownPaymentMethod(charge.payment_method.clone()))?;
+    let outcome = provider
+        .named(db, scope, &source.provider)
+        .await?
+        .confirm(&charge.provider_reference)
+        .await?;
     charges::settle(db, scope, charge_id, &outcome).await?;
     charges::get(db, scope, charge_id)
         .await?

@@ -21,11 +21,13 @@ use sha2::{Digest, Sha256};
 
 use super::{
     AttachedCard, Card, CardError, ChargeOutcome, ChargeStatus, PaymentProvider, ProviderError,
+    RefundOutcome,
 };
 use crate::ids::random_token;
 
 const TOKEN_PREFIX: &str = "tok_test_";
 const CHARGE_PREFIX: &str = "py_test_";
+const REFUND_PREFIX: &str = "re_test_";
 /// Token marker of a card that needs authentication on every charge.
 const NEEDS_AUTH: &str = "_auth";
 /// Token marker of a card whose charges are all declined.
@@ -86,6 +88,7 @@ impl PaymentProvider for TestProvider {
         amount: Decimal,
         currency: &str,
         idempotency_key: &str,
+        _invoice: Option<&str>,
     ) -> Result<ChargeOutcome, ProviderError> {
         let Some(rest) = token.strip_prefix(TOKEN_PREFIX) else {
             return Err(ProviderError::UnknownReference);
@@ -117,6 +120,24 @@ impl PaymentProvider for TestProvider {
             status: ChargeStatus::Succeeded,
             failure_code: None,
             reference: reference.to_owned(),
+        })
+    }
+
+    async fn refund(
+        &self,
+        reference: &str,
+        _amount: Decimal,
+        _currency: &str,
+        idempotency_key: &str,
+    ) -> Result<RefundOutcome, ProviderError> {
+        if !reference.starts_with(CHARGE_PREFIX) {
+            return Err(ProviderError::UnknownReference);
+        }
+        Ok(RefundOutcome {
+            reference: format!(
+                "{REFUND_PREFIX}{}",
+                &hex::encode(Sha256::digest(idempotency_key))[..24]
+            ),
         })
     }
 }
@@ -309,17 +330,17 @@ mod tests {
         let token = |n: &str| attach(&card(n, "123"), today.0, today.1).unwrap().token;
         let amount = Decimal::new(1999, 2);
         let ok = p
-            .charge(&token("4242424242424242"), amount, "EUR", "k1")
+            .charge(&token("4242424242424242"), amount, "EUR", "k1", None)
             .await
             .unwrap();
         assert_eq!(ok.status, ChargeStatus::Succeeded);
         let again = p
-            .charge(&token("4242424242424242"), amount, "EUR", "k1")
+            .charge(&token("4242424242424242"), amount, "EUR", "k1", None)
             .await
             .unwrap();
         assert_eq!(again.reference, ok.reference);
         let fail = p
-            .charge(&token("4000000000000341"), amount, "EUR", "k2")
+            .charge(&token("4000000000000341"), amount, "EUR", "k2", None)
             .await
             .unwrap();
         assert_eq!(
@@ -327,7 +348,7 @@ mod tests {
             (ChargeStatus::Failed, Some("card_declined"))
         );
         let auth = p
-            .charge(&token("4000002760003184"), amount, "EUR", "k3")
+            .charge(&token("4000002760003184"), amount, "EUR", "k3", None)
             .await
             .unwrap();
         assert_eq!(auth.status, ChargeStatus::RequiresAction);
@@ -335,7 +356,11 @@ mod tests {
             p.confirm(&auth.reference).await.unwrap().status,
             ChargeStatus::Succeeded
         );
-        assert!(p.charge("tok_other", amount, "EUR", "k4").await.is_err());
+        assert!(
+            p.charge("tok_other", amount, "EUR", "k4", None)
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]
@@ -348,10 +373,19 @@ mod tests {
         // Two providers stand for two processes (one started after the other died).
         let first = TestProvider::with_ledger(Some(ledger.clone()));
         let second = TestProvider::with_ledger(Some(ledger.clone()));
-        let a = first.charge(&token, amount, "EUR", "inv_1").await.unwrap();
-        let b = second.charge(&token, amount, "EUR", "inv_1").await.unwrap();
+        let a = first
+            .charge(&token, amount, "EUR", "inv_1", None)
+            .await
+            .unwrap();
+        let b = second
+            .charge(&token, amount, "EUR", "inv_1", None)
+            .await
+            .unwrap();
         assert_eq!(a, b);
-        second.charge(&token, amount, "EUR", "inv_2").await.unwrap();
+        second
+            .charge(&token, amount, "EUR", "inv_2", None)
+            .await
+            .unwrap();
         let text = std::fs::read_to_string(&ledger).unwrap();
         std::fs::remove_file(&ledger).unwrap();
         assert_eq!(

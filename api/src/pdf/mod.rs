@@ -99,6 +99,7 @@ pub(crate) mod tests {
             invoice_prefix: "INV".into(),
             allowed_origins: vec![],
             test_email_recipients: vec![],
+            stripe: None,
             created: "2026-01-01T00:00:00.000Z".into(),
         }
     }
@@ -161,6 +162,7 @@ pub(crate) mod tests {
             tax: dec!(8.93),
             total: dec!(51.43),
             amount_paid: if paid { dec!(51.43) } else { dec!(0) },
+            amount_refunded: dec!(0),
             amount_due: if paid { dec!(0) } else { dec!(51.43) },
             tax_breakdown: vec![TaxBreakdown {
                 rate: dec!(21),

@@ -351,3 +351,51 @@ pub async fn client_secret_matches(
         .await?;
     Ok(found.is_some())
 }
+
+/// One charge attempt as listed, with the provider of its payment method.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentRow {
+    pub id: String,
+    pub invoice_id: Option<String>,
+    pub amount: String,
+    pub currency: String,
+    pub outcome: String,
+    pub provider: String,
+    pub provider_reference: String,
+    pub failure_code: Option<String>,
+    pub payment_method_id: String,
+    pub created: String,
+    /// What was refunded of it, in minor units.
+    pub refunded_minor: i64,
+}
+
+/// The scope's charge attempts, newest first, of one invoice or all; at most
+/// `limit` and whether there are more.
+pub async fn list_payments(
+    db: &Db,
+    scope: &Scope,
+    invoice: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<PaymentRow>, bool), sqlx::Error> {
+    let mut rows: Vec<PaymentRow> = db
+        .fetch_all(
+            "SELECT c.id, c.invoice_id, c.amount, c.currency, c.outcome, p.provider, \
+             c.provider_reference, c.failure_code, c.payment_method_id, c.created, \
+             CAST((SELECT COALESCE(SUM(r.amount_minor), 0) FROM refunds r \
+             WHERE r.charge_id = c.id) AS BIGINT) AS refunded_minor \
+             FROM charges c JOIN payment_methods p ON p.id = c.payment_method_id \
+             WHERE c.merchant_id = $1 AND c.livemode = $2 \
+             AND ($3 = '' OR c.invoice_id = $3) \
+             ORDER BY c.id DESC LIMIT $4",
+            &args![
+                &scope.merchant_id,
+                scope.livemode,
+                invoice.unwrap_or(""),
+                limit + 1
+            ],
+        )
+        .await?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(0);
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok((rows, more))
+}

@@ -37,6 +37,8 @@ struct RawInvoice {
     tax_minor: i64,
     total_minor: i64,
     amount_paid_minor: i64,
+    #[sqlx(default)]
+    amount_refunded_minor: i64,
     reverse_charge: bool,
     tax_note: Option<String>,
     payment_mode: String,
@@ -75,6 +77,8 @@ pub struct InvoiceRow {
     pub tax_minor: i64,
     pub total_minor: i64,
     pub amount_paid_minor: i64,
+    /// What was given back of what was paid.
+    pub amount_refunded_minor: i64,
     pub reverse_charge: bool,
     pub tax_note: Option<String>,
     pub payment_mode: String,
@@ -132,6 +136,7 @@ impl TryFrom<RawInvoice> for InvoiceRow {
             tax_minor: r.tax_minor,
             total_minor: r.total_minor,
             amount_paid_minor: r.amount_paid_minor,
+            amount_refunded_minor: r.amount_refunded_minor,
             reverse_charge: r.reverse_charge,
             tax_note: r.tax_note,
             payment_mode: r.payment_mode,

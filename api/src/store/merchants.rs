@@ -47,6 +47,7 @@ impl MerchantRow {
             invoice_prefix: self.invoice_prefix,
             allowed_origins: from_json_text(&self.allowed_origins),
             test_email_recipients: from_json_text(&self.test_email_recipients),
+            stripe: None,
             created: self.created,
         }
     }

@@ -22,6 +22,8 @@ pub mod portal;
 pub mod pricelists;
 pub mod prices;
 pub mod query;
+pub mod refunds;
+pub mod stripe;
 pub mod subscriptions;
 pub mod tax_rates;
 pub mod test_clock;

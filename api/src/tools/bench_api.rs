@@ -426,12 +426,13 @@ impl Catalog {
             },
             signature: None,
             payment_method: Some(CheckoutPayment {
-                card: CardDetails {
+                card: Some(CardDetails {
                     number: TEST_CARD.to_owned(),
                     exp_month: 12,
                     exp_year: 2034,
                     cvc: "123".to_owned(),
-                },
+                }),
+                stripe_payment_method: None,
             }),
         }
     }

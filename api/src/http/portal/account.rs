@@ -20,7 +20,7 @@ use crate::http::customers::{email_address, locale, revalidate_vat, verify_vat};
 use crate::http::extract::{ApiJson, ApiQuery, ListQuery, path_id};
 use crate::http::invoice_pdf::{PdfQuery, pdf_response};
 use crate::http::merchant::address_input;
-use crate::http::payment_methods::attach_card;
+use crate::http::payment_methods::{MethodInput, attach_method};
 use crate::http::{AppState, optional_text};
 use crate::ids::Kind;
 use crate::pdf;
@@ -287,16 +287,11 @@ pub async fn add_payment_method(
     portal: Portal,
     ApiJson(body): ApiJson<AddPortalPaymentMethod>,
 ) -> ApiResult<(StatusCode, Json<PaymentMethod>)> {
-    if portal.scope.livemode {
-        return Err(ApiError::Invalid {
-            param: "card".to_owned(),
-            code: "live_card_not_accepted",
-            detail: "Live cards are collected with Stripe Elements; card details are accepted \
-                     in test mode only"
-                .to_owned(),
-        });
-    }
-    let pm = attach_card(&state, &portal.scope, &portal.customer_id, &body.card, true).await?;
+    let input = MethodInput {
+        card: body.card.as_ref(),
+        stripe_payment_method: body.stripe_payment_method.as_deref(),
+    };
+    let pm = attach_method(&state, &portal.scope, &portal.customer_id, input, true).await?;
     Ok((StatusCode::CREATED, Json(pm)))
 }
 
@@ -382,8 +377,18 @@ pub async fn detach_payment_method(
     if pm.is_default {
         return Err(is_default());
     }
+    let source = payment_methods::charge_source(&state.db, &portal.scope, &pm_id).await?;
     match payment_methods::detach(&state.db, &portal.scope, &customer.id, &pm_id).await? {
-        Detached::Done => {}
+        Detached::Done => {
+            if let Some(source) = source.filter(|s| s.provider == "stripe") {
+                crate::http::payment_methods::detach_at_stripe(
+                    &state,
+                    &portal.scope,
+                    &source.token,
+                )
+                .await;
+            }
+        }
         Detached::NotFound => return Err(not_found()),
         Detached::IsDefault => return Err(is_default()),
     }
