@@ -451,13 +451,23 @@ fn attempt_key(inv: &InvoiceRow) -> String {
 /// point finds the pending charge on its next run (the invoice is still at the
 /// same attempt, so the key is the same) and asks again; the provider answers
 /// with the same charge. A charge completed before is not asked again.
-async fn ask_provider(db: &Db, provider: &Provider, d: &DueInvoice, key: &str) -> Answer {
+///
+/// Only the provider's errors are the attempt's failure (`processing_error`). A
+/// database error ends the run: it says nothing about the card, and recording it
+/// as a failed attempt would push the customer into dunning. The invoice stays
+/// at its attempt, so the next run asks again under the same key.
+async fn ask_provider(
+    db: &Db,
+    provider: &Provider,
+    d: &DueInvoice,
+    key: &str,
+) -> Result<Answer, sqlx::Error> {
     let inv = &d.inv;
     let (Some(pm), Some(token), Some(name)) = (&d.pm_id, &d.pm_token, &d.pm_provider) else {
-        return Answer::failed("no_payment_method");
+        return Ok(Answer::failed("no_payment_method"));
     };
     if name != provider.name() {
-        return Answer::failed("no_payment_method");
+        return Ok(Answer::failed("no_payment_method"));
     }
     let pending = NewCharge {
         id: new_id(Kind::Charge),
@@ -468,19 +478,19 @@ async fn ask_provider(db: &Db, provider: &Provider, d: &DueInvoice, key: &str) -
         invoice_id: Some(inv.id.clone()),
         created: crate::store::now(),
     };
-    let asked = match charges::begin(db, &inv.scope(), &pending).await {
-        Ok(Stored::Done(c)) => Ok(ChargeOutcome {
+    let asked = match charges::begin(db, &inv.scope(), &pending).await? {
+        Stored::Done(c) => Ok(ChargeOutcome {
             status: c.status,
             failure_code: c.failure_code,
             reference: c.provider_reference,
         }),
-        Ok(Stored::Pending(_)) => provider
-            .charge(token, inv.amount_due(), &inv.currency, key)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
+        Stored::Pending(_) => {
+            provider
+                .charge(token, inv.amount_due(), &inv.currency, key)
+                .await
+        }
     };
-    match asked {
+    Ok(match asked {
         Ok(o) => Answer {
             status: o.status,
             code: o.failure_code.clone(),
@@ -490,7 +500,7 @@ async fn ask_provider(db: &Db, provider: &Provider, d: &DueInvoice, key: &str) -
             tracing::warn!(invoice = %inv.id, error = %e, "charge could not be made");
             Answer::failed("processing_error")
         }
-    }
+    })
 }
 
 async fn attempt_page(
@@ -506,7 +516,7 @@ async fn attempt_page(
             continue;
         }
         let key = attempt_key(&d.inv);
-        let answer = ask_provider(run.db, provider, d, &key).await;
+        let answer = ask_provider(run.db, provider, d, &key).await?;
         answers.push((d, key, answer));
     }
     if answers.is_empty() {
