@@ -397,9 +397,9 @@ async fn workers_under_a_postgres_server_restarted_mid_run_bill_every_period_onc
     let (third, end) = (n as i64 * 2 / 3, 3 * n as i64);
     let faults = [
         (Fault::Restart, 0, n as i64),
-        (Fault::Restart, n as i64, n as i64 + 2 * third),
-        (Fault::Cuts, n as i64 + 2 * third, n as i64 + 4 * third),
-        (Fault::Restart, n as i64 + 4 * third, end),
+        (Fault::Restart, n as i64, n as i64 + third),
+        (Fault::Cuts, n as i64 + third, n as i64 + 2 * third),
+        (Fault::Restart, n as i64 + 2 * third, end),
     ];
     let mut hit = 0;
     for (round, (fault, from, to)) in faults.into_iter().enumerate() {
