@@ -916,6 +916,53 @@ scenarios! {
         assert_eq!(account(&tb, "bad_debt").0, "105.27");
     }
 
+    async fn a_database_error_while_charging_a_renewal_ends_the_run_and_the_next_run_charges_it_once(app) {
+        use renewly::billing::worker::{Filter, run_day};
+        advance(app, "2027-03-01").await;
+        let (plan, price) = monthly_29(app).await;
+        let c = nl_consumer(app, "hiccup@example.com").await;
+        let sid = id(&subscribe(app, &c, &plan, &price).await);
+        // Every new charge record fails, as a database that went away would.
+        let (create, drop): (&[&'static str], &[&'static str]) = match app.backend {
+            renewly_tests::Backend::Sqlite => (
+                &["CREATE TRIGGER charges_unavailable BEFORE INSERT ON charges \
+                   BEGIN SELECT RAISE(ABORT, 'the database is unavailable'); END"],
+                &["DROP TRIGGER charges_unavailable"],
+            ),
+            renewly_tests::Backend::Postgres => (
+                &["CREATE FUNCTION charges_unavailable() RETURNS trigger LANGUAGE plpgsql AS \
+                   $$ BEGIN RAISE EXCEPTION 'the database is unavailable'; END $$",
+                  "CREATE TRIGGER charges_unavailable BEFORE INSERT ON charges \
+                   FOR EACH ROW EXECUTE FUNCTION charges_unavailable()"],
+                &["DROP TRIGGER charges_unavailable ON charges",
+                  "DROP FUNCTION charges_unavailable()"],
+            ),
+        };
+        for sql in create {
+            app.db().execute(sql, &[]).await.unwrap();
+        }
+        let provider = renewly::payments::Provider::default();
+        let day = "2027-04-01".parse().unwrap();
+        // The run ends with the error: it is no card failure.
+        let run = run_day(app.db(), &provider, Filter::All, day).await;
+        assert!(run.is_err(), "the run must end with the database error, got {run:?}");
+        let renewal = invoices(app, &sid).await[1].clone();
+        assert_eq!((&renewal["status"], &renewal["attempt_count"]), (&json!("open"), &json!(0)));
+        assert_eq!(sub(app, &sid).await["status"], "active");
+        assert_eq!(event_count(app, "invoice.payment_failed").await, 0);
+        // The database is back: the next run charges the renewal, once.
+        for sql in drop {
+            app.db().execute(sql, &[]).await.unwrap();
+        }
+        let summary = run_day(app.db(), &provider, Filter::All, day).await.unwrap();
+        assert_eq!((summary.invoices_created, summary.charges_succeeded, summary.charges_failed), (0, 1, 0));
+        let renewal = invoices(app, &sid).await[1].clone();
+        assert_eq!((&renewal["status"], &renewal["attempt_count"]), (&json!("paid"), &json!(1)));
+        assert_eq!(sub(app, &sid).await["status"], "active");
+        assert_eq!(event_count(app, "invoice.payment_failed").await, 0);
+        assert_eq!(charge_count(app).await, 2, "the first invoice's charge and the renewal's");
+    }
+
     async fn a_yearly_invoice_posts_deferred_revenue_recognised_month_by_month(app) {
         advance(app, "2027-01-01").await;
         let (plan, price) = plan_of(app, "120.00", "year", 1).await;

@@ -6,6 +6,7 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets its own database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cluster;
 pub mod fixtures;
 pub mod localstripe;
 pub mod tools;
@@ -173,13 +174,26 @@ impl TestApp {
     /// Like [`Self::start`], with settings changed by `configure` first (e.g.
     /// rate limits, which scenarios run without).
     pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start_at(backend, pg_admin_url(), configure).await
+    }
+
+    /// Starts the server on a fresh database of the PostgreSQL server at
+    /// `admin_url` (such as a private [`cluster::Cluster`]).
+    pub async fn start_on_postgres(admin_url: &str) -> Self {
+        Self::start_at(Backend::Postgres, admin_url.to_owned(), |_| {}).await
+    }
+
+    async fn start_at(
+        backend: Backend,
+        admin_url: String,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("renewly-test-{}.db", unique()));
                 (format!("sqlite://{}", path.display()), Cleanup::File(path))
             }
             Backend::Postgres => {
-                let admin_url = pg_admin_url();
                 let name = format!("renewly_t_{}", unique());
                 let mut admin = admin_connection(&admin_url).await;
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -245,25 +259,7 @@ impl TestApp {
     /// The charges the test provider made, by idempotency key. Every request
     /// under one key must have asked for the same amount.
     pub fn provider_charges(&self) -> std::collections::BTreeMap<String, ProviderCharge> {
-        let text = std::fs::read_to_string(&self.provider_ledger).unwrap_or_default();
-        let mut charges = std::collections::BTreeMap::<String, ProviderCharge>::new();
-        for line in text.lines() {
-            let f: Vec<&str> = line.split('\t').collect();
-            assert_eq!(f.len(), 4, "ledger line {line:?}");
-            let entry = charges.entry(f[0].to_owned()).or_insert(ProviderCharge {
-                amount: f[1].to_owned(),
-                currency: f[2].to_owned(),
-                outcome: f[3].to_owned(),
-                requests: 0,
-            });
-            assert_eq!(
-                (entry.amount.as_str(), entry.currency.as_str()),
-                (f[1], f[2]),
-                "one key, one charge: {line:?}"
-            );
-            entry.requests += 1;
-        }
-        charges
+        provider_charges_in(&self.provider_ledger)
     }
 
     /// Sends a request with the given key (or none) and optional JSON body.
@@ -378,6 +374,33 @@ impl TestApp {
             cleanup.run().await;
         }
     }
+}
+
+/// The charges the test provider noted in the ledger file at `path`
+/// (`RENEWLY_TEST_PROVIDER_LEDGER`), by idempotency key. Every request under one
+/// key must have asked for the same amount.
+pub fn provider_charges_in(
+    path: &std::path::Path,
+) -> std::collections::BTreeMap<String, ProviderCharge> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut charges = std::collections::BTreeMap::<String, ProviderCharge>::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 4, "ledger line {line:?}");
+        let entry = charges.entry(f[0].to_owned()).or_insert(ProviderCharge {
+            amount: f[1].to_owned(),
+            currency: f[2].to_owned(),
+            outcome: f[3].to_owned(),
+            requests: 0,
+        });
+        assert_eq!(
+            (entry.amount.as_str(), entry.currency.as_str()),
+            (f[1], f[2]),
+            "one key, one charge: {line:?}"
+        );
+        entry.requests += 1;
+    }
+    charges
 }
 
 async fn admin_connection(url: &str) -> sqlx::PgConnection {

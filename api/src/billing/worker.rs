@@ -451,13 +451,22 @@ fn attempt_key(inv: &InvoiceRow) -> String {
 /// point finds the pending charge on its next run (the invoice is still at the
 /// same attempt, so the key is the same) and asks again; the provider answers
 /// with the same charge. A charge completed before is not asked again. The
-/// payment method is charged through the provider it belongs to. `None` when
-/// the provider could not be reached: the charge stays pending and the invoice
-/// at its attempt, for the next run to ask again with the same key.
-async fn ask_provider(db: &Db, provider: &Provider, d: &DueInvoice, key: &str) -> Option<Answer> {
+/// payment method is charged through the provider it belongs to.
+///
+/// Only the provider's answers are the attempt's outcome. `Ok(None)` when the
+/// provider could not be reached: the charge stays pending and the invoice at
+/// its attempt, for the next run to ask again with the same key. A database
+/// error ends the run: it says nothing about the card, and recording it as a
+/// failed attempt would push the customer into dunning.
+async fn ask_provider(
+    db: &Db,
+    provider: &Provider,
+    d: &DueInvoice,
+    key: &str,
+) -> Result<Option<Answer>, sqlx::Error> {
     let inv = &d.inv;
     let (Some(pm), Some(token), Some(name)) = (&d.pm_id, &d.pm_token, &d.pm_provider) else {
-        return Some(Answer::failed("no_payment_method"));
+        return Ok(Some(Answer::failed("no_payment_method")));
     };
     let scope = inv.scope();
     let pending = NewCharge {
@@ -469,25 +478,24 @@ async fn ask_provider(db: &Db, provider: &Provider, d: &DueInvoice, key: &str) -
         invoice_id: Some(inv.id.clone()),
         created: crate::store::now(),
     };
-    let asked = match charges::begin(db, &scope, &pending).await {
-        Ok(Stored::Done(c)) => Ok(ChargeOutcome {
+    let asked = match charges::begin(db, &scope, &pending).await? {
+        Stored::Done(c) => Ok(ChargeOutcome {
             status: c.status,
             failure_code: c.failure_code,
             reference: c.provider_reference,
         }),
-        Ok(Stored::Pending(_)) => match provider.named(db, &scope, name).await {
+        Stored::Pending(_) => match provider.named(db, &scope, name).await {
             Ok(p) => {
                 p.charge(token, inv.amount_due(), &inv.currency, key, Some(&inv.id))
                     .await
             }
             Err(ProviderError::UnknownReference) => {
-                return Some(Answer::failed("no_payment_method"));
+                return Ok(Some(Answer::failed("no_payment_method")));
             }
             Err(e) => Err(e),
         },
-        Err(e) => Err(ProviderError::Unavailable(format!("the database: {e}"))),
     };
-    match asked {
+    Ok(match asked {
         Ok(o) => Some(Answer {
             status: o.status,
             code: o.failure_code.clone(),
@@ -502,7 +510,7 @@ async fn ask_provider(db: &Db, provider: &Provider, d: &DueInvoice, key: &str) -
                 "charge could not be made; it stays pending for the next run");
             None
         }
-    }
+    })
 }
 
 async fn attempt_page(
@@ -518,7 +526,7 @@ async fn attempt_page(
             continue;
         }
         let key = attempt_key(&d.inv);
-        if let Some(answer) = ask_provider(run.db, provider, d, &key).await {
+        if let Some(answer) = ask_provider(run.db, provider, d, &key).await? {
             answers.push((d, key, answer));
         }
     }

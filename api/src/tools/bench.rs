@@ -46,7 +46,13 @@ pub async fn billing(
         );
     }
     let started = Instant::now();
-    seed(&db, subscriptions, day).await?;
+    let new = NewMerchant {
+        name: "Bench".to_owned(),
+        country: "NL".to_owned(),
+        currency: "EUR".to_owned(),
+    };
+    let (merchant, _) = create_merchant(&db, &new, false).await?;
+    seed_due_subscriptions(&db, &merchant, subscriptions, day).await?;
     if !json {
         println!("  seeded in {:.1} s", started.elapsed().as_secs_f64());
     }
@@ -314,17 +320,20 @@ impl Catalog {
     }
 }
 
-/// A merchant, a product, a monthly price, a plan, and N customers each with a
-/// card and a subscription whose next invoice is due on `day`.
-pub(crate) async fn seed(db: &Db, n: usize, day: NaiveDate) -> anyhow::Result<()> {
-    let new = NewMerchant {
-        name: "Bench".to_owned(),
-        country: "NL".to_owned(),
-        currency: "EUR".to_owned(),
-    };
-    let (merchant, _) = create_merchant(db, &new, false).await?;
+/// Seeds test mode of `merchant` (which must exist) with a product, a monthly
+/// price of 29.00, a plan, and `n` customers each with the test provider's good
+/// card and an active subscription whose next invoice is due on `day`; written
+/// with batched multi-row inserts, so thousands take a second or two. The
+/// benchmark measures its billing pass on these; the fault tests kill workers
+/// billing them.
+pub async fn seed_due_subscriptions(
+    db: &Db,
+    merchant: &str,
+    n: usize,
+    day: NaiveDate,
+) -> anyhow::Result<()> {
     let catalog = Catalog {
-        merchant,
+        merchant: merchant.to_owned(),
         product: new_id(Kind::Product),
         price: new_id(Kind::Price),
         plan: new_id(Kind::Plan),

@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 
-use super::bench::{Backend, fresh_database, seed};
+use super::bench::{Backend, fresh_database, seed_due_subscriptions};
+use crate::store::merchants::{NewMerchant, create_merchant};
 use crate::store::tooling::{self, RenewalCounts};
 use crate::{app, config::Config};
 
@@ -101,7 +102,13 @@ async fn one_pass(
 ) -> anyhow::Result<Pass> {
     let config = Config::for_database(url);
     let db = app::open_database(&config).await?;
-    seed(&db, n, day).await?;
+    let bench = NewMerchant {
+        name: "Bench".to_owned(),
+        country: "NL".to_owned(),
+        currency: "EUR".to_owned(),
+    };
+    let (merchant, _) = create_merchant(&db, &bench, false).await?;
+    seed_due_subscriptions(&db, &merchant, n, day).await?;
     tooling::analyze(&db).await?;
     let started = Instant::now();
     let mut children = Vec::with_capacity(k);
